@@ -1,0 +1,150 @@
+"""MediaManagerSuite: the application factory (Flask tutorial style, layered config).
+
+Config layers, lowest first: :data:`DEFAULTS`, the process environment (``SECRET_KEY``,
+``MMS_INSTANCE_PATH``, ``MMS_BACKUP_PATH``, ``SCHEDULER_ENABLED``), then
+``test_config``. User settings (services, folders, schedules) are separate: see
+:mod:`app.utils.stores.settings_manager`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask, request, session
+
+from app.api import register_error_handlers
+from app.extensions import Managers, babel, bootstrap, csrf, login_manager
+from app.utils.stores.json_store import JsonStore
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("fr", "en")
+
+DEFAULTS: dict[str, Any] = {
+    "SCHEDULER_ENABLED": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "BOOTSTRAP_SERVE_LOCAL": True,
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    #: Failed logins allowed per client address within LOGIN_WINDOW_S seconds.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_WINDOW_S": 900,
+}
+
+
+def _env_config() -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    if os.environ.get("SECRET_KEY"):
+        config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("SCHEDULER_ENABLED"):
+        config["SCHEDULER_ENABLED"] = os.environ["SCHEDULER_ENABLED"].lower() in ("1", "true", "yes")
+    if os.environ.get("SESSION_COOKIE_SECURE"):
+        config["SESSION_COOKIE_SECURE"] = os.environ["SESSION_COOKIE_SECURE"].lower() in ("1", "true", "yes")
+    return config
+
+
+def _secret_key(instance_path: Path) -> str:
+    """A random key made on first start and kept in ``instance/secret.json``."""
+    store = JsonStore(instance_path / "secret.json")
+
+    def ensure(data: dict) -> str:
+        data.setdefault("secret_key", secrets.token_hex(32))
+        return data["secret_key"]
+
+    key = store.read().get("secret_key")
+    return key or store.update(ensure)
+
+
+def select_locale() -> str:
+    """The UI language: the user's choice in the session, else the ``ui_language`` setting."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    try:
+        from app.extensions import managers
+
+        return managers().settings.load().ui_language
+    except Exception:  # noqa: BLE001 - the language must never break a page
+        return "fr"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` overrides everything (``TESTING``, ``LOGIN_DISABLED``,
+    ``WTF_CSRF_ENABLED``, ``SCHEDULER_ENABLED``, ``INSTANCE_PATH``, ``BACKUP_PATH``).
+
+    Raises :class:`app.utils.stores.settings_manager.SettingsError` when a setting is invalid.
+    """
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    test_config = dict(test_config or {})
+    instance_path = Path(
+        test_config.pop("INSTANCE_PATH", None) or os.environ.get("MMS_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+    ).resolve()
+    backup_path = Path(
+        test_config.pop("BACKUP_PATH", None) or os.environ.get("MMS_BACKUP_PATH") or PROJECT_ROOT / "backups"
+    ).resolve()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    backup_path.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(_env_config())
+    app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance_path)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    mms = Managers.build(instance_path, backup_path)
+    mms.settings.load()  # fail now, naming the bad setting
+    app.extensions["mms"] = mms
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+
+    from app.auth.service import apply_admin_password_from_env, install_login_guard
+
+    install_login_guard(app)
+    apply_admin_password_from_env(mms.users)
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        from app.navigation import navigation
+
+        return {"navigation": navigation(), "current_lang": select_locale(), "languages": LANGUAGES,
+                "request_path": request.path}
+
+    from app.jobs import JobRunner, job_specs
+
+    mms.jobs = JobRunner(app, job_specs(), instance_path)
+    if app.config["SCHEDULER_ENABLED"]:
+        mms.jobs.start()
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.archive import bp as archive_bp
+    from app.auth import bp as auth_bp
+    from app.cloud_burst import bp as cloud_burst_bp
+    from app.configuration import bp as configuration_bp
+    from app.core import bp as core_bp
+    from app.plex_editor import bp as plex_editor_bp
+    from app.search import bp as search_bp
+    from app.seedbox import bp as seedbox_bp
+    from app.symlink import bp as symlink_bp
+    from app.trailers import bp as trailers_bp
+
+    for blueprint in (core_bp, auth_bp, configuration_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
+                      archive_bp, symlink_bp, cloud_burst_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,131 @@
+"""JSON API conventions (DESIGN.md, JSON API conventions), registered in one place.
+
+Every answer under ``/api/`` is JSON, errors included:
+``{"error": {"code": "...", "message": "...", "fields": {...}?}}`` with the real
+HTTP status. Upstream errors map to 502/504/404; bad input to 400/422 naming
+the field; anything unexpected to a JSON 500 (logged), never an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from app.utils.clients.errors import UpstreamError
+from app.utils.stores.json_store import StoreCorruptError, StoreError, StoreLockTimeout, StoreSchemaError
+from app.utils.stores.settings_manager import SettingsError
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(Exception):
+    """An error answered as JSON: ``status`` (HTTP), ``code`` (stable, snake_case), ``message``."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+    """The one error shape."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def is_api_request() -> bool:
+    """Whether the current request is to the JSON API."""
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def parse_body(model: type[M]) -> M:
+    """Validate the JSON body against ``model``; raises :class:`ApiError` 400 (not JSON) or 422 (fields)."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "invalid_json", "the request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_error", "invalid input", validation_fields(exc)) from None
+
+
+def validation_fields(exc: ValidationError) -> dict[str, str]:
+    """``{"field.path": "message"}`` from a pydantic error."""
+    return {".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()}
+
+
+def _store_status(exc: StoreError) -> tuple[int, str]:
+    if isinstance(exc, StoreCorruptError):
+        return 503, "store_corrupt"
+    if isinstance(exc, StoreSchemaError):
+        return 503, "store_schema"
+    if isinstance(exc, StoreLockTimeout):
+        return 503, "store_busy"
+    return 500, "store_error"
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the API error handlers (JSON on /api, messages on pages)."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError):
+        return error_response(422, "validation_error", "invalid input", validation_fields(exc))
+
+    @app.errorhandler(SettingsError)
+    def _settings(exc: SettingsError):
+        fields = {f: msg for f, _src, msg in exc.problems}
+        if is_api_request():
+            return error_response(422, "invalid_setting", str(exc), fields)
+        return _page_error(422, str(exc))
+
+    @app.errorhandler(UpstreamError)
+    def _upstream(exc: UpstreamError):
+        if is_api_request():
+            return error_response(exc.status_code, exc.code, str(exc))
+        return _page_error(exc.status_code, str(exc))
+
+    @app.errorhandler(StoreError)
+    def _store(exc: StoreError):
+        status, code = _store_status(exc)
+        log.error("store error on %s: %s", request.path, exc)
+        if is_api_request():
+            return error_response(status, code, str(exc))
+        return _page_error(status, str(exc))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        if is_api_request():
+            return error_response(400, "csrf_failed", exc.description)
+        flash(exc.description, "danger")
+        return redirect(request.referrer or url_for("core.index"))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if is_api_request():
+            code = (exc.name or "error").lower().replace(" ", "_")
+            return error_response(exc.code or 500, code, exc.description or exc.name)
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s", request.path)
+        if is_api_request():
+            return error_response(500, "internal_error", f"unexpected error ({type(exc).__name__}); see the log")
+        return _page_error(500, "unexpected error; see the log")
+
+
+def _page_error(status: int, message: str):
+    return render_template("error.html", status=status, message=message), status

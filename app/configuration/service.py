@@ -1,0 +1,101 @@
+"""Settings editing, connection tests and backups; called by routes, jobs and tests."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+from app.extensions import managers
+from app.utils.clients.base import ConnectionReport
+from app.utils.clients.registry import TESTERS, run_service_test
+from app.utils.settings_schema import GROUPS, Settings, secret_fields
+from app.utils.stores.backup_manager import BackupInfo
+from app.utils.stores.settings_manager import SettingsError
+
+
+def settings_view() -> dict[str, Any]:
+    """The settings for the page: groups (with their test service) and fields (secrets masked)."""
+    return {
+        "groups": [{"key": g.key, "title": g.title, "service": g.service} for g in GROUPS],
+        "fields": managers().settings.public_view(),
+    }
+
+
+def save_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate and store ``values``; schedules are re-applied at once. Raises ``SettingsError``."""
+    managers().settings.save(values)
+    changes = managers().jobs.sync_schedules() if managers().jobs else {}
+    return {**settings_view(), "schedule_changes": changes}
+
+
+def candidate_settings(values: dict[str, Any] | None) -> Settings:
+    """The saved settings with unsaved form ``values`` laid over them (for a test before saving).
+
+    Secrets given as ``None`` or the mask keep their saved value. Raises ``SettingsError``.
+    """
+    current = managers().settings.load()
+    if not values:
+        return current
+    secrets = secret_fields()
+    merged = current.model_dump()
+    sources = managers().settings.sources()
+    for name, value in values.items():
+        if name not in merged:
+            raise SettingsError([(name, "request", "unknown setting")])
+        if sources[name] == "environment" or (name in secrets and value in (None, "")):
+            continue
+        merged[name] = value
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise SettingsError([(str(e["loc"][0]) if e["loc"] else "?", "request", e["msg"]) for e in exc.errors()]
+                            ) from None
+
+
+def test_connection(service: str, values: dict[str, Any] | None = None) -> ConnectionReport:
+    """Test ``service`` with the saved settings (or unsaved ``values``). ``KeyError`` if unknown."""
+    if service not in TESTERS:
+        raise KeyError(service)
+    return run_service_test(service, candidate_settings(values))
+
+
+# -- backups -------------------------------------------------------------------------------
+def list_backups() -> list[dict[str, Any]]:
+    """Every backup, newest first."""
+    return [asdict(b) for b in managers().backups.list()]
+
+
+def create_backup(tag: str = "") -> BackupInfo:
+    """Back up now and apply the retention setting."""
+    keep = managers().settings.load().backup_keep
+    return managers().backups.create(keep=keep, tag=tag)
+
+
+def run_scheduled_backup() -> str:
+    """Body of the ``backup`` job; returns its one-line result."""
+    info = create_backup()
+    return f"{info.name}: {len(info.files)} file(s), {info.size} bytes"
+
+
+def backup_file(name: str) -> Path:
+    """The archive to download; raises ``BackupNotFound``."""
+    return managers().backups.path_of(name)
+
+
+def delete_backup(name: str) -> None:
+    """Delete one archive; raises ``BackupNotFound``."""
+    managers().backups.delete(name)
+
+
+def restore_backup(source: str | IO[bytes]) -> dict[str, Any]:
+    """Restore from a backup name or an uploaded archive; raises ``BackupError``, changes nothing then."""
+    mms = managers()
+    path_or_file = mms.backups.path_of(source) if isinstance(source, str) else source
+    keep = mms.settings.load().backup_keep
+    safety, restored = mms.backups.restore(path_or_file, mms.stores(), keep=max(keep, 1) + 1)
+    if mms.jobs:
+        mms.jobs.sync_schedules()
+    return {"safety_backup": safety.name, "restored": restored}

@@ -1,0 +1,79 @@
+"""Dashboard, health and jobs pages, their JSON API, /healthz and the language switch."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, redirect, render_template, request, session, url_for
+
+from app import LANGUAGES
+from app.api import ApiError
+from app.core import bp
+from app.core.service import health_report, jobs_overview
+from app.extensions import managers
+
+
+@bp.route("/")
+def index():
+    """The dashboard."""
+    return render_template("core/index.html", health=health_report())
+
+
+@bp.route("/health")
+def health():
+    """The health page: stores, jobs, services."""
+    return render_template("core/health.html", health=health_report())
+
+
+@bp.route("/jobs")
+def jobs():
+    """The jobs page."""
+    return render_template("core/jobs.html", jobs=jobs_overview())
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness for Docker and monitors (public, reveals nothing)."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    """Switch the UI language for this browser session."""
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    target = request.referrer or url_for("core.index")
+    return redirect(target if target.startswith(request.host_url) else url_for("core.index"))
+
+
+@bp.get("/api/health")
+def api_health():
+    """The health report as JSON."""
+    return jsonify(health_report())
+
+
+@bp.get("/api/jobs")
+def api_jobs():
+    """The jobs as JSON."""
+    return jsonify({"jobs": jobs_overview()})
+
+
+@bp.post("/api/jobs/<job_id>/run")
+def api_run_job(job_id: str):
+    """Start a job now (202); 404 for an unknown job."""
+    try:
+        managers().jobs.run_now(job_id)
+    except KeyError:
+        raise ApiError(404, "unknown_job", f"no job {job_id}") from None
+    return jsonify({"job": job_id, "started": True}), 202
+
+
+@bp.post("/api/stores/<name>/reset")
+def api_reset_store(name: str):
+    """Start an unreadable store afresh, keeping the bad file aside (user's explicit choice)."""
+    store = managers().stores().get(name)
+    if store is None:
+        raise ApiError(404, "unknown_store", f"no store {name}")
+    if store.status().state != "corrupt":
+        raise ApiError(409, "store_not_corrupt", f"{name} is readable; nothing to reset")
+    kept = store.reset_corrupt()
+    return jsonify({"store": name, "kept_at": str(kept) if kept else None})

@@ -1,0 +1,74 @@
+"""Health and jobs overviews, shared by pages, the JSON API and tests."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from app.extensions import managers
+from app.utils.settings_schema import GROUPS, Settings, secret_fields
+from app.utils.stores.settings_manager import SettingsError
+
+
+def store_statuses() -> list[dict[str, Any]]:
+    """Each store's :class:`~app.utils.stores.json_store.StoreStatus` as a dict."""
+    return [asdict(store.status()) for store in managers().stores().values()]
+
+
+def service_statuses(settings: Settings) -> list[dict[str, Any]]:
+    """Per service group: ``configured`` when its address and credentials are set."""
+    secrets = secret_fields()
+    out = []
+    for group in GROUPS:
+        if not group.service:
+            continue
+        fields = [f for f, info in Settings.model_fields.items()
+                  if (info.json_schema_extra or {}).get("group") == group.key]
+        urls = [f for f in fields if f.endswith(("_url", "_host"))]
+        keys = [f for f in fields if f in secrets and f not in ("tvdb_pin", "qbittorrent_password",
+                                                               "sftp_password")]
+        configured = all(getattr(settings, f) for f in urls + keys)
+        out.append({"service": group.service, "title": group.title, "configured": configured})
+    return out
+
+
+def jobs_overview() -> list[dict[str, Any]]:
+    """Every job with its schedule, last run and next run (ISO 8601 or ``None``)."""
+    mms = managers()
+    runner = mms.jobs
+    settings = mms.settings.load()
+    rows = []
+    for spec in runner.specs.values():
+        runs = mms.job_runs.runs(spec.id)
+        next_run = runner.next_run(spec.id)
+        rows.append({
+            "id": spec.id,
+            "title": spec.title,
+            "schedule": spec.schedule(settings),
+            "enabled": spec.trigger(settings) is not None,
+            "last_run": runs[0] if runs else None,
+            "next_run": next_run.isoformat() if next_run else None,
+            "scheduler_here": runner.owns_scheduler,
+        })
+    return rows
+
+
+def health_report() -> dict[str, Any]:
+    """Stores, jobs, services and settings state; ``status`` is ``ok`` or ``degraded``."""
+    stores = store_statuses()
+    problems = [s for s in stores if s["state"] in ("corrupt", "newer_schema")]
+    try:
+        settings = managers().settings.load()
+        settings_error = None
+    except SettingsError as exc:
+        settings, settings_error = None, str(exc)
+    jobs = jobs_overview() if settings else []
+    failed_jobs = [j for j in jobs if j["last_run"] and j["last_run"].get("status") == "error"]
+    return {
+        "status": "degraded" if problems or settings_error or failed_jobs else "ok",
+        "stores": stores,
+        "jobs": jobs,
+        "services": service_statuses(settings) if settings else [],
+        "settings_error": settings_error,
+        "latest_backup": next(iter(asdict(b) for b in managers().backups.list()), None),
+    }

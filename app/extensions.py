@@ -1,0 +1,67 @@
+"""Flask extensions and the per-app container of MMS's managers.
+
+Extensions are created here unbound and initialised in :func:`app.create_app`;
+nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from app.utils.stores.backup_manager import BackupManager
+from app.utils.stores.job_run_manager import JobRunManager
+from app.utils.stores.json_store import JsonStore
+from app.utils.stores.settings_manager import SettingsManager
+from app.utils.stores.user_manager import UserManager
+
+if TYPE_CHECKING:
+    from app.jobs import JobRunner
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+bootstrap = Bootstrap5()
+
+
+@dataclass
+class Managers:
+    """Everything that owns a file, built once per app from its instance and backup folders."""
+
+    instance_path: Path
+    backup_path: Path
+    settings: SettingsManager
+    users: UserManager
+    job_runs: JobRunManager
+    backups: BackupManager
+    extra_stores: dict[str, JsonStore] = field(default_factory=dict)
+    jobs: JobRunner | None = None
+
+    @classmethod
+    def build(cls, instance_path: Path, backup_path: Path) -> Managers:
+        """Create the managers for one instance folder."""
+        return cls(
+            instance_path=instance_path,
+            backup_path=backup_path,
+            settings=SettingsManager(instance_path),
+            users=UserManager(instance_path),
+            job_runs=JobRunManager(instance_path),
+            backups=BackupManager(instance_path, backup_path),
+        )
+
+    def stores(self) -> dict[str, JsonStore]:
+        """Every live store by file name (``settings.json`` ...), for health and restore."""
+        found = [self.settings.store, self.users.store, self.job_runs.store, *self.extra_stores.values()]
+        return {store.path.name: store for store in found}
+
+
+def managers() -> Managers:
+    """The managers of the current app (inside an app or request context)."""
+    return current_app.extensions["mms"]

@@ -1,0 +1,208 @@
+"""The one registry of background jobs (APScheduler, in-process).
+
+Each job has a stable id, ``max_instances=1`` and ``coalesce=True``; its body runs
+inside the app context, and its start, end, duration and result (or error) are
+recorded by :class:`~app.utils.stores.job_run_manager.JobRunManager`.
+
+Only one process runs the scheduler: the one that holds
+``instance/.locks/scheduler.lock`` (an OS lock, released when the process dies).
+A run, scheduled or manual, also holds ``job-<id>.lock``, so a job never runs
+twice at once, even when "run now" is pressed in another process.
+
+Schedules come from the settings. :meth:`JobRunner.sync_schedules` applies them;
+it runs after every settings save and every ``SYNC_INTERVAL_S`` seconds in the
+scheduler's process (for saves made by another process).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from filelock import FileLock, Timeout
+from flask import Flask
+
+from app.utils.settings_schema import N_, Settings
+from app.utils.stores.json_store import LOCK_DIR_NAME
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two checks of the settings for schedule changes.
+SYNC_INTERVAL_S = 30
+SYNC_JOB_ID = "_sync_schedules"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job: ``func`` runs in the app context and returns a one-line result;
+    ``trigger`` builds its APScheduler trigger from the settings (``None`` = disabled);
+    ``schedule`` describes that trigger for people."""
+
+    id: str
+    title: str
+    func: Callable[[], str]
+    trigger: Callable[[Settings], BaseTrigger | None]
+    schedule: Callable[[Settings], str]
+
+
+def _backup_job() -> str:
+    from app.configuration.service import run_scheduled_backup
+
+    return run_scheduled_backup()
+
+
+def _backup_trigger(settings: Settings) -> BaseTrigger | None:
+    hour = settings.backup_hour
+    return {
+        "disabled": None,
+        "hourly": CronTrigger(minute=0),
+        "daily": CronTrigger(hour=hour, minute=0),
+        "weekly": CronTrigger(day_of_week="mon", hour=hour, minute=0),
+    }[settings.backup_schedule]
+
+
+def _backup_schedule(settings: Settings) -> str:
+    if settings.backup_schedule in ("daily", "weekly"):
+        return f"{settings.backup_schedule} {settings.backup_hour:02d}:00"
+    return settings.backup_schedule
+
+
+def job_specs() -> tuple[JobSpec, ...]:
+    """Every job MMS runs, in display order."""
+    return (JobSpec("backup", N_("Backup of the settings and databases"), _backup_job, _backup_trigger,
+                    _backup_schedule),)
+
+
+def _same_trigger(a: BaseTrigger | None, b: BaseTrigger | None) -> bool:
+    return str(a) == str(b) and type(a) is type(b)
+
+
+class JobRunner:
+    """Owns the scheduler of one app; see the module docstring."""
+
+    def __init__(self, app: Flask, specs: tuple[JobSpec, ...], instance_path: Path):
+        self.app = app
+        self.specs = {spec.id: spec for spec in specs}
+        self.lock_dir = instance_path / LOCK_DIR_NAME
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        self.scheduler: BackgroundScheduler | None = None
+        self._process_lock: FileLock | None = None
+        self._sync_lock = threading.Lock()
+
+    @property
+    def owns_scheduler(self) -> bool:
+        """Whether this process runs the scheduled jobs."""
+        return self.scheduler is not None
+
+    # -- start / stop ---------------------------------------------------------------------
+    def start(self) -> bool:
+        """Start the scheduler if no other process runs one; returns whether this one does."""
+        lock = FileLock(str(self.lock_dir / "scheduler.lock"), thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.info("another process runs the scheduler; this one serves pages only")
+            return False
+        self._process_lock = lock
+        self.scheduler = BackgroundScheduler(job_defaults={"max_instances": 1, "coalesce": True,
+                                                           "misfire_grace_time": 300})
+        self.scheduler.start()
+        self.scheduler.add_job(self.sync_schedules, IntervalTrigger(seconds=SYNC_INTERVAL_S), id=SYNC_JOB_ID,
+                               replace_existing=True)
+        self.sync_schedules()
+        return True
+
+    def shutdown(self) -> None:
+        """Stop the scheduler (waiting for running jobs) and release the process lock."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+        if self._process_lock is not None:
+            self._process_lock.release()
+            self._process_lock = None
+
+    # -- schedules -----------------------------------------------------------------------
+    def _settings(self) -> Settings:
+        with self.app.app_context():
+            return self.app.extensions["mms"].settings.load()
+
+    def sync_schedules(self) -> dict[str, str]:
+        """Make each job's trigger match the settings; returns ``{job_id: change}`` for what changed."""
+        if self.scheduler is None:
+            return {}
+        changes: dict[str, str] = {}
+        with self._sync_lock:
+            try:
+                settings = self._settings()
+            except Exception:
+                log.exception("schedules not synced: settings unreadable")
+                return {}
+            for spec in self.specs.values():
+                wanted = spec.trigger(settings)
+                job = self.scheduler.get_job(spec.id)
+                if wanted is None:
+                    if job is not None:
+                        self.scheduler.remove_job(spec.id)
+                        changes[spec.id] = "disabled"
+                    continue
+                if job is None:
+                    self.scheduler.add_job(self.execute, wanted, args=[spec.id, "schedule"], id=spec.id,
+                                           name=spec.title, replace_existing=True)
+                    changes[spec.id] = f"scheduled: {wanted}"
+                elif not _same_trigger(job.trigger, wanted):
+                    self.scheduler.reschedule_job(spec.id, trigger=wanted)
+                    changes[spec.id] = f"rescheduled: {wanted}"
+        if changes:
+            log.info("schedules changed: %s", changes)
+        return changes
+
+    def next_run(self, job_id: str) -> datetime | None:
+        """When the job runs next (this process only knows if it owns the scheduler)."""
+        if self.scheduler is None:
+            return None
+        job = self.scheduler.get_job(job_id)
+        return job.next_run_time if job else None
+
+    # -- running -------------------------------------------------------------------------
+    def execute(self, job_id: str, trigger: str = "schedule") -> str | None:
+        """Run one job now in this thread, recorded; returns its status (``ok``/``error``/``skipped``)."""
+        spec = self.specs[job_id]
+        lock = FileLock(str(self.lock_dir / f"job-{job_id}.lock"), thread_local=False)
+        with self.app.app_context():
+            runs = self.app.extensions["mms"].job_runs
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                runs.skipped(job_id, trigger, "already running")
+                return "skipped"
+            try:
+                started = runs.start(job_id, trigger)
+                t0 = time.monotonic()
+                try:
+                    result = spec.func() or ""
+                except Exception as exc:
+                    log.exception("job %s failed", job_id)
+                    runs.finish(job_id, started, status="error", duration_s=time.monotonic() - t0,
+                                error=f"{type(exc).__name__}: {exc}")
+                    return "error"
+                runs.finish(job_id, started, status="ok", duration_s=time.monotonic() - t0, result=result)
+                return "ok"
+            finally:
+                lock.release()
+
+    def run_now(self, job_id: str) -> threading.Thread:
+        """Start ``job_id`` in a background thread ("run now"); raises ``KeyError`` if unknown."""
+        if job_id not in self.specs:
+            raise KeyError(job_id)
+        thread = threading.Thread(target=self.execute, args=(job_id, "manual"), name=f"job-{job_id}", daemon=True)
+        thread.start()
+        return thread

@@ -1,0 +1,36 @@
+"""The navigation bar: one entry per feature, in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.utils.settings_schema import N_
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link: Flask ``endpoint``, ``title`` (translated in the template), Bootstrap ``icon`` name."""
+
+    endpoint: str
+    title: str
+    icon: str
+
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("core.index", N_("Dashboard"), "house"),
+    NavEntry("search.index", N_("Search"), "search"),
+    NavEntry("seedbox.index", N_("Seedbox"), "cloud-download"),
+    NavEntry("plex_editor.index", N_("Plex editor"), "pencil-square"),
+    NavEntry("trailers.index", N_("Trailers"), "film"),
+    NavEntry("archive.index", N_("Watch archive"), "archive"),
+    NavEntry("symlink.index", N_("Media health"), "link-45deg"),
+    NavEntry("cloud_burst.index", N_("Cloud burst"), "cloud-lightning"),
+    NavEntry("core.jobs", N_("Jobs"), "clock-history"),
+    NavEntry("core.health", N_("Health"), "heart-pulse"),
+    NavEntry("configuration.page", N_("Configuration"), "gear"),
+)
+
+
+def navigation() -> tuple[NavEntry, ...]:
+    """The entries of the navigation bar."""
+    return NAVIGATION

@@ -1,0 +1,69 @@
+// The one fetch wrapper: sends the CSRF token, parses JSON, turns API errors into toasts.
+const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields || {};
+  }
+}
+
+export function toast(message, kind = 'danger') {
+  const box = document.getElementById('mms-toasts');
+  if (!box) return;
+  const el = document.createElement('div');
+  el.className = `toast align-items-center text-bg-${kind} border-0`;
+  el.setAttribute('role', kind === 'danger' ? 'alert' : 'status');
+  el.dataset.kind = kind;
+  const row = document.createElement('div');
+  row.className = 'd-flex';
+  const body = document.createElement('div');
+  body.className = 'toast-body';
+  body.textContent = message;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'btn-close btn-close-white me-2 m-auto';
+  close.setAttribute('data-bs-dismiss', 'toast');
+  close.setAttribute('aria-label', 'Close');
+  row.append(body, close);
+  el.append(row);
+  box.append(el);
+  const t = window.bootstrap.Toast.getOrCreateInstance(el, { delay: kind === 'danger' ? 10000 : 4000 });
+  el.addEventListener('hidden.bs.toast', () => el.remove());
+  t.show();
+}
+
+// api('PUT', '/api/settings', {values}) -> parsed JSON; throws ApiError (already shown as a toast
+// unless {quiet: true}).
+export async function api(method, url, body, { quiet = false } = {}) {
+  const headers = { 'X-CSRFToken': csrfToken(), Accept: 'application/json' };
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData)) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: payload, credentials: 'same-origin' });
+  } catch (err) {
+    const e = new ApiError(0, 'network', `MMS is unreachable (${err.message})`);
+    if (!quiet) toast(e.message);
+    throw e;
+  }
+  const isJson = (response.headers.get('Content-Type') || '').includes('application/json');
+  const data = isJson ? await response.json() : null;
+  if (!response.ok) {
+    const info = data?.error ?? { code: 'http_' + response.status, message: response.statusText };
+    const e = new ApiError(response.status, info.code, info.message, info.fields);
+    if (!quiet) {
+      const details = Object.entries(e.fields).map(([k, v]) => `${k}: ${v}`).join('; ');
+      toast(details ? `${e.message} — ${details}` : e.message);
+    }
+    throw e;
+  }
+  return data;
+}
+
+window.MMS = { api, toast, ApiError };

@@ -1,0 +1,110 @@
+import { api, toast } from './api.js';
+
+const form = document.getElementById('settings-form');
+const text = (key) => form.dataset[key] || key;
+
+function readField(input) {
+  const kind = input.dataset.kind;
+  if (kind === 'secret') return input.value === '' ? null : input.value;
+  if (kind === 'int') return input.value === '' ? null : Number(input.value);
+  if (kind === 'json') {
+    try {
+      return JSON.parse(input.value);
+    } catch (err) {
+      throw new Error(`${input.name}: ${err.message}`);
+    }
+  }
+  return input.value;
+}
+
+function collect(group) {
+  const values = {};
+  const selector = group ? `[data-group="${group}"] [data-setting]` : '[data-setting]';
+  form.querySelectorAll(selector).forEach((input) => {
+    if (input.disabled) return;
+    const value = readField(input);
+    if (input.dataset.kind === 'secret' && value === null) return;
+    values[input.name] = value;
+  });
+  return values;
+}
+
+function markErrors(fields) {
+  form.querySelectorAll('.is-invalid').forEach((el) => el.classList.remove('is-invalid'));
+  Object.keys(fields || {}).forEach((name) => {
+    form.querySelector(`[name="${name}"]`)?.classList.add('is-invalid');
+  });
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  let values;
+  try {
+    values = collect();
+  } catch (err) {
+    toast(err.message);
+    return;
+  }
+  try {
+    await api('PUT', '/api/settings', { values });
+    markErrors({});
+    form.querySelectorAll('[data-kind="secret"]').forEach((input) => { input.value = ''; });
+    toast(text('savedText'), 'success');
+  } catch (err) {
+    markErrors(err.fields);
+  }
+});
+
+document.querySelectorAll('[data-test-service]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    const service = button.dataset.testService;
+    const out = document.querySelector(`[data-test-result="${service}"]`);
+    out.className = 'small text-body-secondary';
+    out.textContent = text('testingText');
+    button.disabled = true;
+    try {
+      const report = await api('POST', `/api/settings/test/${service}`, { values: collect(button.dataset.group) });
+      out.className = `small ${report.ok ? 'mms-state-ok' : 'mms-state-bad'}`;
+      out.dataset.code = report.code;
+      out.textContent = `${report.ok ? '✔' : '✘'} ${report.message} (${report.elapsed_ms} ms)`;
+    } catch (err) {
+      out.className = 'small mms-state-bad';
+      out.dataset.code = err.code;
+      out.textContent = `✘ ${err.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+});
+
+// Backups
+document.getElementById('backup-create')?.addEventListener('click', async () => {
+  const info = await api('POST', '/api/backups');
+  toast(`${text('backupCreatedText')} ${info.name}`, 'success');
+  window.location.reload();
+});
+
+document.querySelectorAll('[data-backup-delete]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    if (!window.confirm(`${text('confirmDeleteText')} ${button.dataset.backupDelete}`)) return;
+    await api('DELETE', `/api/backups/${encodeURIComponent(button.dataset.backupDelete)}`);
+    window.location.reload();
+  });
+});
+
+document.querySelectorAll('[data-backup-restore]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    if (!window.confirm(`${text('confirmRestoreText')} ${button.dataset.backupRestore}`)) return;
+    const result = await api('POST', `/api/backups/${encodeURIComponent(button.dataset.backupRestore)}/restore`);
+    toast(`${text('restoredText')} ${result.restored.join(', ')}`, 'success');
+    window.location.reload();
+  });
+});
+
+document.getElementById('backup-upload')?.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  const result = await api('POST', '/api/backups/restore', data);
+  toast(`${text('restoredText')} ${result.restored.join(', ')}`, 'success');
+  window.location.reload();
+});

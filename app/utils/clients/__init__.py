@@ -1,0 +1,1 @@
+"""One module per upstream service; the only code that knows upstream URLs."""

@@ -1,0 +1,65 @@
+"""The one exception tree of the upstream clients (drawn after httpx's).
+
+::
+
+    UpstreamError
+    ├── UpstreamUnavailable      connection refused, DNS failure, HTTP 5xx   -> API 502
+    │   └── UpstreamTimeout      no answer within the client's timeout       -> API 504
+    ├── UpstreamAuthError        credentials refused (401/403)               -> API 502
+    ├── UpstreamNotFound         the item does not exist upstream (404)      -> API 404
+    └── UpstreamBadResponse      an answer that does not parse as expected   -> API 502
+
+Every error names the ``service`` (human name, e.g. ``Sonarr``) and, for
+authentication errors, the ``setting`` to fix (e.g. ``SONARR_API_KEY``).
+"""
+
+from __future__ import annotations
+
+
+class UpstreamError(Exception):
+    """Base class: ``service`` failed; ``message`` says how; ``setting`` names what to fix."""
+
+    status_code = 502
+    code = "upstream_error"
+
+    def __init__(self, service: str, message: str, *, setting: str | None = None):
+        self.service = service
+        self.message = message
+        self.setting = setting
+        super().__init__(f"{service}: {message}")
+
+
+class UpstreamUnavailable(UpstreamError):
+    """The service could not be reached or answered with a server error (5xx)."""
+
+    code = "upstream_unavailable"
+
+
+class UpstreamTimeout(UpstreamUnavailable):
+    """The service did not answer within the timeout (seconds, in the message)."""
+
+    status_code = 504
+    code = "upstream_timeout"
+
+
+class UpstreamAuthError(UpstreamError):
+    """The service refused the credentials; ``setting`` names the one to check."""
+
+    code = "upstream_auth"
+
+    def __init__(self, service: str, message: str = "", *, setting: str | None = None):
+        hint = f"check the API key of {service}" if setting is None else f"check {setting} ({service})"
+        super().__init__(service, f"{message}; {hint}" if message else hint, setting=setting)
+
+
+class UpstreamNotFound(UpstreamError):
+    """The item asked for does not exist on the service."""
+
+    status_code = 404
+    code = "upstream_not_found"
+
+
+class UpstreamBadResponse(UpstreamError):
+    """The service answered something the client cannot read (wrong type, bad JSON/XML)."""
+
+    code = "upstream_bad_response"

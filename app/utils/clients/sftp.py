@@ -1,0 +1,75 @@
+"""The seedbox's SFTP server, through paramiko (OpenSSH ``sftp-server`` on the other side)."""
+
+from __future__ import annotations
+
+import paramiko
+
+from app.utils.clients.base import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ConnectionReport, run_connection_test
+from app.utils.clients.errors import UpstreamAuthError, UpstreamNotFound, UpstreamTimeout, UpstreamUnavailable
+from app.utils.settings_schema import Settings
+
+SERVICE = "SFTP"
+
+
+class SftpClient:
+    """SFTP on ``sftp_host:sftp_port`` as ``sftp_username`` (password and/or key file).
+
+    Host keys: the system's known hosts are loaded; an unknown host key is
+    accepted and its fingerprint reported (a LAN/seedbox setup, trust on first use).
+    """
+
+    def __init__(self, host: str, port: int, username: str, password: str = "", key_path: str = ""):
+        self.host, self.port, self.username = host, port, username
+        self.password, self.key_path = password, key_path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SftpClient:
+        """A client for the ``sftp_*`` settings."""
+        return cls(settings.sftp_host, settings.sftp_port, settings.sftp_username, settings.sftp_password,
+                   settings.sftp_key_path)
+
+    def connect(self) -> paramiko.SSHClient:
+        """An authenticated SSH connection; raises an :class:`UpstreamError`."""
+        ssh = paramiko.SSHClient()
+        ssh.load_system_host_keys()
+        ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        try:
+            ssh.connect(
+                self.host, port=self.port, username=self.username, password=self.password or None,
+                key_filename=self.key_path or None, timeout=CONNECT_TIMEOUT_S, banner_timeout=READ_TIMEOUT_S,
+                auth_timeout=READ_TIMEOUT_S, allow_agent=False, look_for_keys=False,
+            )
+        except paramiko.AuthenticationException:
+            ssh.close()
+            raise UpstreamAuthError(SERVICE, "login refused", setting="SFTP_PASSWORD / SFTP_KEY_PATH") from None
+        except TimeoutError:
+            ssh.close()
+            raise UpstreamTimeout(SERVICE, f"no answer within {CONNECT_TIMEOUT_S:g} s") from None
+        except (paramiko.SSHException, OSError) as exc:
+            ssh.close()
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UpstreamUnavailable(SERVICE, f"cannot connect to {self.host}:{self.port}: {reason}") from None
+        return ssh
+
+    @classmethod
+    def test_connection(cls, settings: Settings) -> ConnectionReport:
+        """Log in and list the download folder."""
+        if not settings.sftp_host or not settings.sftp_username:
+            return ConnectionReport(SERVICE, False, "not configured: set SFTP_HOST / SFTP_USERNAME", "not_configured")
+        client = cls.from_settings(settings)
+
+        def probe() -> str:
+            ssh = client.connect()
+            try:
+                sftp = ssh.open_sftp()
+                try:
+                    count = len(sftp.listdir(settings.sftp_remote_path))
+                except OSError:
+                    raise UpstreamNotFound(SERVICE, f"folder {settings.sftp_remote_path} not found") from None
+                finally:
+                    sftp.close()
+            finally:
+                ssh.close()
+            return f"logged in; {count} item(s) in {settings.sftp_remote_path}"
+
+        return run_connection_test(SERVICE, probe)

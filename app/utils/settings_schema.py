@@ -1,0 +1,200 @@
+"""Every user setting of MMS, declared once: type, default, range, group, secrecy.
+
+The model is the single declaration: the settings manager validates with it,
+the Configuration page renders from it, ``.env.template`` documents it (a test
+keeps them equal). The environment variable of a field is its name upper-cased
+(``sonarr_api_key`` -> ``SONARR_API_KEY``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def N_(text: str) -> str:
+    """Mark a string for translation without translating it (extracted by pybabel)."""
+    return text
+
+
+@dataclass(frozen=True)
+class SettingsGroup:
+    """A section of the Configuration page; ``service`` names the connection test, if any."""
+
+    key: str
+    title: str
+    service: str | None = None
+
+
+GROUPS: tuple[SettingsGroup, ...] = (
+    SettingsGroup("general", N_("General")),
+    SettingsGroup("plex", "Plex", "plex"),
+    SettingsGroup("sonarr", "Sonarr", "sonarr"),
+    SettingsGroup("radarr", "Radarr", "radarr"),
+    SettingsGroup("prowlarr", "Prowlarr", "prowlarr"),
+    SettingsGroup("torrent", N_("Torrent client"), "torrent"),
+    SettingsGroup("sftp", N_("Seedbox (SFTP)"), "sftp"),
+    SettingsGroup("tmdb", "TMDB", "tmdb"),
+    SettingsGroup("tvdb", "TheTVDB", "tvdb"),
+    SettingsGroup("ollama", "Ollama", "ollama"),
+    SettingsGroup("paths", N_("Folders")),
+    SettingsGroup("schedules", N_("Schedules")),
+    SettingsGroup("search", N_("Search filters")),
+)
+
+DEFAULT_FILTER_ALIASES: dict[str, dict[str, list[str]]] = {
+    "quality": {
+        "4K": ["2160p", "UHD", "4K"],
+        "1080p": ["1080p", "FHD"],
+        "720p": ["720p"],
+        "SD": ["480p", "576p", "SD"],
+    },
+    "language": {
+        "MULTI": ["MULTI", "MULTi", "VF2"],
+        "VFF": ["VFF", "TRUEFRENCH", "FRENCH", "VF"],
+        "VFQ": ["VFQ"],
+        "VOSTFR": ["VOSTFR", "SUBFRENCH", "STFR"],
+        "VO": ["VO", "VOST"],
+    },
+    "codec": {
+        "HEVC": ["x265", "HEVC", "H.265", "H265"],
+        "AVC": ["x264", "AVC", "H.264", "H264"],
+        "AV1": ["AV1"],
+    },
+    "source": {
+        "BluRay": ["BluRay", "BDRip", "BRRip", "REMUX"],
+        "WEB-DL": ["WEB-DL", "WEBDL"],
+        "WEBRip": ["WEBRip"],
+        "HDTV": ["HDTV"],
+    },
+}
+
+
+def _meta(group: str, *, secret: bool = False, kind: str = "text") -> dict[str, Any]:
+    return {"group": group, "secret": secret, "kind": kind}
+
+
+def _url(group: str, default: str, title: str) -> Any:
+    return Field(default, title=title, json_schema_extra=_meta(group, kind="url"))
+
+
+def _path(group: str, default: str, title: str) -> Any:
+    return Field(default, title=title, json_schema_extra=_meta(group, kind="path"))
+
+
+def _secret(group: str, title: str) -> Any:
+    return Field("", title=title, json_schema_extra=_meta(group, secret=True, kind="secret"))
+
+
+class Settings(BaseModel):
+    """The validated settings; unknown keys are refused, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    # General
+    ui_language: Literal["fr", "en"] = Field(
+        "fr", title=N_("Default language"), json_schema_extra=_meta("general", kind="choice")
+    )
+    # Plex
+    plex_url: str = _url("plex", "http://localhost:32400", N_("Server URL"))
+    plex_token: str = _secret("plex", N_("Token (X-Plex-Token)"))
+    # Sonarr / Radarr / Prowlarr
+    sonarr_url: str = _url("sonarr", "http://localhost:8989", N_("Server URL"))
+    sonarr_api_key: str = _secret("sonarr", N_("API key"))
+    radarr_url: str = _url("radarr", "http://localhost:7878", N_("Server URL"))
+    radarr_api_key: str = _secret("radarr", N_("API key"))
+    prowlarr_url: str = _url("prowlarr", "http://localhost:9696", N_("Server URL"))
+    prowlarr_api_key: str = _secret("prowlarr", N_("API key"))
+    # Torrent client on the seedbox
+    torrent_client: Literal["qbittorrent", "rtorrent"] = Field(
+        "qbittorrent", title=N_("Client"), json_schema_extra=_meta("torrent", kind="choice")
+    )
+    qbittorrent_url: str = _url("torrent", "http://localhost:8080", N_("qBittorrent Web UI URL"))
+    qbittorrent_username: str = Field("admin", title=N_("qBittorrent user"), json_schema_extra=_meta("torrent"))
+    qbittorrent_password: str = _secret("torrent", N_("qBittorrent password"))
+    rtorrent_url: str = _url("torrent", "scgi://127.0.0.1:5000", N_("rTorrent URL (scgi:// or http(s)://…/RPC2)"))
+    torrent_label: str = Field("mms", title=N_("Label / category"), min_length=1, json_schema_extra=_meta("torrent"))
+    # Seedbox SFTP
+    sftp_host: str = Field("", title=N_("Host"), json_schema_extra=_meta("sftp"))
+    sftp_port: int = Field(22, ge=1, le=65535, title=N_("Port"), json_schema_extra=_meta("sftp", kind="int"))
+    sftp_username: str = Field("", title=N_("User"), json_schema_extra=_meta("sftp"))
+    sftp_password: str = _secret("sftp", N_("Password"))
+    sftp_key_path: str = _path("sftp", "", N_("Private key file"))
+    sftp_remote_path: str = _path("sftp", "/downloads", N_("Download folder on the seedbox"))
+    # Metadata providers
+    tmdb_url: str = _url("tmdb", "https://api.themoviedb.org/3", N_("API URL"))
+    tmdb_api_key: str = _secret("tmdb", N_("API key (v3)"))
+    tmdb_language: str = Field(
+        "fr-FR", pattern=r"^[a-z]{2}-[A-Z]{2}$", title=N_("Language"), json_schema_extra=_meta("tmdb")
+    )
+    tvdb_url: str = _url("tvdb", "https://api4.thetvdb.com/v4", N_("API URL"))
+    tvdb_api_key: str = _secret("tvdb", N_("API key"))
+    tvdb_pin: str = _secret("tvdb", N_("Subscriber PIN"))
+    ollama_url: str = _url("ollama", "http://localhost:11434", N_("Server URL"))
+    ollama_model: str = Field("llama3.1", title=N_("Model"), json_schema_extra=_meta("ollama"))
+    # Folders
+    staging_path: str = _path("paths", "/data/staging", N_("Staging folder"))
+    movies_path: str = _path("paths", "/data/media/Movies", N_("Movies library"))
+    tv_path: str = _path("paths", "/data/media/TV Shows", N_("TV shows library"))
+    media_root: str = _path("paths", "/data/media", N_("Media root (health checks)"))
+    # Schedules
+    backup_schedule: Literal["disabled", "hourly", "daily", "weekly"] = Field(
+        "daily", title=N_("Backup schedule"), json_schema_extra=_meta("schedules", kind="choice")
+    )
+    backup_hour: int = Field(
+        3, ge=0, le=23, title=N_("Backup hour (daily and weekly)"), json_schema_extra=_meta("schedules", kind="int")
+    )
+    backup_keep: int = Field(
+        14, ge=1, le=1000, title=N_("Backups kept"), json_schema_extra=_meta("schedules", kind="int")
+    )
+    # Search
+    search_filter_aliases: dict[str, dict[str, list[str]]] = Field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_FILTER_ALIASES.items()},
+        title=N_("Filter aliases (JSON: category → alias → tokens)"),
+        json_schema_extra=_meta("search", kind="json"),
+    )
+
+    @field_validator(
+        "plex_url", "sonarr_url", "radarr_url", "prowlarr_url", "qbittorrent_url", "tmdb_url", "tvdb_url", "ollama_url"
+    )
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("rtorrent_url")
+    @classmethod
+    def _rtorrent_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("scgi://", "http://", "https://")):
+            raise ValueError("must start with scgi://, http:// or https://")
+        return value
+
+    @field_validator("search_filter_aliases")
+    @classmethod
+    def _aliases(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        for category, aliases in value.items():
+            for alias, tokens in aliases.items():
+                if not tokens or any(not t.strip() for t in tokens):
+                    raise ValueError(f"alias {category}/{alias} needs at least one non-empty token")
+        return value
+
+
+def env_name(field: str) -> str:
+    """Environment variable of a settings field: ``sonarr_api_key`` -> ``SONARR_API_KEY``."""
+    return field.upper()
+
+
+def field_meta(field: str) -> dict[str, Any]:
+    """The ``group``/``secret``/``kind`` metadata of a field."""
+    extra = Settings.model_fields[field].json_schema_extra
+    return dict(extra) if isinstance(extra, dict) else {}
+
+
+def secret_fields() -> frozenset[str]:
+    """Names of the fields whose values never leave the server in full."""
+    return frozenset(name for name in Settings.model_fields if field_meta(name).get("secret"))

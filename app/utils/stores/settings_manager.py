@@ -1,0 +1,167 @@
+"""Owner of ``instance/settings.json``: layered settings with one precedence rule.
+
+Precedence: environment (including ``.env``, loaded by python-dotenv at start)
+> ``instance/settings.json`` (edited on the Configuration page) > the defaults
+declared in :mod:`app.utils.settings_schema`. Values are read from disk on every
+:meth:`SettingsManager.load`, so a change saved by any process applies at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, get_origin
+
+from pydantic import ValidationError
+
+from app.utils.settings_schema import Settings, env_name, field_meta, secret_fields
+from app.utils.stores.json_store import JsonStore
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "settings.json"
+SECRET_MASK = "••••••••"
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; the message names each setting and where it came from."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems  # (field, source, message)
+        text = "; ".join(f"setting {env_name(f)} (from {src}): {msg}" for f, src, msg in problems)
+        super().__init__(f"Invalid settings: {text}")
+
+
+def _is_structured(field: str) -> bool:
+    annotation = Settings.model_fields[field].annotation
+    return get_origin(annotation) in (dict, list)
+
+
+class SettingsManager:
+    """Reads, validates and saves the settings.
+
+    ``environ`` defaults to :data:`os.environ` (read at each call, so tests and
+    ``.env`` changes made before start-up are seen).
+    """
+
+    def __init__(self, instance_path: Path | str, environ: Mapping[str, str] | None = None):
+        self.store = JsonStore(Path(instance_path) / SETTINGS_FILE, schema_version=1)
+        self._environ = environ
+
+    # -- layers --------------------------------------------------------------------
+    def _env_values(self) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+        environ = os.environ if self._environ is None else self._environ
+        values: dict[str, Any] = {}
+        problems: list[tuple[str, str, str]] = []
+        for field in Settings.model_fields:
+            raw = environ.get(env_name(field))
+            if raw is None:
+                continue
+            if _is_structured(field):
+                try:
+                    values[field] = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    problems.append((field, "environment", f"not valid JSON ({exc.msg})"))
+                continue
+            values[field] = raw
+        return values, problems
+
+    def _file_values(self) -> dict[str, Any]:
+        data = self.store.read()
+        unknown = set(data) - set(Settings.model_fields)
+        if unknown:
+            log.warning("settings.json: ignoring unknown settings %s", ", ".join(sorted(unknown)))
+        return {k: v for k, v in data.items() if k in Settings.model_fields}
+
+    def sources(self) -> dict[str, str]:
+        """Where each field's value comes from: ``environment``, ``settings.json`` or ``default``."""
+        env, _ = self._env_values()
+        stored = self._file_values()
+        return {
+            field: "environment" if field in env else "settings.json" if field in stored else "default"
+            for field in Settings.model_fields
+        }
+
+    def _validate(self, merged: dict[str, Any], sources: dict[str, str]) -> Settings:
+        try:
+            return Settings.model_validate(merged)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else "?"
+                problems.append((field, sources.get(field, "settings.json"), err["msg"]))
+            raise SettingsError(problems) from None
+
+    def load(self) -> Settings:
+        """The current settings. Raises :class:`SettingsError` naming every bad setting."""
+        env, problems = self._env_values()
+        if problems:
+            raise SettingsError(problems)
+        stored = self._file_values()
+        merged = {**stored, **env}
+        sources = {f: ("environment" if f in env else "settings.json") for f in merged}
+        return self._validate(merged, sources)
+
+    # -- editing ---------------------------------------------------------------------
+    def save(self, changes: Mapping[str, Any]) -> Settings:
+        """Validate ``changes`` merged over the current values and write them to settings.json.
+
+        A secret given as ``None`` keeps its stored value. Fields set by the
+        environment cannot be changed here. Raises :class:`SettingsError`
+        (nothing is written).
+        """
+        env, _ = self._env_values()
+        problems = [(f, "request", "unknown setting") for f in changes if f not in Settings.model_fields]
+        problems += [
+            (f, "environment", "set by the environment; change it there") for f in changes if f in env
+        ]
+        if problems:
+            raise SettingsError(problems)
+        changes = {k: v for k, v in changes.items() if not (k in secret_fields() and v is None)}
+
+        def apply(data: dict[str, Any]) -> Settings:
+            stored = {k: v for k, v in data.items() if k in Settings.model_fields}
+            merged = {**stored, **changes, **env}
+            sources = {f: "request" if f in changes else "settings.json" for f in merged}
+            settings = self._validate(merged, sources)
+            for field in changes:
+                data[field] = settings.model_dump(mode="json")[field]
+            return settings
+
+        return self.store.update(apply)
+
+    def public_view(self) -> list[dict[str, Any]]:
+        """The fields for the browser: value (secrets masked), source, metadata and limits."""
+        settings = self.load()
+        sources = self.sources()
+        secrets = secret_fields()
+        out = []
+        for field, info in Settings.model_fields.items():
+            value = getattr(settings, field)
+            meta = field_meta(field)
+            item: dict[str, Any] = {
+                "name": field,
+                "env": env_name(field),
+                "title": info.title or field,
+                "group": meta.get("group", "general"),
+                "kind": meta.get("kind", "text"),
+                "source": sources[field],
+                "secret": field in secrets,
+            }
+            if field in secrets:
+                item["is_set"] = bool(value)
+                item["value"] = SECRET_MASK if value else ""
+            else:
+                item["value"] = value
+            for rule in info.metadata:
+                for attr in ("ge", "le", "min_length", "pattern"):
+                    if getattr(rule, attr, None) is not None:
+                        item[attr] = getattr(rule, attr)
+            args = getattr(info.annotation, "__args__", None)
+            if meta.get("kind") == "choice" and args:
+                item["choices"] = list(args)
+            out.append(item)
+        return out

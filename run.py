@@ -1,0 +1,46 @@
+"""Serve MMS with waitress: ``python run.py`` (HOST and PORT from the environment).
+
+``flask --app run <command>`` finds :func:`create_app` below, which builds the
+app without the scheduler, so CLI commands never start the jobs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from app import create_app as _create_app
+from app.utils.stores.settings_manager import SettingsError
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app():
+    """The app for ``flask --app run ...``: no scheduler."""
+    return _create_app({"SCHEDULER_ENABLED": False})
+
+
+def main() -> int:
+    """Create instance/ and backups/, build the app with its jobs, and serve it."""
+    from waitress import serve
+
+    for folder in ("instance", "backups"):
+        (ROOT / folder).mkdir(exist_ok=True)
+    try:
+        app = _create_app()
+    except SettingsError as exc:
+        print(f"MMS cannot start: {exc}", file=sys.stderr)
+        return 2
+    host = os.environ.get("HOST", "0.0.0.0")
+    port = int(os.environ.get("PORT", "5000"))
+    print(f"MMS listening on http://{host}:{port}/", flush=True)
+    try:
+        serve(app, host=host, port=port, threads=8)
+    finally:
+        app.extensions["mms"].jobs.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
