@@ -106,16 +106,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mms.settings.load()  # fail now, naming the bad setting
     app.extensions["mms"] = mms
 
+    from app.auth.service import apply_admin_password_from_env, install_login_guard
+
+    install_login_guard(app)  # before CSRF: an anonymous request gets 401/redirect, not a CSRF error
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     register_error_handlers(app)
     _register_blueprints(app)
-
-    from app.auth.service import apply_admin_password_from_env, install_login_guard
-
-    install_login_guard(app)
     apply_admin_password_from_env(mms.users)
 
     @app.context_processor

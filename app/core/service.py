@@ -6,8 +6,11 @@ from dataclasses import asdict
 from typing import Any
 
 from app.extensions import managers
-from app.utils.settings_schema import GROUPS, Settings, secret_fields
+from app.utils.settings_schema import GROUPS, N_, Settings, secret_fields
 from app.utils.stores.settings_manager import SettingsError
+
+#: Status words shown translated on the health page.
+STATUS_WORDS = (N_("ok"), N_("missing"), N_("corrupt"), N_("newer_schema"), N_("degraded"))
 
 
 def store_statuses() -> list[dict[str, Any]]:

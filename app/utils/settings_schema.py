@@ -97,6 +97,10 @@ class Settings(BaseModel):
     ui_language: Literal["fr", "en"] = Field(
         "fr", title=N_("Default language"), json_schema_extra=_meta("general", kind="choice")
     )
+    service_timeout_s: float = Field(
+        15.0, ge=1, le=300, title=N_("Timeout of service calls (seconds)"),
+        json_schema_extra=_meta("general", kind="int"),
+    )
     # Plex
     plex_url: str = _url("plex", "http://localhost:32400", N_("Server URL"))
     plex_token: str = _secret("plex", N_("Token (X-Plex-Token)"))

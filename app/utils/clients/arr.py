@@ -6,7 +6,7 @@ Source: ``shared/specs/sonarr/openapi-v3.json``, ``radarr/openapi-v3.json``,
 
 from __future__ import annotations
 
-from app.utils.clients.base import ConnectionReport, HttpClient, not_configured, run_connection_test
+from app.utils.clients.base import CONNECT_TIMEOUT_S, ConnectionReport, HttpClient, not_configured, run_connection_test
 from app.utils.clients.errors import UpstreamBadResponse
 from app.utils.settings_schema import Settings
 
@@ -31,7 +31,8 @@ class ArrClient(HttpClient):
     @classmethod
     def from_settings(cls, settings: Settings) -> ArrClient:
         """A client for the URL and API key in ``settings``."""
-        return cls(getattr(settings, cls.URL_SETTING), getattr(settings, cls.KEY_SETTING))
+        return cls(getattr(settings, cls.URL_SETTING), getattr(settings, cls.KEY_SETTING),
+                   timeout=(CONNECT_TIMEOUT_S, settings.service_timeout_s))
 
     def system_status(self) -> dict:
         """``GET {API}/system/status``: ``{"appName", "version", ...}``."""

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from app.utils.clients.base import ConnectionReport, HttpClient, not_configured, run_connection_test
+from app.utils.clients.base import (
+    CONNECT_TIMEOUT_S,
+    READ_TIMEOUT_S,
+    ConnectionReport,
+    HttpClient,
+    not_configured,
+    run_connection_test,
+)
 from app.utils.clients.errors import UpstreamBadResponse
 from app.utils.settings_schema import Settings
 
@@ -12,14 +19,16 @@ SERVICE = "Ollama"
 class OllamaClient(HttpClient):
     """Ollama at ``ollama_url`` (no authentication on a LAN install)."""
 
-    def __init__(self, base_url: str, model: str = ""):
-        super().__init__(SERVICE, base_url, auth_setting="OLLAMA_URL")
+    def __init__(
+        self, base_url: str, model: str = "", timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
+    ):
+        super().__init__(SERVICE, base_url, auth_setting="OLLAMA_URL", timeout=timeout)
         self.model = model
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OllamaClient:
         """A client for ``ollama_url`` / ``ollama_model``."""
-        return cls(settings.ollama_url, settings.ollama_model)
+        return cls(settings.ollama_url, settings.ollama_model, timeout=(CONNECT_TIMEOUT_S, settings.service_timeout_s))
 
     def models(self) -> list[str]:
         """Names of the installed models."""

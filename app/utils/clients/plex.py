@@ -40,7 +40,7 @@ class PlexClient:
     @classmethod
     def from_settings(cls, settings: Settings) -> PlexClient:
         """A client for ``plex_url`` / ``plex_token``."""
-        return cls(settings.plex_url, settings.plex_token)
+        return cls(settings.plex_url, settings.plex_token, settings.service_timeout_s)
 
     def server(self) -> PlexServer:
         """The connected :class:`plexapi.server.PlexServer`; raises an :class:`UpstreamError`."""

@@ -28,7 +28,7 @@ class RTorrentClient:
     @classmethod
     def from_settings(cls, settings: Settings) -> RTorrentClient:
         """A client for ``rtorrent_url``."""
-        return cls(settings.rtorrent_url)
+        return cls(settings.rtorrent_url, settings.service_timeout_s)
 
     def client_version(self) -> str:
         """``system.client_version``; raises an :class:`UpstreamError`."""

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from app.utils.clients.base import ConnectionReport, HttpClient, not_configured, run_connection_test
+from app.utils.clients.base import (
+    CONNECT_TIMEOUT_S,
+    READ_TIMEOUT_S,
+    ConnectionReport,
+    HttpClient,
+    not_configured,
+    run_connection_test,
+)
 from app.utils.clients.errors import UpstreamBadResponse
 from app.utils.settings_schema import Settings
 
@@ -12,14 +19,25 @@ SERVICE = "TMDB"
 class TmdbClient(HttpClient):
     """TMDB at ``tmdb_url`` with ``tmdb_api_key``."""
 
-    def __init__(self, base_url: str, api_key: str, language: str = "fr-FR"):
-        super().__init__(SERVICE, base_url, auth_setting="TMDB_API_KEY", params={"api_key": api_key})
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        language: str = "fr-FR",
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+    ):
+        super().__init__(SERVICE, base_url, auth_setting="TMDB_API_KEY", params={"api_key": api_key}, timeout=timeout)
         self.language = language
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TmdbClient:
         """A client for ``tmdb_url`` / ``tmdb_api_key`` / ``tmdb_language``."""
-        return cls(settings.tmdb_url, settings.tmdb_api_key, settings.tmdb_language)
+        return cls(
+            settings.tmdb_url,
+            settings.tmdb_api_key,
+            settings.tmdb_language,
+            timeout=(CONNECT_TIMEOUT_S, settings.service_timeout_s),
+        )
 
     @classmethod
     def test_connection(cls, settings: Settings) -> ConnectionReport:
