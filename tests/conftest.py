@@ -86,3 +86,31 @@ def api(app: Flask) -> ApiClient:
     response = create_admin(client)
     assert response.status_code == 302
     return ApiClient(client)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole run."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(chromium, make_app):
+    """A fresh browser context on a live MMS (its own instance folder)."""
+    from tests.browser import BrowserSession
+    from tests.live_server import LiveServer
+
+    server = LiveServer(make_app(TESTING=False))
+    context = chromium.new_context(locale="fr-FR")
+    session = BrowserSession(context.new_page(), server.url)
+    session.watch()
+    yield session
+    context.close()
+    server.stop()

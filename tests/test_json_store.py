@@ -119,6 +119,7 @@ def test_failed_update_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         store.update(boom)
     assert store.path.read_bytes() == before
+    assert store.update(lambda d: dict(d)) == {"a": 1}  # the half-modified copy was not reused
 
 
 def test_threads_in_one_process_do_not_lose_updates(tmp_path: Path) -> None:

@@ -16,15 +16,17 @@ until the user restores a backup or resets the store explicitly
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from filelock import FileLock, Timeout
 
 T = TypeVar("T")
@@ -33,6 +35,9 @@ LOCK_DIR_NAME = ".locks"
 CORRUPT_DIR_NAME = "corrupt"
 #: Seconds a writer waits for another writer before giving up.
 DEFAULT_LOCK_TIMEOUT_S = 30.0
+#: Every write stamps a fresh revision first in the file, so a writer can tell from the first
+#: bytes whether the copy it parsed last is still current (no re-parse of a large file).
+_REVISION_RE = re.compile(rb'^\{"revision":"([0-9a-f]{32})"')
 
 
 class StoreError(Exception):
@@ -132,12 +137,14 @@ class JsonStore:
         lock_dir = self.path.parent / LOCK_DIR_NAME
         lock_dir.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(lock_dir / f"{self.path.name}.lock"), timeout=lock_timeout)
+        # (revision, data) of the last document this object wrote or parsed under the lock.
+        self._cache: tuple[str, Any] | None = None
 
     # -- reading -----------------------------------------------------------------
     def _parse(self, raw: bytes) -> Any:
         try:
-            doc = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            doc = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
             raise self._corrupt(str(exc)) from None
         if not isinstance(doc, dict) or "schema_version" not in doc or "data" not in doc:
             raise self._corrupt("not a store document (schema_version and data expected)")
@@ -197,30 +204,44 @@ class JsonStore:
                 f"{self.path.name} stayed locked for more than {self._lock_timeout:g} s"
             ) from None
 
+    def _read_for_update(self) -> Any:
+        """The data to modify, under the lock: the cached copy if the file's revision is unchanged."""
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.read(64)
+        except FileNotFoundError:
+            self._cache = None
+            return self._default()
+        match = _REVISION_RE.match(head)
+        if match and self._cache is not None and self._cache[0] == match.group(1).decode():
+            return self._cache[1]
+        self._cache = None
+        return self.read()
+
     def _write(self, data: Any) -> None:
-        raw = json.dumps(
-            {"schema_version": self.schema_version, "data": data}, ensure_ascii=False, indent=1
-        ).encode("utf-8")
+        revision = uuid.uuid4().hex
+        self._cache = None
+        raw = orjson.dumps({"revision": revision, "schema_version": self.schema_version, "data": data})
         atomic_write_bytes(self.path, raw)
+        self._cache = (revision, data)
 
     def update(self, fn: Callable[[Any], T]) -> T:
         """Read-modify-write under the lock.
 
-        ``fn`` receives a private copy of the data, mutates it in place and may
-        return a value, which ``update`` returns. When ``fn`` raises, nothing is
-        written. Raises :class:`StoreLockTimeout`, :class:`StoreCorruptError`.
+        ``fn`` receives the data, mutates it in place and may return a value,
+        which ``update`` returns; it must not keep a reference to the data. When
+        ``fn`` raises, nothing is written. Raises :class:`StoreLockTimeout`,
+        :class:`StoreCorruptError`, :class:`OSError` (disk full: the old file stays).
         """
-        with self._locked():
-            data = self.read()
-            result = fn(data)
-            self._write(data)
-            return result
+        with self.edit() as data:
+            return fn(data)
 
     @contextlib.contextmanager
     def edit(self) -> Iterator[Any]:
         """Context-manager form of :meth:`update`: ``with store.edit() as data: data[k] = v``."""
         with self._locked():
-            data = self.read()
+            data = self._read_for_update()
+            self._cache = None  # until written, the data may be half-modified
             yield data
             self._write(data)
 
@@ -233,6 +254,7 @@ class JsonStore:
         """
         validate_document(raw, self.schema_version, self.path.name)
         with self._locked():
+            self._cache = None
             atomic_write_bytes(self.path, raw)
 
     def reset_corrupt(self) -> Path | None:
@@ -267,8 +289,8 @@ def validate_document(raw: bytes, max_version: int | None, name: str) -> None:
     """
     path = Path(name)
     try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise StoreCorruptError(path, str(exc), None) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("schema_version"), int) or "data" not in doc:
         raise StoreCorruptError(path, "not a store document", None)
