@@ -20,7 +20,10 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q -r requirements-dev.txt
-.venv/bin/pybabel compile -q -d app/translations
+if ! .venv/bin/python -m pip install -q -r requirements-dev.txt >.venv/pip.log 2>&1; then
+  cat .venv/pip.log
+  exit 1
+fi
+.venv/bin/pybabel compile -d app/translations >/dev/null
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"
