@@ -32,7 +32,8 @@ from filelock import FileLock, Timeout
 from flask import Flask
 
 from app.utils.settings_schema import N_, Settings
-from app.utils.stores.json_store import LOCK_DIR_NAME
+from app.utils.stores.job_run_manager import JobRunManager
+from app.utils.stores.json_store import LOCK_DIR_NAME, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,38 @@ def job_specs() -> tuple[JobSpec, ...]:
     """Every job MMS runs, in display order."""
     return (JobSpec("backup", N_("Backup of the settings and databases"), _backup_job, _backup_trigger,
                     _backup_schedule),)
+
+
+class _Recorder:
+    """Records one run in job_runs.json; a store failure is logged, never raised into the job."""
+
+    def __init__(self, runs: JobRunManager, job_id: str, trigger: str):
+        self.runs, self.job_id, self.trigger = runs, job_id, trigger
+        self.started: str | None = None
+        self.t0 = time.monotonic()
+
+    def start(self) -> None:
+        self.t0 = time.monotonic()
+        try:
+            self.started = self.runs.start(self.job_id, self.trigger)
+        except StoreError:
+            log.exception("job %s: run start not recorded", self.job_id)
+
+    def finish(self, status: str, *, result: str = "", error: str = "") -> None:
+        if self.started is None:
+            log.info("job %s ended %s: %s", self.job_id, status, result or error)
+            return
+        try:
+            self.runs.finish(self.job_id, self.started, status=status, duration_s=time.monotonic() - self.t0,
+                             result=result, error=error)
+        except StoreError:
+            log.exception("job %s: run end not recorded (%s %s)", self.job_id, status, result or error)
+
+    def skipped(self, reason: str) -> None:
+        try:
+            self.runs.skipped(self.job_id, self.trigger, reason)
+        except StoreError:
+            log.exception("job %s skipped (%s), not recorded", self.job_id, reason)
 
 
 def _same_trigger(a: BaseTrigger | None, b: BaseTrigger | None) -> bool:
@@ -174,27 +207,28 @@ class JobRunner:
 
     # -- running -------------------------------------------------------------------------
     def execute(self, job_id: str, trigger: str = "schedule") -> str | None:
-        """Run one job now in this thread, recorded; returns its status (``ok``/``error``/``skipped``)."""
+        """Run one job now in this thread, recorded; returns its status (``ok``/``error``/``skipped``).
+
+        The job runs even when ``job_runs.json`` cannot be written; that failure is logged.
+        """
         spec = self.specs[job_id]
         lock = FileLock(str(self.lock_dir / f"job-{job_id}.lock"), thread_local=False)
         with self.app.app_context():
-            runs = self.app.extensions["mms"].job_runs
+            recorder = _Recorder(self.app.extensions["mms"].job_runs, job_id, trigger)
             try:
                 lock.acquire(timeout=0)
             except Timeout:
-                runs.skipped(job_id, trigger, "already running")
+                recorder.skipped("already running")
                 return "skipped"
             try:
-                started = runs.start(job_id, trigger)
-                t0 = time.monotonic()
+                recorder.start()
                 try:
                     result = spec.func() or ""
                 except Exception as exc:
                     log.exception("job %s failed", job_id)
-                    runs.finish(job_id, started, status="error", duration_s=time.monotonic() - t0,
-                                error=f"{type(exc).__name__}: {exc}")
+                    recorder.finish("error", error=f"{type(exc).__name__}: {exc}")
                     return "error"
-                runs.finish(job_id, started, status="ok", duration_s=time.monotonic() - t0, result=result)
+                recorder.finish("ok", result=result)
                 return "ok"
             finally:
                 lock.release()

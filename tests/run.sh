@@ -20,7 +20,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -m pip install -q -r requirements-dev.txt >.venv/pip.log 2>&1; then
+if ! .venv/bin/python -m pip install -q -r tests/requirements.txt >.venv/pip.log 2>&1; then
   cat .venv/pip.log
   exit 1
 fi

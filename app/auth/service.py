@@ -18,6 +18,7 @@ from flask_login import UserMixin, current_user, login_user
 
 from app.api import error_response, is_api_request
 from app.extensions import login_manager, managers
+from app.utils.stores.json_store import StoreError
 from app.utils.stores.user_manager import UserManager
 
 PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "auth.login", "auth.setup", "core.healthz",
@@ -34,7 +35,10 @@ class Account(UserMixin):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> Account | None:
-    record = managers().users.get(user_id)
+    try:
+        record = managers().users.get(user_id)
+    except StoreError:  # users.json unreadable: nobody is logged in; the error page says why
+        return None
     return Account(record) if record else None
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.extensions import managers
 from app.utils.settings_schema import GROUPS, N_, Settings, secret_fields
+from app.utils.stores.json_store import StoreError
 from app.utils.stores.settings_manager import SettingsError
 
 #: Status words shown translated on the health page.
@@ -65,7 +66,12 @@ def health_report() -> dict[str, Any]:
         settings_error = None
     except SettingsError as exc:
         settings, settings_error = None, str(exc)
-    jobs = jobs_overview() if settings else []
+    try:
+        jobs = jobs_overview() if settings else []
+    except StoreError as exc:  # job_runs.json unreadable: reported with the stores above
+        jobs = [{"id": spec.id, "title": spec.title, "schedule": "", "enabled": False, "next_run": None,
+                 "last_run": {"status": "error", "error": str(exc)}, "scheduler_here": False}
+                for spec in managers().jobs.specs.values()]
     failed_jobs = [j for j in jobs if j["last_run"] and j["last_run"].get("status") == "error"]
     return {
         "status": "degraded" if problems or settings_error or failed_jobs else "ok",
