@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from app.utils.clients.arr import READ_ATTEMPTS
 from tests.emulators.arr import ProwlarrEmulator, RadarrEmulator, SonarrEmulator
 
 
@@ -70,8 +71,9 @@ def test_timeout_within_the_configured_time(api, sonarr) -> None:
 
 def test_server_error_and_malformed_answer(api, sonarr) -> None:
     _configure(api, sonarr_url=sonarr.url, sonarr_api_key=sonarr.api_key)
-    sonarr.fail_next(500)
-    assert _test(api, "sonarr")["code"] == "refused"
+    sonarr.fail_next(500, times=READ_ATTEMPTS)
+    report = _test(api, "sonarr")
+    assert report["code"] == "refused" and "HTTP 500" in report["message"]
     sonarr.fail_next("malformed")
     report = _test(api, "sonarr")
     assert report["code"] == "bad_response" and "not JSON" in report["message"]

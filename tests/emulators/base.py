@@ -46,6 +46,8 @@ class Reply:
     status: int = 200
     body: Any = b""
     headers: dict[str, str] = field(default_factory=dict)
+    #: an answer made by :meth:`Emulator.fail_next`, not the emulator's dialect (not recorded)
+    injected: bool = False
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -64,6 +66,8 @@ class Emulator:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.requests: list[Request] = []
+        #: (request, status, body bytes, content type) of every answer sent.
+        self.exchanges: list[tuple[Request, int, bytes, str]] = []
         self._faults: list[str | int] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -74,6 +78,10 @@ class Emulator:
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         """Answer ``method`` on paths fully matching ``pattern`` with ``handler``."""
         self.routes.append((method.upper(), re.compile(pattern), handler))
+
+    def override(self, method: str, pattern: str, handler: Handler) -> None:
+        """Like :meth:`route`, but ahead of the routes already registered."""
+        self.routes.insert(0, (method.upper(), re.compile(pattern), handler))
 
     def authorize(self, request: Request) -> Reply | None:
         """Override: return a Reply (401...) to refuse the request, ``None`` to accept it."""
@@ -96,9 +104,11 @@ class Emulator:
             self._release.wait(timeout=120)
             return None
         if fault == "malformed":
-            return self.malformed_reply()
+            reply = self.malformed_reply()
+            reply.injected = True
+            return reply
         if isinstance(fault, int):
-            return Reply(fault, {"message": f"injected HTTP {fault}"})
+            return Reply(fault, {"message": f"injected HTTP {fault}"}, injected=True)
         refused = self.authorize(request)
         if refused is not None:
             return refused
@@ -126,6 +136,9 @@ class Emulator:
                     self.close_connection = True
                     return
                 raw, content_type = reply.encoded()
+                if not reply.injected:
+                    with emulator._lock:
+                        emulator.exchanges.append((request, reply.status, raw, content_type))
                 self.send_response(reply.status)
                 headers = {"Content-Type": content_type, **reply.headers}
                 for key, value in headers.items():

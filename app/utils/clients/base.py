@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -85,8 +86,55 @@ def describe_connection_error(exc: Exception) -> str:
     return text.split(":")[-1].strip() or type(exc).__name__
 
 
+class MappedSession(requests.Session):
+    """A ``requests.Session`` with a default timeout that raises the typed errors.
+
+    Given to libraries that accept a session (python-plexapi, tmdbv3api), so they
+    run unmodified while every call gets a timeout and the error mapping above.
+    ``timeout`` is a (connect, read) pair in seconds; ``auth_setting`` is named
+    when credentials are refused.
+    """
+
+    def __init__(self, service: str, *, auth_setting: str | None = None,
+                 timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)):
+        super().__init__()
+        self.service = service
+        self.auth_setting = auth_setting
+        self.timeout = timeout
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Send one request; returns a 2xx/3xx response or raises an :class:`UpstreamError`."""
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except requests.Timeout:
+            raise UpstreamTimeout(self.service, f"no answer within {self.timeout[1]:g} s") from None
+        except requests.ConnectionError as exc:
+            base = url.split("?")[0]
+            raise UpstreamUnavailable(
+                self.service, f"cannot connect to {base}: {describe_connection_error(exc)}"
+            ) from None
+        except requests.RequestException as exc:
+            raise UpstreamUnavailable(self.service, str(exc)) from None
+        self.check_status(response)
+        return response
+
+    def check_status(self, response: requests.Response) -> None:
+        """Raise the typed error of a 4xx/5xx answer."""
+        status = response.status_code
+        if status in (401, 403):
+            raise UpstreamAuthError(self.service, f"HTTP {status}", setting=self.auth_setting)
+        if status == 404:
+            raise UpstreamNotFound(self.service, f"{urlsplit(response.url).path} not found (HTTP 404)")
+        if status >= 500:
+            raise UpstreamUnavailable(self.service, f"server error (HTTP {status})")
+        if status >= 400:
+            raise UpstreamBadResponse(self.service, f"request refused (HTTP {status}): {response.text[:200]}")
+
+
 class HttpClient:
-    """A ``requests`` session bound to one service's base URL.
+    """A :class:`MappedSession` bound to one service's base URL.
 
     ``service`` is the human name used in errors, ``auth_setting`` the setting
     named when credentials are refused, ``timeout`` a (connect, read) pair in seconds.
@@ -104,9 +152,8 @@ class HttpClient:
     ):
         self.service = service
         self.base_url = base_url.rstrip("/")
-        self.auth_setting = auth_setting
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = MappedSession(service, auth_setting=auth_setting, timeout=timeout)
         self.session.headers.update(headers or {})
         self.session.params = dict(params or {})
 
@@ -116,31 +163,19 @@ class HttpClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Send one request; returns the 2xx/3xx response or raises an :class:`UpstreamError`."""
-        kwargs.setdefault("timeout", self.timeout)
-        try:
-            response = self.session.request(method, self.url(path), **kwargs)
-        except requests.Timeout:
-            raise UpstreamTimeout(self.service, f"no answer within {self.timeout[1]:g} s") from None
-        except requests.ConnectionError as exc:
-            raise UpstreamUnavailable(
-                self.service, f"cannot connect to {self.base_url}: {describe_connection_error(exc)}"
-            ) from None
-        except requests.RequestException as exc:
-            raise UpstreamUnavailable(self.service, str(exc)) from None
-        status = response.status_code
-        if status in (401, 403):
-            raise UpstreamAuthError(self.service, f"HTTP {status}", setting=self.auth_setting)
-        if status == 404:
-            raise UpstreamNotFound(self.service, f"{path} not found (HTTP 404)")
-        if status >= 500:
-            raise UpstreamUnavailable(self.service, f"server error (HTTP {status})")
-        if status >= 400:
-            raise UpstreamBadResponse(self.service, f"request refused (HTTP {status}): {response.text[:200]}")
-        return response
+        return self.session.request(method, self.url(path), **kwargs)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         """GET ``path`` and decode JSON; raises :class:`UpstreamBadResponse` on a non-JSON body."""
-        response = self.request("GET", path, **kwargs)
+        return self.json_of(self.request("GET", path, **kwargs))
+
+    def send_json(self, method: str, path: str, body: Any, **kwargs: Any) -> Any:
+        """POST/PUT ``body`` as JSON and decode the JSON answer (``None`` for an empty body)."""
+        response = self.request(method, path, json=body, **kwargs)
+        return self.json_of(response) if response.content else None
+
+    def json_of(self, response: requests.Response) -> Any:
+        """The decoded JSON body; raises :class:`UpstreamBadResponse`."""
         try:
             return response.json()
         except ValueError:

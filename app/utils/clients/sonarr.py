@@ -1,6 +1,67 @@
-"""Sonarr v3 client (``shared/specs/sonarr/openapi-v3.json``)."""
+"""Sonarr v3 client (``shared/specs/sonarr/openapi-v3.json``): series, episodes, files, commands."""
 
-from app.utils.clients.arr import ArrClient
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from app.utils.clients.arr import ArrClient, ArrModel, Command
+
+
+class SeasonInfo(ArrModel):
+    """A season of a series: number, monitored, counts from ``statistics``."""
+
+    season_number: int
+    monitored: bool = True
+    statistics: dict[str, Any] = Field(default_factory=dict)
+
+
+class Series(ArrModel):
+    """``SeriesResource``: ``id`` is 0 / absent for a lookup result not yet added."""
+
+    id: int = 0
+    title: str
+    year: int = 0
+    tvdb_id: int = 0
+    tmdb_id: int = 0
+    imdb_id: str | None = None
+    title_slug: str | None = None
+    path: str | None = None
+    root_folder_path: str | None = None
+    quality_profile_id: int = 0
+    monitored: bool = False
+    series_type: str = "standard"
+    seasons: list[SeasonInfo] = Field(default_factory=list)
+    images: list[dict[str, Any]] = Field(default_factory=list)
+    original_language: dict[str, Any] | None = None
+
+
+class Episode(ArrModel):
+    """``EpisodeResource``; ``air_date`` is ``YYYY-MM-DD``."""
+
+    id: int
+    series_id: int
+    season_number: int
+    episode_number: int
+    title: str | None = None
+    air_date: str | None = None
+    has_file: bool = False
+    episode_file_id: int = 0
+    monitored: bool = True
+    absolute_episode_number: int | None = None
+
+
+class EpisodeFile(ArrModel):
+    """``EpisodeFileResource``; ``size`` in bytes."""
+
+    id: int
+    series_id: int
+    season_number: int
+    relative_path: str | None = None
+    path: str | None = None
+    size: int = 0
+    quality: dict[str, Any] | None = None
 
 
 class SonarrClient(ArrClient):
@@ -10,3 +71,48 @@ class SonarrClient(ArrClient):
     API = "/api/v3"
     URL_SETTING = "sonarr_url"
     KEY_SETTING = "sonarr_api_key"
+
+    def series_list(self) -> list[Series]:
+        """``GET /series``: every series in Sonarr."""
+        return self._get_list(Series, "series")
+
+    def series(self, series_id: int) -> Series:
+        """``GET /series/{id}``; raises ``UpstreamNotFound``."""
+        return self._get_one(Series, f"series/{series_id}")
+
+    def lookup(self, term: str) -> list[Series]:
+        """``GET /series/lookup?term=``: search TheTVDB through Sonarr (``tvdb:12345`` finds one id)."""
+        return self._get_list(Series, "series/lookup", term=term)
+
+    def episodes(self, series_id: int, season_number: int | None = None) -> list[Episode]:
+        """``GET /episode?seriesId=&seasonNumber=``."""
+        return self._get_list(Episode, "episode", seriesId=series_id, seasonNumber=season_number)
+
+    def episode_files(self, series_id: int) -> list[EpisodeFile]:
+        """``GET /episodefile?seriesId=``."""
+        return self._get_list(EpisodeFile, "episodefile", seriesId=series_id)
+
+    def add_series(self, found: Series, *, root_folder_path: str, quality_profile_id: int, monitored: bool = True,
+                   search_missing: bool = False) -> Series:
+        """``POST /series`` with a lookup result; sent once. Returns the added series (with its id)."""
+        body = found.model_dump(by_alias=True, exclude={"id", "path"}, exclude_none=True)
+        body.update(rootFolderPath=root_folder_path, qualityProfileId=quality_profile_id, monitored=monitored,
+                    seasonFolder=True, addOptions={"searchForMissingEpisodes": search_missing,
+                                                   "monitor": "all" if monitored else "none"})
+        return self._post(Series, "series", body)
+
+    def rescan_series(self, series_id: int) -> Command:
+        """``RescanSeries`` command: re-read the series folder from disk."""
+        return self.command("RescanSeries", seriesId=series_id)
+
+    def search_series(self, series_id: int) -> Command:
+        """``SeriesSearch`` command: look for missing episodes of the series."""
+        return self.command("SeriesSearch", seriesId=series_id)
+
+    def downloaded_episodes_scan(self, path: str, download_client_id: str | None = None,
+                                 import_mode: str = "Move") -> Command:
+        """``DownloadedEpisodesScan`` command: import what is in ``path`` (Sonarr's view of the path)."""
+        body: dict[str, Any] = {"path": path, "importMode": import_mode}
+        if download_client_id:
+            body["downloadClientId"] = download_client_id
+        return self.command("DownloadedEpisodesScan", **body)
