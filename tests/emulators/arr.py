@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.emulators.base import Emulator, Reply, Request
+from tests.emulators.torznab import TorznabFeed, error_xml, indexer_resource
 
 QUALITY_1080P_WEB = {"quality": {"id": 3, "name": "WEBDL-1080p", "source": "web", "resolution": 1080},
                      "revision": {"version": 1, "real": 0, "isRepack": False}}
@@ -348,8 +349,56 @@ class RadarrEmulator(ArrEmulator):
 
 
 class ProwlarrEmulator(ArrEmulator):
-    """Prowlarr v1 API (status; indexers and search come with the Torznab emulator)."""
+    """Prowlarr v1 API: indexers, each with its Torznab feed at ``/{id}/api`` (seed it through the feed)."""
 
     app_name = "Prowlarr"
     version = "1.21.2.4649"
     api = "/api/v1"
+
+    def __init__(self, api_key: str = "abcdefabcdefabcdefabcdefabcdef12"):
+        super().__init__(api_key)
+        self.indexers: dict[int, dict[str, Any]] = {}
+        self.feeds: dict[int, TorznabFeed] = {}
+        self.indexer_faults: dict[int, list[str | int]] = {}
+        self.route("GET", rf"{self.api}/indexer", lambda r: Reply(200, list(self.indexers.values())))
+        self.route("GET", r"/(\d+)/api", self._feed)
+
+    def add_indexer(self, name: str, **extra: Any) -> TorznabFeed:
+        """An indexer (``protocol``/``enable`` in ``extra``); returns its feed to seed releases into."""
+        indexer_id = self.next_id()
+        self.indexers[indexer_id] = indexer_resource(indexer_id, name, **extra)
+        self.feeds[indexer_id] = TorznabFeed(name, self.api_key, f"{self.url}/{indexer_id}")
+        return self.feeds[indexer_id]
+
+    def indexer_id(self, name: str) -> int:
+        """The id of the indexer called ``name``."""
+        return next(i for i, x in self.indexers.items() if x["name"] == name)
+
+    def fail_indexer(self, name: str, fault: str | int, times: int = 1) -> None:
+        """Make the next feed calls of one indexer fail: an HTTP status, ``timeout``, ``malformed`` or ``error``."""
+        self.indexer_faults.setdefault(self.indexer_id(name), []).extend([fault] * times)
+
+    def authorize(self, request: Request) -> Reply | None:
+        if re.fullmatch(r"/\d+/api", request.path):
+            return None  # the feed answers a wrong key with the Newznab error document
+        return super().authorize(request)
+
+    def _feed(self, request: Request) -> Reply:
+        indexer_id = int(request.path.split("/")[1])
+        feed = self.feeds.get(indexer_id)
+        if feed is None:
+            return Reply(404, {"message": "Indexer not found"})
+        faults = self.indexer_faults.get(indexer_id)
+        fault = faults.pop(0) if faults else None
+        if fault == "timeout":
+            self._release.wait(timeout=120)
+            return None
+        if fault == "malformed":
+            return Reply(200, "<rss><channel><item><title>cut", {"Content-Type": "application/rss+xml"}, injected=True)
+        if fault == "error":
+            reply = error_xml(900, "Indexer is down for maintenance")
+            reply.injected = True
+            return reply
+        if isinstance(fault, int):
+            return Reply(fault, b"", {"Content-Type": "text/plain"}, injected=True)
+        return feed.answer(request)
