@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS30Validator, OAS31Validator
 
 SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs"
 
@@ -34,6 +34,7 @@ class OpenApiSpec:
     def __init__(self, relative: str, base_path: str = ""):
         self.doc = load_spec(relative)
         self.components = self.doc.get("components", {})
+        self.validator_cls = OAS31Validator if str(self.doc.get("openapi", "")).startswith("3.1") else OAS30Validator
         self.routes: list[tuple[str, re.Pattern[str], str, dict[str, Any]]] = []
         for template, item in self.doc["paths"].items():
             pattern = re.compile(re.escape(base_path) + re.sub(r"\\\{[^}]+\\\}", r"[^/]+", re.escape(template)))
@@ -63,7 +64,7 @@ class OpenApiSpec:
         schema = next((m.get("schema") for t, m in media.items() if "json" in t), None)
         if schema is None or "json" not in content_type:
             return []
-        validator = OAS30Validator({**schema, "components": self.components})
+        validator = self.validator_cls({**schema, "components": self.components})
         data = json.loads(body)
         return [f"{method} {template} -> {status}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
                 for e in validator.iter_errors(data)]
