@@ -154,7 +154,7 @@ class TmdbEmulator(Emulator):
         return kind, (self.movies if kind == "movie" else self.shows).get(item_id)
 
     def _videos(self, request: Request) -> Reply:
-        kind, item = self._lookup(request)
+        _kind, item = self._lookup(request)
         if item is None:
             return tmdb_error(404, 34, "The resource you requested could not be found.")
         lang = (request.arg("language") or "en-US")[:2]
@@ -165,7 +165,7 @@ class TmdbEmulator(Emulator):
         return Reply(200, {"id": item["id"], "results": results})
 
     def _images(self, request: Request) -> Reply:
-        kind, item = self._lookup(request)
+        _kind, item = self._lookup(request)
         if item is None:
             return tmdb_error(404, 34, "The resource you requested could not be found.")
         wanted = (request.arg("include_image_language") or "").split(",")
@@ -188,9 +188,9 @@ class TmdbEmulator(Emulator):
                      "episode_type": "standard", "id": show["id"] * 1000 + number * 100 + e,
                      "name": show["episode_names"].get((number, e), {}).get(language, ""),
                      "overview": "", "production_code": "", "runtime": 55, "season_number": number,
-                     "show_id": show["id"], "still_path": f"/{show['id']}-s{number}e{e}.jpg", "vote_average": 0, "vote_count": 0, "crew": [],
-                     "guest_stars": []} for e in range(1, show["seasons"][number] + 1)]
+                     "show_id": show["id"], "still_path": f"/{show['id']}-s{number}e{e}.jpg", "vote_average": 0,
+                     "vote_count": 0, "crew": [], "guest_stars": []} for e in range(1, show["seasons"][number] + 1)]
         return Reply(200, {"_id": f"s{number}", "air_date": show["first_air_date"], "episodes": episodes,
                            "name": f"Saison {number}" if language.startswith("fr") else f"Season {number}",
-                           "overview": "", "id": show["id"] * 100 + number, "poster_path": f"/{show['id']}-s{number}.jpg",
-                           "season_number": number, "vote_average": 0})
+                           "overview": "", "id": show["id"] * 100 + number,
+                           "poster_path": f"/{show['id']}-s{number}.jpg", "season_number": number, "vote_average": 0})
