@@ -154,6 +154,7 @@ class Emulator:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._port = self._server.server_address[1]
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -161,8 +162,7 @@ class Emulator:
 
     @property
     def port(self) -> int:
-        assert self._server is not None
-        return self._server.server_address[1]
+        return self._port
 
     @property
     def url(self) -> str:
@@ -175,6 +175,7 @@ class Emulator:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server = None
 
     def __enter__(self) -> Emulator:
         return self.start()
