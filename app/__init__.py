@@ -138,12 +138,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.cloud_burst import bp as cloud_burst_bp
     from app.configuration import bp as configuration_bp
     from app.core import bp as core_bp
+    from app.plex import bp as plex_bp
     from app.plex_editor import bp as plex_editor_bp
     from app.search import bp as search_bp
     from app.seedbox import bp as seedbox_bp
     from app.symlink import bp as symlink_bp
     from app.trailers import bp as trailers_bp
 
-    for blueprint in (core_bp, auth_bp, configuration_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
+    for blueprint in (core_bp, auth_bp, configuration_bp, plex_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
                       archive_bp, symlink_bp, cloud_burst_bp):
         app.register_blueprint(blueprint)

@@ -1,40 +1,157 @@
 """Plex Media Server client, through python-plexapi (XML API, ``X-Plex-Token``).
 
-Source: ``shared/specs/plex/`` (``GET /`` server root: ``friendlyName``, ``version``).
+Source: ``shared/specs/plex/`` (legacy spec paths python-plexapi uses:
+``/library/sections``, ``/library/sections/{id}/all``, ``/library/metadata/{id}``
+``/children``, ``/posters``, ``/arts``, ``/status/sessions/history/all``,
+``/accounts``). plexapi is given a :class:`MappedSession`, so every call has a
+timeout and fails with the typed errors. Item images reach the browser only
+through :meth:`PlexClient.fetch_image` (server side): the token never leaves MMS.
 """
 
 from __future__ import annotations
 
-import requests
-from plexapi.exceptions import BadRequest, NotFound, Unauthorized
+import contextlib
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from plexapi.exceptions import BadRequest, NotFound, PlexApiException, Unauthorized
 from plexapi.server import PlexServer
 
+from app.utils.clients.arr import retry_read
 from app.utils.clients.base import (
+    CONNECT_TIMEOUT_S,
     READ_TIMEOUT_S,
     ConnectionReport,
-    describe_connection_error,
+    MappedSession,
     not_configured,
     run_connection_test,
 )
 from app.utils.clients.errors import (
     UpstreamAuthError,
     UpstreamBadResponse,
+    UpstreamError,
     UpstreamNotFound,
-    UpstreamTimeout,
     UpstreamUnavailable,
 )
 from app.utils.settings_schema import Settings
 
 SERVICE = "Plex"
+#: Fields the metadata editor may change (Plex field names).
+EDITABLE_FIELDS = frozenset({"title", "titleSort", "originalTitle", "summary", "tagline", "year",
+                             "originallyAvailableAt", "contentRating", "studio", "thumb", "art"})
+#: Largest image fetched for the browser, in bytes.
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PlexSection:
+    """A library section: ``key`` (id), ``type`` movie/show/artist/photo, ``locations`` folders on the server."""
+
+    key: int
+    title: str
+    type: str
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlexItem:
+    """A movie or show. ``guids`` maps ``tmdb``/``tvdb``/``imdb`` to their ids; times are datetimes."""
+
+    rating_key: int
+    type: str
+    title: str
+    year: int | None
+    section_key: int | None
+    guids: dict[str, str] = field(default_factory=dict)
+    thumb: str | None = None
+    art: str | None = None
+    summary: str = ""
+    view_count: int = 0
+    last_viewed_at: datetime | None = None
+    added_at: datetime | None = None
+    locked_fields: tuple[str, ...] = ()
+    leaf_count: int | None = None
+    viewed_leaf_count: int | None = None
+
+
+@dataclass(frozen=True)
+class PlexEpisode:
+    """An episode with its season number, index and view count."""
+
+    rating_key: int
+    season: int
+    index: int
+    title: str
+    view_count: int = 0
+    last_viewed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlexSeason:
+    """A season: ``index`` (0 = specials), episode counts (all and watched)."""
+
+    rating_key: int
+    index: int
+    title: str
+    leaf_count: int = 0
+    viewed_leaf_count: int = 0
+
+
+@dataclass(frozen=True)
+class PlexAccount:
+    """A server account (the owner, home users and shared users): ``id`` as in history's ``accountID``."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class PlexHistoryEntry:
+    """One play: what (``rating_key``, titles, season/episode numbers), who and when."""
+
+    history_key: str
+    rating_key: int | None
+    type: str
+    title: str
+    grandparent_title: str | None
+    parent_index: int | None
+    index: int | None
+    account_id: int | None
+    viewed_at: datetime | None
+    section_id: int | None
+
+
+@dataclass(frozen=True)
+class PlexArtwork:
+    """A poster or background Plex offers; ``rating_key`` is what selecting it sends (a URL or upload id)."""
+
+    rating_key: str
+    provider: str | None
+    selected: bool
+    thumb: str | None
+
+
+def _guids(item: Any) -> dict[str, str]:
+    found = {}
+    for guid in getattr(item, "guids", None) or []:
+        scheme, _, value = (guid.id or "").partition("://")
+        if scheme and value:
+            found[scheme] = value
+    return found
 
 
 class PlexClient:
-    """A connection to one Plex Media Server (``plex_url``, ``plex_token``); ``timeout`` in seconds."""
+    """A connection to one Plex Media Server (``plex_url``, ``plex_token``); timeout in seconds."""
 
     def __init__(self, base_url: str, token: str, timeout: float = READ_TIMEOUT_S):
-        self.base_url = base_url
+        self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.session = MappedSession(SERVICE, auth_setting="PLEX_TOKEN", timeout=(CONNECT_TIMEOUT_S, timeout))
         self._server: PlexServer | None = None
 
     @classmethod
@@ -42,26 +159,199 @@ class PlexClient:
         """A client for ``plex_url`` / ``plex_token``."""
         return cls(settings.plex_url, settings.plex_token, settings.service_timeout_s)
 
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn plexapi's own failures into the typed errors."""
+        try:
+            yield
+        except UpstreamError:
+            raise
+        except Unauthorized:
+            raise UpstreamAuthError(SERVICE, "token refused", setting="PLEX_TOKEN") from None
+        except NotFound as exc:
+            raise UpstreamNotFound(SERVICE, str(exc)[:200] or "not found") from None
+        except BadRequest as exc:
+            raise UpstreamUnavailable(SERVICE, str(exc)[:200]) from None
+        except (ParseError, PlexApiException, AttributeError, ValueError, TypeError) as exc:
+            raise UpstreamBadResponse(SERVICE, f"unreadable answer ({type(exc).__name__})") from None
+
     def server(self) -> PlexServer:
         """The connected :class:`plexapi.server.PlexServer`; raises an :class:`UpstreamError`."""
         if self._server is None:
-            try:
-                self._server = PlexServer(self.base_url, self.token, session=requests.Session(), timeout=self.timeout)
-            except Unauthorized:
-                raise UpstreamAuthError(SERVICE, "token refused", setting="PLEX_TOKEN") from None
-            except requests.Timeout:
-                raise UpstreamTimeout(SERVICE, f"no answer within {self.timeout:g} s") from None
-            except requests.ConnectionError as exc:
-                raise UpstreamUnavailable(
-                    SERVICE, f"cannot connect to {self.base_url}: {describe_connection_error(exc)}"
-                ) from None
-            except NotFound:
-                raise UpstreamNotFound(SERVICE, "no Plex server at this URL") from None
-            except BadRequest as exc:
-                raise UpstreamUnavailable(SERVICE, str(exc)[:200]) from None
-            except Exception as exc:  # noqa: BLE001 - XML parse errors come in several types
-                raise UpstreamBadResponse(SERVICE, f"unreadable answer ({type(exc).__name__})") from None
+            with self._guard():
+                self._server = PlexServer(self.base_url, self.token, session=self.session, timeout=self.timeout)
         return self._server
+
+    # -- library -----------------------------------------------------------------------------------
+    @retry_read
+    def sections(self) -> list[PlexSection]:
+        """``GET /library/sections`` (fresh: plexapi's cached list is reloaded)."""
+        with self._guard():
+            library = self.server().library
+            library.reload()
+            return [PlexSection(int(s.key), s.title, s.type, tuple(s.locations)) for s in library.sections()]
+
+    def _to_item(self, item: Any) -> PlexItem:
+        fields = tuple(sorted(f.name for f in getattr(item, "fields", []) or [] if f.locked))
+        return PlexItem(
+            rating_key=int(item.ratingKey), type=item.type, title=item.title, year=getattr(item, "year", None),
+            section_key=getattr(item, "librarySectionID", None), guids=_guids(item), thumb=item.thumb,
+            art=getattr(item, "art", None), summary=getattr(item, "summary", "") or "",
+            view_count=int(getattr(item, "viewCount", 0) or 0), last_viewed_at=getattr(item, "lastViewedAt", None),
+            added_at=getattr(item, "addedAt", None), locked_fields=fields,
+            leaf_count=getattr(item, "leafCount", None), viewed_leaf_count=getattr(item, "viewedLeafCount", None))
+
+    @retry_read
+    def items(self, section_key: int) -> list[PlexItem]:
+        """Every movie or show of a section, with GUIDs (``/library/sections/{id}/all?includeGuids=1``)."""
+        with self._guard():
+            section = self.server().library.sectionByID(int(section_key))
+            return [self._to_item(i) for i in section.all(includeGuids=1)]
+
+    @retry_read
+    def item(self, rating_key: int) -> PlexItem:
+        """One item, fully loaded (locked fields included); raises ``UpstreamNotFound``."""
+        with self._guard():
+            return self._to_item(self.server().fetchItem(int(rating_key)))
+
+    @retry_read
+    def recently_added(self, limit: int = 12) -> list[PlexItem]:
+        """The newest movies and shows across sections."""
+        with self._guard():
+            found = self.server().library.recentlyAdded()
+            return [self._to_item(i) for i in found if i.type in ("movie", "show")][:limit]
+
+    @retry_read
+    def seasons(self, show_key: int) -> list[PlexSeason]:
+        """``/library/metadata/{show}/children``."""
+        with self._guard():
+            show = self.server().fetchItem(int(show_key))
+            return [PlexSeason(int(s.ratingKey), int(s.index), s.title, int(s.leafCount or 0),
+                               int(s.viewedLeafCount or 0)) for s in show.seasons()]
+
+    @retry_read
+    def episodes(self, show_key: int, season: int | None = None) -> list[PlexEpisode]:
+        """``/library/metadata/{show}/allLeaves``: episodes with view counts (optionally one season)."""
+        with self._guard():
+            show = self.server().fetchItem(int(show_key))
+            return [PlexEpisode(int(e.ratingKey), int(e.parentIndex), int(e.index), e.title,
+                                int(e.viewCount or 0), e.lastViewedAt)
+                    for e in show.episodes() if season is None or int(e.parentIndex) == season]
+
+    # -- users and history ----------------------------------------------------------------------------
+    @retry_read
+    def accounts(self) -> list[PlexAccount]:
+        """``GET /accounts``: the owner, home users and shared users known to this server."""
+        with self._guard():
+            return [PlexAccount(int(a.id), a.name or "") for a in self.server().systemAccounts() if a.id is not None]
+
+    @retry_read
+    def history(self, *, account_id: int | None = None, section_id: int | None = None,
+                since: datetime | None = None, max_results: int | None = None) -> list[PlexHistoryEntry]:
+        """``GET /status/sessions/history/all`` (newest first), per user and/or section."""
+        with self._guard():
+            found = self.server().history(maxresults=max_results, mindate=since, accountID=account_id,
+                                          librarySectionID=section_id)
+            return [PlexHistoryEntry(
+                history_key=str(getattr(h, "historyKey", "")), rating_key=int(h.ratingKey) if h.ratingKey else None,
+                type=h.type, title=h.title, grandparent_title=getattr(h, "grandparentTitle", None),
+                parent_index=getattr(h, "parentIndex", None), index=getattr(h, "index", None),
+                account_id=getattr(h, "accountID", None), viewed_at=getattr(h, "viewedAt", None),
+                section_id=getattr(h, "librarySectionID", None)) for h in found]
+
+    # -- scans -----------------------------------------------------------------------------------------
+    def section_for_path(self, path: str) -> PlexSection:
+        """The section whose folder holds ``path`` (Plex's view, ``/`` separators); ``UpstreamNotFound`` if none."""
+        target = posixpath.normpath(path)
+        for section in self.sections():
+            for location in section.locations:
+                root = posixpath.normpath(location)
+                if target == root or target.startswith(root.rstrip("/") + "/"):
+                    return section
+        raise UpstreamNotFound(SERVICE, f"no library section holds {path}")
+
+    def scan_folder(self, path: str) -> PlexSection:
+        """Partial scan: ``GET /library/sections/{id}/refresh?path=`` for the one folder (sent once)."""
+        section = self.section_for_path(path)
+        with self._guard():
+            self.server().library.sectionByID(section.key).update(path=path)
+        return section
+
+    # -- metadata editing ------------------------------------------------------------------------------
+    def _fetch(self, rating_key: int) -> Any:
+        with self._guard():
+            return self.server().fetchItem(int(rating_key))
+
+    def edit_fields(self, rating_key: int, values: dict[str, str], *, lock: bool = True) -> PlexItem:
+        """Set fields (Plex names, see :data:`EDITABLE_FIELDS`) and lock them (so agents keep off)."""
+        unknown = set(values) - EDITABLE_FIELDS
+        if unknown:
+            raise ValueError(f"fields not editable: {', '.join(sorted(unknown))}")
+        item = self._fetch(rating_key)
+        edits: dict[str, Any] = {}
+        for name, value in values.items():
+            edits[f"{name}.value"] = value if value is not None else ""
+            edits[f"{name}.locked"] = 1 if lock else 0
+        with self._guard():
+            item.edit(**edits)
+        return self.item(rating_key)
+
+    def set_field_lock(self, rating_key: int, name: str, locked: bool) -> PlexItem:
+        """Lock or unlock one field without changing its value."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            item.edit(**{f"{name}.locked": 1 if locked else 0})
+        return self.item(rating_key)
+
+    # -- artwork ----------------------------------------------------------------------------------------
+    def artwork(self, rating_key: int, kind: str = "posters") -> list[PlexArtwork]:
+        """The posters (``kind="posters"``) or backgrounds (``"arts"``) Plex offers for an item."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            found = item.posters() if kind == "posters" else item.arts()
+            return [PlexArtwork(str(a.ratingKey), a.provider, bool(a.selected), a.thumb) for a in found]
+
+    def select_artwork(self, rating_key: int, artwork_key: str, kind: str = "posters") -> None:
+        """Make one of :meth:`artwork`'s entries the current poster/background."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            found = item.posters() if kind == "posters" else item.arts()
+            choice = next((a for a in found if str(a.ratingKey) == artwork_key), None)
+            if choice is None:
+                raise UpstreamNotFound(SERVICE, f"no {kind[:-1]} {artwork_key} for item {rating_key}")
+            choice.select()
+
+    def upload_artwork(self, rating_key: int, *, url: str | None = None, data: bytes | None = None,
+                       kind: str = "posters") -> None:
+        """Upload a poster/background from a URL or image bytes (Plex selects it)."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            upload = item.uploadPoster if kind == "posters" else item.uploadArt
+            if url:
+                upload(url=url)
+            else:
+                upload(filepath=data)
+
+    # -- images for the browser ---------------------------------------------------------------------------
+    def fetch_image(self, path: str) -> tuple[bytes, str]:
+        """GET an image path of this server (``/library/metadata/1/thumb/169...``) with the token, server side.
+
+        Only server-relative paths are accepted (no scheme, no ``//``, no ``..``): raises ``ValueError``.
+        Returns (bytes, content type); refuses bodies over :data:`MAX_IMAGE_BYTES`.
+        """
+        if not path.startswith("/") or path.startswith("//") or "://" in path or ".." in path.split("?")[0]:
+            raise ValueError("an image path of the Plex server is expected (starting with /)")
+        if not path.startswith(("/library/", "/photo/", "/:/resources/")):
+            raise ValueError("not a Plex image path")
+        response = self.session.get(f"{self.base_url}{path}", headers={"X-Plex-Token": self.token}, stream=True)
+        with response:
+            content_type = response.headers.get("Content-Type", "application/octet-stream")
+            if not content_type.startswith("image/"):
+                raise UpstreamBadResponse(SERVICE, f"{path} is not an image ({content_type})")
+            data = response.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise UpstreamBadResponse(SERVICE, "image too large")
+        return data, content_type
 
     @classmethod
     def test_connection(cls, settings: Settings) -> ConnectionReport:

@@ -1,0 +1,26 @@
+"""Plex image proxy and the dashboard's recently-added list."""
+
+from __future__ import annotations
+
+from flask import Response, abort, jsonify, request
+
+from app.plex import bp, service
+
+
+@bp.get("/plex/image")
+def image():
+    """Serve a Plex image fetched server side (``?path=/library/metadata/1/thumb/169...``)."""
+    path = request.args.get("path", "")
+    try:
+        data, content_type = service.fetch_image(path)
+    except ValueError:
+        abort(400)
+    response = Response(data, mimetype=content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.get("/api/plex/recent")
+def api_recent():
+    """Recently added movies and shows, images as MMS proxy URLs."""
+    return jsonify(service.recent_items(int(request.args.get("limit", 12))))

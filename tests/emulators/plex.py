@@ -1,0 +1,398 @@
+"""Plex Media Server emulator (XML, as python-plexapi reads it; ``shared/specs/plex/``).
+
+Sections hold movies and shows (with seasons and episodes); items carry
+``<Guid id="tmdb://..."/>`` children, view counts, locked ``<Field>``s, posters
+and backgrounds (``<Photo>`` lists). History entries follow
+``/status/sessions/history/all``; accounts follow ``/accounts``. Every call
+needs ``X-Plex-Token`` (header or query parameter), else 401. Partial scans
+(``/library/sections/{id}/refresh?path=``) are recorded in :attr:`scans`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import struct
+import time
+import zlib
+from typing import Any
+from urllib.parse import unquote_plus
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from tests.emulators.base import Emulator, Reply, Request
+
+XML = {"Content-Type": "text/xml;charset=utf-8"}
+MACHINE_ID = "3191ad43a248a19b0b8e814152187ea25bbe7483"
+TYPES = {"movie": 1, "show": 2, "season": 3, "episode": 4}
+
+
+def png(width: int = 2, height: int = 3, rgb: tuple[int, int, int] = (229, 160, 13)) -> bytes:
+    """A small valid PNG of one colour."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _attrs(element: Element, values: dict[str, Any]) -> Element:
+    for key, value in values.items():
+        if value is not None:
+            element.set(key, str(int(value)) if isinstance(value, bool) else str(value))
+    return element
+
+
+class PlexEmulator(Emulator):
+    """A Plex server with one token; seed with :meth:`add_section`, :meth:`add_movie`, :meth:`add_show`."""
+
+    def __init__(self, token: str = "plex-token-abc123", name: str = "Salon"):
+        super().__init__()
+        self.token = token
+        self.name = name
+        self._keys = itertools.count(100)
+        self.sections: dict[int, dict[str, Any]] = {}
+        self.items: dict[int, dict[str, Any]] = {}
+        self.accounts: list[dict[str, Any]] = [{"id": 1, "name": "owner"}]
+        self.history: list[dict[str, Any]] = []
+        self.scans: list[tuple[int, str | None]] = []
+        self.edits: list[dict[str, str]] = []
+        self.images: dict[str, bytes] = {}
+        self.route("GET", r"/", self._root)
+        self.route("GET", r"/identity", self._identity)
+        self.route("GET", r"/library/?", self._library)
+        self.route("GET", r"/library/sections", self._sections)
+        self.route("GET", r"/library/sections/(\d+)", self._section_detail)
+        self.route("GET", r"/library/sections/(\d+)/all", self._section_all)
+        self.route("PUT", r"/library/sections/(\d+)/all", self._edit)
+        self.route("GET", r"/library/sections/(\d+)/refresh", self._refresh)
+        self.route("GET", r"/library/recentlyAdded", self._recently_added)
+        self.route("GET", r"/library/metadata/(\d+)", self._metadata)
+        self.route("GET", r"/library/metadata/(\d+)/children", self._children)
+        self.route("GET", r"/library/metadata/(\d+)/allLeaves", self._all_leaves)
+        self.route("GET", r"/library/metadata/(\d+)/(posters|arts)", self._artwork)
+        self.route("POST", r"/library/metadata/(\d+)/(posters|arts)", self._upload)
+        self.route("PUT", r"/library/metadata/(\d+)/(poster|art)", self._select)
+        self.route("GET", r"/library/metadata/(\d+)/(thumb|art)/(\d+)", self._image)
+        self.route("GET", r"/accounts", self._accounts)
+        self.route("GET", r"/status/sessions/history/all", self._history)
+
+    # -- seeding -------------------------------------------------------------------------------------
+    def add_section(self, title: str, kind: str, location: str) -> int:
+        """A library section (``kind`` movie or show) over one folder; returns its key."""
+        key = len(self.sections) + 1
+        self.sections[key] = {"key": key, "title": title, "type": kind, "location": location}
+        return key
+
+    def _new(self, section: int, kind: str, title: str, **extra: Any) -> dict[str, Any]:
+        key = next(self._keys)
+        stamp = int(time.time())
+        item = {"ratingKey": key, "type": kind, "title": title, "section": section, "addedAt": stamp,
+                "updatedAt": stamp, "viewCount": 0, "lastViewedAt": None, "guids": [], "locked": set(),
+                "summary": "", "posters": [], "arts": [], "thumb": f"/library/metadata/{key}/thumb/{stamp}",
+                "art": f"/library/metadata/{key}/art/{stamp}", **extra}
+        self.items[key] = item
+        self.images[item["thumb"]] = png(rgb=(key % 256, 80, 160))
+        self.images[item["art"]] = png(4, 2)
+        item["posters"] = [{"ratingKey": f"upload://posters/{key}-0", "provider": "local", "selected": True,
+                            "thumb": item["thumb"]},
+                           {"ratingKey": f"https://image.tmdb.org/t/p/original/{key}-alt.jpg", "provider": "tmdb",
+                            "selected": False, "thumb": f"https://image.tmdb.org/t/p/w300/{key}-alt.jpg"}]
+        item["arts"] = [{"ratingKey": f"upload://arts/{key}-0", "provider": "local", "selected": True,
+                         "thumb": item["art"]}]
+        return item
+
+    def add_movie(self, section: int, title: str, year: int, *, tmdb: int | None = None, imdb: str | None = None,
+                  file: str | None = None, view_count: int = 0) -> dict[str, Any]:
+        """A movie with its GUIDs (``tmdb://``, ``imdb://``) and file path."""
+        item = self._new(section, "movie", title, year=year, file=file, viewCount=view_count)
+        item["guids"] = [g for g in (f"imdb://{imdb}" if imdb else None, f"tmdb://{tmdb}" if tmdb else None) if g]
+        return item
+
+    def add_show(self, section: int, title: str, year: int, *, tvdb: int | None = None, tmdb: int | None = None,
+                 seasons: dict[int, int] | None = None, watched: set[tuple[int, int]] | None = None) -> dict[str, Any]:
+        """A show with seasons and episodes (``seasons``: number -> count); ``watched`` (s, e) have views."""
+        show = self._new(section, "show", title, year=year)
+        show["guids"] = [g for g in (f"tvdb://{tvdb}" if tvdb else None, f"tmdb://{tmdb}" if tmdb else None) if g]
+        show["children"] = []
+        for number, count in sorted((seasons or {1: 3}).items()):
+            season = self._new(section, "season", f"Season {number}", index=number, parent=show["ratingKey"])
+            season["children"] = []
+            show["children"].append(season["ratingKey"])
+            for index in range(1, count + 1):
+                seen = (number, index) in (watched or set())
+                episode = self._new(section, "episode", f"Episode {index}", index=index, parentIndex=number,
+                                    parent=season["ratingKey"], grandparent=show["ratingKey"],
+                                    viewCount=1 if seen else 0, lastViewedAt=int(time.time()) if seen else None)
+                season["children"].append(episode["ratingKey"])
+        return show
+
+    def add_account(self, account_id: int, name: str) -> None:
+        """A home or shared user known to the server."""
+        self.accounts.append({"id": account_id, "name": name})
+
+    def add_play(self, rating_key: int, account_id: int, viewed_at: int) -> None:
+        """A history entry (``viewed_at`` in unix seconds)."""
+        self.history.append({"historyKey": f"/status/sessions/history/{len(self.history) + 1}",
+                             "ratingKey": rating_key, "accountID": account_id, "viewedAt": viewed_at})
+
+    # -- protocol --------------------------------------------------------------------------------------
+    def authorize(self, request: Request) -> Reply | None:
+        token = request.headers.get("x-plex-token") or request.arg("X-Plex-Token")
+        if token != self.token:
+            return Reply(401, "<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1>"
+                              "</body></html>", {"Content-Type": "text/html"})
+        return None
+
+    def malformed_reply(self) -> Reply:
+        return Reply(200, '<MediaContainer size="1"><Directory key="1" ', XML)
+
+    @staticmethod
+    def _xml(root: Element) -> Reply:
+        root.set("size", str(len(root)))
+        return Reply(200, b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root), XML)
+
+    def _root(self, request: Request) -> Reply:
+        root = _attrs(Element("MediaContainer"), {
+            "friendlyName": self.name, "machineIdentifier": MACHINE_ID, "version": "1.41.3.9314-a0bfb8370",
+            "platform": "Linux", "platformVersion": "6.1", "myPlex": 1, "myPlexUsername": "owner@example.org",
+            "allowSync": 1, "transcoderActiveVideoSessions": 0, "updatedAt": int(time.time())})
+        for key in ("library", "status", "accounts"):
+            _attrs(SubElement(root, "Directory"), {"count": 1, "key": key, "title": key})
+        return self._xml(root)
+
+    def _identity(self, request: Request) -> Reply:
+        return self._xml(_attrs(Element("MediaContainer"), {"claimed": 1, "machineIdentifier": MACHINE_ID,
+                                                             "version": "1.41.3.9314-a0bfb8370"}))
+
+    def _library(self, request: Request) -> Reply:
+        root = _attrs(Element("MediaContainer"), {"allowSync": 0, "title1": "Plex Library", "title2": ""})
+        for key, title in (("sections", "Library Sections"), ("recentlyAdded", "Recently Added Content"),
+                           ("onDeck", "On Deck Content")):
+            _attrs(SubElement(root, "Directory"), {"key": key, "title": title})
+        return self._xml(root)
+
+    def _section_element(self, parent: Element, section: dict[str, Any]) -> None:
+        directory = _attrs(SubElement(parent, "Directory"), {
+            "key": section["key"], "type": section["type"], "title": section["title"], "allowSync": 1,
+            "agent": "tv.plex.agents.movie" if section["type"] == "movie" else "tv.plex.agents.series",
+            "scanner": "Plex Movie" if section["type"] == "movie" else "Plex TV Series", "language": "fr-FR",
+            "uuid": f"00000000-0000-4000-8000-00000000000{section['key']}", "updatedAt": 1700000000,
+            "scannedAt": 1700000000, "content": 1, "directory": 1, "hidden": 0,
+            "thumb": f"/:/resources/{section['type']}.png"})
+        _attrs(SubElement(directory, "Location"), {"id": section["key"], "path": section["location"]})
+
+    def _sections(self, request: Request) -> Reply:
+        root = _attrs(Element("MediaContainer"), {"allowSync": 0, "title1": "Plex Library"})
+        for section in self.sections.values():
+            self._section_element(root, section)
+        return self._xml(root)
+
+    def _section_detail(self, request: Request) -> Reply:
+        section = self.sections.get(int(request.path.split("/")[3]))
+        if section is None:
+            return Reply(404, "<html>404 Not Found</html>", {"Content-Type": "text/html"})
+        return self._xml(_attrs(Element("MediaContainer"), {"librarySectionID": section["key"],
+                                                             "title1": section["title"]}))
+
+    def _item_element(self, parent: Element, item: dict[str, Any], *, full: bool = False) -> Element:
+        tag = "Video" if item["type"] in ("movie", "episode") else "Directory"
+        key = item["ratingKey"]
+        attrs: dict[str, Any] = {
+            "ratingKey": key, "key": f"/library/metadata/{key}" + ("/children" if item["type"] in ("show", "season")
+                                                                  else ""),
+            "type": item["type"], "title": item["title"], "summary": item["summary"], "thumb": item["thumb"],
+            "art": item["art"], "addedAt": item["addedAt"], "updatedAt": item["updatedAt"],
+            "librarySectionID": item["section"], "librarySectionKey": f"/library/sections/{item['section']}",
+            "librarySectionTitle": self.sections[item["section"]]["title"],
+            "guid": item["guids"][0] if item["guids"] else f"plex://{item['type']}/{key}",
+        }
+        for name in ("year", "index", "parentIndex", "lastViewedAt"):
+            attrs[name] = item.get(name)
+        if item["viewCount"]:
+            attrs["viewCount"] = item["viewCount"]
+        if item["type"] == "season":
+            show = self.items[item["parent"]]
+            episodes = [self.items[k] for k in item["children"]]
+            attrs.update(parentRatingKey=show["ratingKey"], parentTitle=show["title"], leafCount=len(episodes),
+                         viewedLeafCount=sum(1 for e in episodes if e["viewCount"]),
+                         parentKey=f"/library/metadata/{show['ratingKey']}")
+        if item["type"] == "episode":
+            season, show = self.items[item["parent"]], self.items[item["grandparent"]]
+            attrs.update(parentRatingKey=season["ratingKey"], grandparentRatingKey=show["ratingKey"],
+                         parentTitle=season["title"], grandparentTitle=show["title"],
+                         parentKey=f"/library/metadata/{season['ratingKey']}",
+                         grandparentKey=f"/library/metadata/{show['ratingKey']}")
+        if item["type"] == "show":
+            episodes = [self.items[e] for s in item["children"] for e in self.items[s]["children"]]
+            attrs.update(leafCount=len(episodes), viewedLeafCount=sum(1 for e in episodes if e["viewCount"]),
+                         childCount=len(item["children"]))
+        element = _attrs(SubElement(parent, tag), attrs)
+        for guid in item["guids"]:
+            _attrs(SubElement(element, "Guid"), {"id": guid})
+        if full:
+            for name in sorted(item["locked"]):
+                _attrs(SubElement(element, "Field"), {"locked": 1, "name": name})
+        if item["type"] in ("movie", "episode") and item.get("file"):
+            media = _attrs(SubElement(element, "Media"), {"id": key, "videoResolution": "1080", "container": "mkv"})
+            _attrs(SubElement(media, "Part"), {"id": key, "key": f"/library/parts/{key}/file.mkv",
+                                               "file": item["file"], "size": 1000})
+        return element
+
+    def _section_all(self, request: Request) -> Reply:
+        section_key = int(request.path.split("/")[3])
+        if section_key not in self.sections:
+            return Reply(404, "<html>404 Not Found</html>", {"Content-Type": "text/html"})
+        kind = request.arg("type")
+        wanted = {v: k for k, v in TYPES.items()}.get(int(kind)) if kind else None
+        wanted = wanted or self.sections[section_key]["type"]
+        root = _attrs(Element("MediaContainer"), {"librarySectionID": section_key, "allowSync": 1})
+        matches = [i for i in self.items.values() if i["section"] == section_key and i["type"] == wanted]
+        start = int(request.headers.get("x-plex-container-start") or request.arg("X-Plex-Container-Start") or 0)
+        size = int(request.headers.get("x-plex-container-size") or request.arg("X-Plex-Container-Size") or 10**6)
+        for item in matches[start:start + size]:
+            self._item_element(root, item)
+        reply = self._xml(root)
+        reply.body = reply.body.replace(b"<MediaContainer ",
+                                        f'<MediaContainer totalSize="{len(matches)}" offset="{start}" '.encode(), 1)
+        return reply
+
+    def _recently_added(self, request: Request) -> Reply:
+        root = Element("MediaContainer")
+        for item in sorted((i for i in self.items.values() if i["type"] in ("movie", "show")),
+                           key=lambda i: -i["ratingKey"]):
+            self._item_element(root, item)
+        return self._xml(root)
+
+    def _get_item(self, request: Request) -> dict[str, Any] | None:
+        return self.items.get(int(request.path.split("/")[3]))
+
+    def _not_found(self) -> Reply:
+        return Reply(404, "<html><head><title>Not Found</title></head><body><h1>404 Not Found</h1></body></html>",
+                     {"Content-Type": "text/html"})
+
+    def _metadata(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        root = _attrs(Element("MediaContainer"), {"librarySectionID": item["section"]})
+        self._item_element(root, item, full=True)
+        return self._xml(root)
+
+    def _children(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None or "children" not in item:
+            return self._not_found()
+        root = _attrs(Element("MediaContainer"), {"key": item["ratingKey"], "title1": item["title"]})
+        for child in item["children"]:
+            self._item_element(root, self.items[child])
+        return self._xml(root)
+
+    def _all_leaves(self, request: Request) -> Reply:
+        show = self._get_item(request)
+        if show is None or show["type"] != "show":
+            return self._not_found()
+        root = _attrs(Element("MediaContainer"), {"key": show["ratingKey"], "title1": show["title"]})
+        for season in show["children"]:
+            for episode in self.items[season]["children"]:
+                self._item_element(root, self.items[episode])
+        return self._xml(root)
+
+    def _edit(self, request: Request) -> Reply:
+        edits = {k: v[0] for k, v in request.query.items()}
+        self.edits.append(edits)
+        for key in edits.get("id", "").split(","):
+            item = self.items.get(int(key)) if key.isdigit() else None
+            if item is None:
+                return Reply(400, "<html>400 Bad Request</html>", {"Content-Type": "text/html"})
+            for name, value in edits.items():
+                field, _, part = name.partition(".")
+                if part == "value":
+                    item[field] = value
+                elif part == "locked":
+                    (item["locked"].add if value == "1" else item["locked"].discard)(field)
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _refresh(self, request: Request) -> Reply:
+        key = int(request.path.split("/")[3])
+        if key not in self.sections:
+            return self._not_found()
+        path = request.arg("path")
+        self.scans.append((key, unquote_plus(path) if path else None))
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _artwork(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        root = Element("MediaContainer")
+        for photo in item[request.path.rsplit("/", 1)[1]]:
+            _attrs(SubElement(root, "Photo"), {"key": photo["ratingKey"], "ratingKey": photo["ratingKey"],
+                                               "provider": photo["provider"], "selected": photo["selected"],
+                                               "thumb": photo["thumb"]})
+        return self._xml(root)
+
+    def _upload(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        kind = request.path.rsplit("/", 1)[1]
+        url = request.arg("url")
+        if not url and not request.body:
+            return Reply(400, "<html>400 Bad Request</html>", {"Content-Type": "text/html"})
+        stamp = int(time.time() * 1000)
+        thumb = f"/library/metadata/{item['ratingKey']}/{'thumb' if kind == 'posters' else 'art'}/{stamp}"
+        if request.body:
+            self.images[thumb] = request.body
+        for photo in item[kind]:
+            photo["selected"] = False
+        item[kind].append({"ratingKey": url or f"upload://{kind}/{stamp}", "provider": None if url else "local",
+                           "selected": True, "thumb": thumb})
+        item["thumb" if kind == "posters" else "art"] = thumb
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _select(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        kind = "posters" if request.path.endswith("/poster") else "arts"
+        url = unquote_plus(request.arg("url") or "")
+        choice = next((p for p in item[kind] if p["ratingKey"] == url), None)
+        if choice is None:
+            return Reply(400, "<html>400 Bad Request</html>", {"Content-Type": "text/html"})
+        for photo in item[kind]:
+            photo["selected"] = photo is choice
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _image(self, request: Request) -> Reply:
+        data = self.images.get(request.path)
+        return Reply(200, data, {"Content-Type": "image/png"}) if data else self._not_found()
+
+    def _accounts(self, request: Request) -> Reply:
+        root = _attrs(Element("MediaContainer"), {"identifier": "com.plexapp.system.accounts"})
+        for account in self.accounts:
+            _attrs(SubElement(root, "Account"), {"id": account["id"], "key": f"/accounts/{account['id']}",
+                                                 "name": account["name"], "defaultAudioLanguage": "fr",
+                                                 "autoSelectAudio": 1, "subtitleMode": 1, "thumb": ""})
+        return self._xml(root)
+
+    def _history(self, request: Request) -> Reply:
+        account = request.arg("accountID")
+        section = request.arg("librarySectionID")
+        since = request.arg("viewedAt>")
+        root = Element("MediaContainer")
+        for play in sorted(self.history, key=lambda p: -p["viewedAt"]):
+            item = self.items.get(play["ratingKey"])
+            if item is None or (account and str(play["accountID"]) != account) or \
+                    (section and str(item["section"]) != section) or (since and play["viewedAt"] <= int(since)):
+                continue
+            attrs = {"historyKey": play["historyKey"], "key": f"/library/metadata/{item['ratingKey']}",
+                     "ratingKey": item["ratingKey"], "librarySectionID": item["section"], "title": item["title"],
+                     "type": item["type"], "thumb": item["thumb"], "viewedAt": play["viewedAt"],
+                     "accountID": play["accountID"], "deviceID": 1, "originallyAvailableAt": "2020-01-01"}
+            if item["type"] == "episode":
+                season, show = self.items[item["parent"]], self.items[item["grandparent"]]
+                attrs.update(grandparentTitle=show["title"], parentIndex=season["index"], index=item["index"],
+                             grandparentKey=f"/library/metadata/{show['ratingKey']}",
+                             parentKey=f"/library/metadata/{season['ratingKey']}")
+            _attrs(SubElement(root, "Video"), attrs)
+        return self._xml(root)
