@@ -73,7 +73,7 @@ def test_server_error_and_malformed_answer(api, sonarr) -> None:
     _configure(api, sonarr_url=sonarr.url, sonarr_api_key=sonarr.api_key)
     sonarr.fail_next(500, times=READ_ATTEMPTS)
     report = _test(api, "sonarr")
-    assert report["code"] == "refused" and "HTTP 500" in report["message"]
+    assert report["code"] == "server_error" and "HTTP 500" in report["message"]
     sonarr.fail_next("malformed")
     report = _test(api, "sonarr")
     assert report["code"] == "bad_response" and "not JSON" in report["message"]

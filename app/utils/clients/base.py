@@ -22,6 +22,7 @@ from app.utils.clients.errors import (
     UpstreamBadResponse,
     UpstreamError,
     UpstreamNotFound,
+    UpstreamServerError,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -47,6 +48,7 @@ class ConnectionReport:
 
 _CODES = {
     UpstreamTimeout: "timeout",
+    UpstreamServerError: "server_error",
     UpstreamAuthError: "auth",
     UpstreamNotFound: "not_found",
     UpstreamBadResponse: "bad_response",
@@ -128,7 +130,7 @@ class MappedSession(requests.Session):
         if status == 404:
             raise UpstreamNotFound(self.service, f"{urlsplit(response.url).path} not found (HTTP 404)")
         if status >= 500:
-            raise UpstreamUnavailable(self.service, f"server error (HTTP {status})")
+            raise UpstreamServerError(self.service, f"server error (HTTP {status})")
         if status >= 400:
             raise UpstreamBadResponse(self.service, f"request refused (HTTP {status}): {response.text[:200]}")
 

@@ -3,7 +3,8 @@
 ::
 
     UpstreamError
-    ├── UpstreamUnavailable      connection refused, DNS failure, HTTP 5xx   -> API 502
+    ├── UpstreamUnavailable      connection refused, DNS failure             -> API 502
+    │   ├── UpstreamServerError  the service answered HTTP 5xx               -> API 502
     │   └── UpstreamTimeout      no answer within the client's timeout       -> API 504
     ├── UpstreamAuthError        credentials refused (401/403)               -> API 502
     ├── UpstreamNotFound         the item does not exist upstream (404)      -> API 404
@@ -33,6 +34,12 @@ class UpstreamUnavailable(UpstreamError):
     """The service could not be reached or answered with a server error (5xx)."""
 
     code = "upstream_unavailable"
+
+
+class UpstreamServerError(UpstreamUnavailable):
+    """The service answered with a server error (HTTP 5xx): it is up but failing."""
+
+    code = "upstream_server_error"
 
 
 class UpstreamTimeout(UpstreamUnavailable):

@@ -29,6 +29,7 @@ from app.utils.clients.errors import (
     UpstreamAuthError,
     UpstreamBadResponse,
     UpstreamNotFound,
+    UpstreamServerError,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -84,7 +85,7 @@ class OllamaClient:
             if status == 404:
                 raise UpstreamNotFound(SERVICE, exc.error or "not found") from None
             if status is not None and status >= 500:
-                raise UpstreamUnavailable(SERVICE, f"server error (HTTP {status}): {exc.error}") from None
+                raise UpstreamServerError(SERVICE, f"server error (HTTP {status}): {exc.error}") from None
             raise UpstreamBadResponse(SERVICE, f"request refused (HTTP {status}): {exc.error}") from None
         except httpx.TimeoutException:
             raise UpstreamTimeout(SERVICE, f"no answer within {self.timeout[1]:g} s") from None
