@@ -7,17 +7,26 @@ import time
 import pytest
 
 from app.utils.clients.arr import READ_ATTEMPTS
-from app.utils.clients.errors import UpstreamBadResponse, UpstreamNotFound, UpstreamTimeout, UpstreamUnavailable
+from app.utils.clients.errors import (
+    UpstreamAuthError,
+    UpstreamBadResponse,
+    UpstreamNotFound,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from app.utils.clients.ollama import OllamaClient
 from tests.emulators.ollama import OllamaEmulator
+from tests.emulators.openapi import OpenApiSpec
 
 TIMEOUT = (2.0, 1.0)
 
 
 @pytest.fixture
 def ollama_emu():
-    with OllamaEmulator(models=("llama3.1:8b", "mistral:7b")) as emulator:
-        yield emulator
+    emulator = OllamaEmulator(models=("llama3.1:8b", "mistral:7b")).start()
+    yield emulator
+    emulator.stop()
+    OpenApiSpec("ollama/openapi.yaml").check_exchanges(emulator.exchanges)
 
 
 @pytest.fixture
@@ -54,6 +63,9 @@ def test_empty_and_unknown_model(ollama_emu, make_client) -> None:
 
 def test_failures(ollama_emu, make_client) -> None:
     client = make_client(ollama_emu.url)
+    ollama_emu.fail_next(401)  # an Ollama behind an authenticating reverse proxy
+    with pytest.raises(UpstreamAuthError, match="OLLAMA_URL"):
+        client.models()
     ollama_emu.fail_next("timeout")
     start = time.monotonic()
     with pytest.raises(UpstreamTimeout):
