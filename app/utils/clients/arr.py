@@ -159,6 +159,14 @@ class ArrClient(HttpClient):
         """``GET {API}/command/{id}``."""
         return self._get_one(Command, f"command/{command_id}")
 
+    def downloaded_scan(self, command: str, path: str, download_client_id: str | None = None,
+                        import_mode: str = "Move") -> Command:
+        """``DownloadedEpisodesScan`` / ``DownloadedMoviesScan``: import what is in ``path`` (the *arr's view)."""
+        body: dict[str, Any] = {"path": path, "importMode": import_mode}
+        if download_client_id:
+            body["downloadClientId"] = download_client_id
+        return self.command(command, **body)
+
     def manual_import_candidates(self, folder: str, **filters: Any) -> list[ManualImportItem]:
         """``GET {API}/manualimport?folder=...``: what the *arr would import from ``folder``."""
         return self._get_list(ManualImportItem, "manualimport", folder=folder, filterExistingFiles="false",

@@ -49,12 +49,24 @@ class RadarrClient(ArrClient):
         """``GET /movie/lookup?term=``: search TMDB through Radarr (``tmdb:603`` finds one id)."""
         return self._get_list(Movie, "movie/lookup", term=term)
 
-    def add_movie(self, found: Movie, *, root_folder_path: str, quality_profile_id: int, monitored: bool = True,
-                  search: bool = False) -> Movie:
+    def add_movie(
+        self,
+        found: Movie,
+        *,
+        root_folder_path: str,
+        quality_profile_id: int,
+        monitored: bool = True,
+        search: bool = False,
+    ) -> Movie:
         """``POST /movie`` with a lookup result; sent once. Returns the added movie (with its id)."""
         body = found.model_dump(by_alias=True, exclude={"id", "path", "movie_file"}, exclude_none=True)
-        body.update(rootFolderPath=root_folder_path, qualityProfileId=quality_profile_id, monitored=monitored,
-                    minimumAvailability="released", addOptions={"searchForMovie": search})
+        body.update(
+            rootFolderPath=root_folder_path,
+            qualityProfileId=quality_profile_id,
+            monitored=monitored,
+            minimumAvailability="released",
+            addOptions={"searchForMovie": search},
+        )
         return self._post(Movie, "movie", body)
 
     def rescan_movie(self, movie_id: int) -> Command:
@@ -65,10 +77,8 @@ class RadarrClient(ArrClient):
         """``MoviesSearch`` command: look for a release of the movie."""
         return self.command("MoviesSearch", movieIds=[movie_id])
 
-    def downloaded_movies_scan(self, path: str, download_client_id: str | None = None,
-                               import_mode: str = "Move") -> Command:
-        """``DownloadedMoviesScan`` command: import what is in ``path`` (Radarr's view of the path)."""
-        body: dict[str, Any] = {"path": path, "importMode": import_mode}
-        if download_client_id:
-            body["downloadClientId"] = download_client_id
-        return self.command("DownloadedMoviesScan", **body)
+    def downloaded_movies_scan(
+        self, path: str, download_client_id: str | None = None, import_mode: str = "Move"
+    ) -> Command:
+        """``DownloadedMoviesScan`` command: import what is in ``path`` (the *arr's view of the path)."""
+        return self.downloaded_scan("DownloadedMoviesScan", path, download_client_id, import_mode)

@@ -92,13 +92,24 @@ class SonarrClient(ArrClient):
         """``GET /episodefile?seriesId=``."""
         return self._get_list(EpisodeFile, "episodefile", seriesId=series_id)
 
-    def add_series(self, found: Series, *, root_folder_path: str, quality_profile_id: int, monitored: bool = True,
-                   search_missing: bool = False) -> Series:
+    def add_series(
+        self,
+        found: Series,
+        *,
+        root_folder_path: str,
+        quality_profile_id: int,
+        monitored: bool = True,
+        search_missing: bool = False,
+    ) -> Series:
         """``POST /series`` with a lookup result; sent once. Returns the added series (with its id)."""
         body = found.model_dump(by_alias=True, exclude={"id", "path"}, exclude_none=True)
-        body.update(rootFolderPath=root_folder_path, qualityProfileId=quality_profile_id, monitored=monitored,
-                    seasonFolder=True, addOptions={"searchForMissingEpisodes": search_missing,
-                                                   "monitor": "all" if monitored else "none"})
+        body.update(
+            rootFolderPath=root_folder_path,
+            qualityProfileId=quality_profile_id,
+            monitored=monitored,
+            seasonFolder=True,
+            addOptions={"searchForMissingEpisodes": search_missing, "monitor": "all" if monitored else "none"},
+        )
         return self._post(Series, "series", body)
 
     def rescan_series(self, series_id: int) -> Command:
@@ -109,10 +120,8 @@ class SonarrClient(ArrClient):
         """``SeriesSearch`` command: look for missing episodes of the series."""
         return self.command("SeriesSearch", seriesId=series_id)
 
-    def downloaded_episodes_scan(self, path: str, download_client_id: str | None = None,
-                                 import_mode: str = "Move") -> Command:
-        """``DownloadedEpisodesScan`` command: import what is in ``path`` (Sonarr's view of the path)."""
-        body: dict[str, Any] = {"path": path, "importMode": import_mode}
-        if download_client_id:
-            body["downloadClientId"] = download_client_id
-        return self.command("DownloadedEpisodesScan", **body)
+    def downloaded_episodes_scan(
+        self, path: str, download_client_id: str | None = None, import_mode: str = "Move"
+    ) -> Command:
+        """``DownloadedEpisodesScan`` command: import what is in ``path`` (the *arr's view of the path)."""
+        return self.downloaded_scan("DownloadedEpisodesScan", path, download_client_id, import_mode)
