@@ -28,8 +28,14 @@ class BrowserSession:
     def watch(self) -> None:
         self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.failed_requests.append(f"{r.url} {r.failure}"))
+        self.page.on("requestfailed", self._failed)
         self.page.on("response", lambda r: self.bad_responses.append((r.status, r.url)) if r.status >= 400 else None)
+
+    def _failed(self, request) -> None:
+        # net::ERR_ABORTED is the browser cancelling a request because the page navigated away (a reload
+        # while the favicon loads): not a failure of the app.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.failed_requests.append(f"{request.url} {request.failure}")
 
     def login(self, username: str = "admin", password: str = "a-long-password") -> None:
         """Create the admin on first start (setup page) or log in."""
