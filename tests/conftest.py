@@ -18,6 +18,15 @@ CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 FORM_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_parser_workers():
+    """The release parser's worker processes end with the test run."""
+    yield
+    from app.utils.media.releases import shutdown_workers
+
+    shutdown_workers()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting leaks in from the developer's environment or .env."""
