@@ -8,10 +8,13 @@ keeps them equal). The environment variable of a field is its name upper-cased
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.utils.media.releases import DEFAULT_WEIGHTS
 
 
 def N_(text: str) -> str:
@@ -88,6 +91,24 @@ def _secret(group: str, title: str) -> Any:
     return Field("", title=title, json_schema_extra=_meta(group, secret=True, kind="secret"))
 
 
+class TorznabIndexer(BaseModel):
+    """A Torznab endpoint searched directly: ``url`` is the part before ``/api``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    url: str
+    api_key: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.removesuffix("/api")
+
+
 class Settings(BaseModel):
     """The validated settings; unknown keys are refused, values are immutable."""
 
@@ -153,7 +174,25 @@ class Settings(BaseModel):
     backup_keep: int = Field(
         14, ge=1, le=1000, title=N_("Backups kept"), json_schema_extra=_meta("schedules", kind="int")
     )
+    torrent_save_path: str = _path("torrent", "", N_("Save folder on the seedbox (empty: the client's default)"))
+    batch_pause_s: float = Field(
+        1.0, ge=0, le=30, title=N_("Pause between two torrents of a batch (seconds)"),
+        json_schema_extra=_meta("torrent", kind="int"),
+    )
     # Search
+    torznab_indexers: list[TorznabIndexer] = Field(
+        default_factory=list,
+        title=N_("Torznab indexers besides Prowlarr (JSON: name, url, api_key)"),
+        json_schema_extra={**_meta("search", kind="json"), "masked_keys": ["api_key"]},
+    )
+    ranking: Literal["score", "language"] = Field(
+        "score", title=N_("Ranking (score, or language first)"), json_schema_extra=_meta("search", kind="choice")
+    )
+    score_weights: dict[str, Any] = Field(
+        default_factory=lambda: copy.deepcopy(DEFAULT_WEIGHTS),
+        title=N_("Score weights (JSON: audio, video, source, reliability)"),
+        json_schema_extra=_meta("search", kind="json"),
+    )
     search_filter_aliases: dict[str, dict[str, list[str]]] = Field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_FILTER_ALIASES.items()},
         title=N_("Filter aliases (JSON: category → alias → tokens)"),
@@ -176,6 +215,18 @@ class Settings(BaseModel):
         value = value.strip()
         if value and not value.startswith(("scgi://", "http://", "https://")):
             raise ValueError("must start with scgi://, http:// or https://")
+        return value
+
+    @field_validator("score_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for part in ("audio", "video", "source"):
+            table = value.get(part)
+            if not isinstance(table, dict) or not all(isinstance(v, int) for v in table.values()):
+                raise ValueError(f"{part} must map names to whole points")
+        steps = value.get("reliability")
+        if not isinstance(steps, list) or not all(isinstance(s, list) and len(s) == 2 for s in steps):
+            raise ValueError("reliability must be a list of [seeders above, points]")
         return value
 
     @field_validator("search_filter_aliases")

@@ -20,7 +20,7 @@ from app.utils.settings_schema import Settings
 
 def _torrent(settings: Settings) -> ConnectionReport:
     client = RTorrentClient if settings.torrent_client == "rtorrent" else QBittorrentClient
-    return client.test_connection(settings)
+    return client.test_settings(settings)
 
 
 TESTERS: dict[str, Callable[[Settings], ConnectionReport]] = {

@@ -40,6 +40,36 @@ def _is_structured(field: str) -> bool:
     return get_origin(annotation) in (dict, list)
 
 
+def _masked_keys(field: str) -> list[str]:
+    return list(field_meta(field).get("masked_keys") or [])
+
+
+def _mask(field: str, value: Any) -> Any:
+    """Secrets inside a structured value (``api_key`` of each indexer) replaced by the mask."""
+    keys = _masked_keys(field)
+    if not keys or not isinstance(value, list):
+        return value
+    return [{k: (SECRET_MASK if k in keys and v else v) for k, v in item.items()} if isinstance(item, dict) else item
+            for item in value]
+
+
+def _unmask(field: str, value: Any, current: Any) -> Any:
+    """Put back the stored secret where the browser sent the mask (matched by ``name``)."""
+    keys = _masked_keys(field)
+    if not keys or not isinstance(value, list):
+        return value
+    stored = {getattr(item, "name", None): item for item in current or []}
+    out = []
+    for item in value:
+        if isinstance(item, dict):
+            item = dict(item)
+            for key in keys:
+                if item.get(key) == SECRET_MASK:
+                    item[key] = getattr(stored.get(item.get("name")), key, "")
+        out.append(item)
+    return out
+
+
 class SettingsManager:
     """Reads, validates and saves the settings.
 
@@ -121,6 +151,8 @@ class SettingsManager:
         if problems:
             raise SettingsError(problems)
         changes = {k: v for k, v in changes.items() if not (k in secret_fields() and v is None)}
+        current = self.load()
+        changes = {k: _unmask(k, v, getattr(current, k)) for k, v in changes.items()}
 
         def apply(data: dict[str, Any]) -> Settings:
             stored = {k: v for k, v in data.items() if k in Settings.model_fields}
@@ -155,7 +187,7 @@ class SettingsManager:
                 item["is_set"] = bool(value)
                 item["value"] = SECRET_MASK if value else ""
             else:
-                item["value"] = value
+                item["value"] = _mask(field, settings.model_dump(mode="json")[field])
             for rule in info.metadata:
                 for attr in ("ge", "le", "min_length", "pattern"):
                     if getattr(rule, attr, None) is not None:
