@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import socket
+import time
 import xmlrpc.client
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ from app.utils.clients.torrent import TorrentClient, TorrentFile, TorrentInfo, T
 from app.utils.settings_schema import Settings
 
 SERVICE = "rTorrent"
+#: Seconds to wait for rTorrent to show a download it was just given.
+ADD_CONFIRM_S = 5.0
 FIELDS = ("d.hash=", "d.name=", "d.size_bytes=", "d.completed_bytes=", "d.ratio=", "d.custom1=", "d.directory=",
           "d.base_path=", "d.complete=", "d.state=", "d.is_active=", "d.hashing=", "d.message=", "d.down.rate=",
           "d.up.rate=", "d.timestamp.started=", "d.timestamp.finished=", "d.is_multi_file=")
@@ -98,14 +101,24 @@ class RTorrentClient(TorrentClient):
                 self.rpc.rpc.load.raw_start_verbose("", xmlrpc.client.Binary(source.torrent), *commands)
             else:
                 self.rpc.rpc.load.start_verbose("", source.magnet, *commands)
-        return source.info_hash
+        # rTorrent answers 0 even when it drops what it was given (a bad file, a magnet without
+        # trackers and no DHT): check that the download exists.
+        deadline = time.monotonic() + ADD_CONFIRM_S
+        while True:
+            with self._guard():
+                if source.info_hash in {h.upper() for h in self.rpc.rpc.download_list("")}:
+                    return source.info_hash
+            if time.monotonic() > deadline:
+                hint = " (a magnet without trackers needs DHT)" if source.magnet else ""
+                raise UpstreamBadResponse(SERVICE, f"rTorrent did not take the torrent{hint}")
+            time.sleep(0.1)
 
     def _info(self, row: list[Any], files: tuple[TorrentFile, ...] = ()) -> TorrentInfo:
         (info_hash, name, size, done, ratio, label, directory, base_path, complete, state, active, hashing,
          message, down, up, started, finished, multi) = row
         if hashing:
             status = "checking"
-        elif message:
+        elif message and not message.startswith("Tracker:"):  # tracker hiccups are not torrent errors
             status = "error"
         elif not state:
             status = "paused"
