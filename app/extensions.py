@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 from app.utils.stores.backup_manager import BackupManager
 from app.utils.stores.job_run_manager import JobRunManager
 from app.utils.stores.json_store import JsonStore
+from app.utils.stores.mapping_manager import MappingManager
 from app.utils.stores.settings_manager import SettingsManager
 from app.utils.stores.user_manager import UserManager
 
@@ -41,6 +42,7 @@ class Managers:
     users: UserManager
     job_runs: JobRunManager
     backups: BackupManager
+    mapping: MappingManager
     extra_stores: dict[str, JsonStore] = field(default_factory=dict)
     jobs: JobRunner | None = None
 
@@ -54,11 +56,13 @@ class Managers:
             users=UserManager(instance_path),
             job_runs=JobRunManager(instance_path),
             backups=BackupManager(instance_path, backup_path),
+            mapping=MappingManager(instance_path),
         )
 
     def stores(self) -> dict[str, JsonStore]:
         """Every live store by file name (``settings.json`` ...), for health and restore."""
-        found = [self.settings.store, self.users.store, self.job_runs.store, *self.extra_stores.values()]
+        found = [self.settings.store, self.users.store, self.job_runs.store, self.mapping.store,
+                 *self.extra_stores.values()]
         return {store.path.name: store for store in found}
 
 

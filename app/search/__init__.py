@@ -1,11 +1,7 @@
-"""Search: coming in a later issue (the page says so)."""
+"""Search: releases on Prowlarr / Torznab indexers, parsed and scored, French first."""
 
-from app.coming import coming_blueprint
-from app.utils.settings_schema import N_
+from flask import Blueprint
 
-bp = coming_blueprint(
-    "search",
-    "/search",
-    N_("Search"),
-    N_("Find movies and series on your indexers (Prowlarr, Torznab), French releases (MULTI, VFF, VOSTFR) first."),
-)
+bp = Blueprint("search", __name__, template_folder="templates")
+
+from app.search import routes  # noqa: E402,F401 - registers the routes on bp

@@ -1,11 +1,7 @@
-"""Seedbox: coming in a later issue (the page says so)."""
+"""Seedbox: the torrent client's torrents, adding releases mapped to a media, the pending map."""
 
-from app.coming import coming_blueprint
-from app.utils.settings_schema import N_
+from flask import Blueprint
 
-bp = coming_blueprint(
-    "seedbox",
-    "/seedbox",
-    N_("Seedbox"),
-    N_("Torrents on the seedbox, transfers to staging and imports into the library."),
-)
+bp = Blueprint("seedbox", __name__, template_folder="templates")
+
+from app.seedbox import routes  # noqa: E402,F401 - registers the routes on bp

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
+import stat
+
 import paramiko
 
 from app.utils.clients.base import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ConnectionReport, run_connection_test
@@ -73,3 +76,44 @@ class SftpClient:
             return f"logged in; {count} item(s) in {settings.sftp_remote_path}"
 
         return run_connection_test(SERVICE, probe)
+
+
+def remove_tree(client: SftpClient, path: str, root: str) -> int:
+    """Delete ``path`` (file or folder, recursively) on the seedbox; it must lie inside ``root``.
+
+    Paths are POSIX (``/``), never ``os.path``. Returns the number of entries removed; a missing
+    path removes nothing. Raises ``ValueError`` for a path outside ``root``, an :class:`UpstreamError`
+    for SFTP failures.
+    """
+    target = posixpath.normpath(path)
+    base = posixpath.normpath(root)
+    if not root or target == base or not target.startswith(base.rstrip("/") + "/"):
+        raise ValueError(f"{path} is not inside the seedbox download folder {root}")
+    ssh = client.connect()
+    removed = 0
+    try:
+        sftp = ssh.open_sftp()
+
+        def walk(current: str) -> None:
+            nonlocal removed
+            try:
+                attrs = sftp.lstat(current)
+            except FileNotFoundError:
+                return
+            if stat.S_ISDIR(attrs.st_mode):
+                for entry in sftp.listdir_attr(current):
+                    walk(posixpath.join(current, entry.filename))
+                sftp.rmdir(current)
+            else:
+                sftp.remove(current)
+            removed += 1
+
+        try:
+            walk(target)
+        except OSError as exc:
+            raise UpstreamUnavailable(SERVICE, f"cannot delete {target}: {exc}") from None
+        finally:
+            sftp.close()
+    finally:
+        ssh.close()
+    return removed

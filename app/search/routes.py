@@ -1,0 +1,92 @@
+"""Search page and its JSON API (search, media-driven searches, release parsing)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask import jsonify, render_template, request
+from pydantic import BaseModel, Field
+
+from app.api import ApiError, parse_body
+from app.extensions import managers
+from app.search import bp, service
+from app.utils.media.releases import describe, parse_many, score_release
+
+#: Names accepted by one parse call.
+MAX_PARSE_NAMES = 10_000
+
+
+class ParseRequest(BaseModel):
+    """``{"names": ["Release.Name...", ...]}``."""
+
+    names: list[str] = Field(min_length=1, max_length=MAX_PARSE_NAMES)
+
+
+class Filters(BaseModel):
+    """Alias-based filters (aliases from the settings)."""
+
+    quality: list[str] = []
+    language: list[str] = []
+    codec: list[str] = []
+    source: list[str] = []
+    min_seeders: int | None = Field(default=None, ge=0)
+    min_size: int | None = Field(default=None, ge=0)
+    max_size: int | None = Field(default=None, ge=0)
+
+
+class SearchRequest(BaseModel):
+    """A search: text and/or ids; ``kind`` search, tvsearch or movie."""
+
+    query: str = Field(default="", max_length=300)
+    kind: Literal["search", "tvsearch", "movie"] = "search"
+    season: int | None = Field(default=None, ge=0, le=999)
+    episode: int | None = Field(default=None, ge=0, le=9999)
+    imdb_id: str | None = Field(default=None, pattern=r"^(tt)?\d+$")
+    tvdb_id: int | None = Field(default=None, ge=1)
+    tmdb_id: int | None = Field(default=None, ge=1)
+    categories: list[int] = []
+    filters: Filters = Filters()
+
+
+@bp.route("/search")
+def index():
+    """The search page."""
+    settings = managers().settings.load()
+    return render_template("search/index.html", aliases=settings.search_filter_aliases)
+
+
+@bp.post("/api/releases/parse")
+def api_parse():
+    """Parse and score release names (no seeders known: reliability counts 0 seeders)."""
+    body = parse_body(ParseRequest)
+    weights = managers().settings.load().score_weights
+    return jsonify({"releases": [describe(p, score_release(p, None, weights)) for p in parse_many(body.names)]})
+
+
+@bp.post("/api/search")
+def api_search():
+    """Search every indexer; per-indexer failures are in ``indexers``, never a 5xx."""
+    body = parse_body(SearchRequest)
+    if not body.query.strip() and not (body.imdb_id or body.tvdb_id or body.tmdb_id):
+        raise ApiError(422, "validation_error", "give a query or an id", {"query": "empty"})
+    params = service.SearchParams(query=body.query.strip(), kind=body.kind, season=body.season,
+                                  episode=body.episode, imdb_id=body.imdb_id, tvdb_id=body.tvdb_id,
+                                  tmdb_id=body.tmdb_id, categories=tuple(body.categories),
+                                  filters=body.filters.model_dump(exclude_none=True))
+    return jsonify(service.search(params))
+
+
+@bp.get("/api/search/media")
+def api_media_searches():
+    """The searches for one media (``source`` tmdb-movie, tmdb-tv, sonarr or radarr; ``id``; ``season``)."""
+    source = request.args.get("source", "")
+    try:
+        media_id = int(request.args.get("id", ""))
+        season: Any = request.args.get("season")
+        season = int(season) if season not in (None, "") else None
+    except ValueError:
+        raise ApiError(422, "validation_error", "id and season must be numbers", {"id": "not a number"}) from None
+    try:
+        return jsonify(service.media_searches(source, media_id, season))
+    except ValueError as exc:
+        raise ApiError(422, "validation_error", str(exc), {"source": str(exc)}) from None

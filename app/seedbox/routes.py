@@ -1,0 +1,159 @@
+"""Seedbox page, the mapping modal's API, sending releases (one, a batch, an upload), the pending map."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from flask import jsonify, render_template, request
+from pydantic import BaseModel, Field, ValidationError
+
+from app.api import ApiError, parse_body, validation_fields
+from app.extensions import managers
+from app.seedbox import bp, mapping, service
+from app.utils.stores.mapping_manager import Mapping, MappingError
+
+#: Releases accepted in one batch.
+MAX_BATCH = 100
+
+
+class MappingBody(BaseModel):
+    """What the releases are for (see :class:`~app.utils.stores.mapping_manager.Mapping`)."""
+
+    media_type: Literal["movie", "tv"]
+    title: str = Field(min_length=1, max_length=300)
+    year: int | None = Field(default=None, ge=1870, le=2100)
+    tmdb_id: int | None = Field(default=None, ge=1)
+    tvdb_id: int | None = Field(default=None, ge=1)
+    imdb_id: str | None = Field(default=None, pattern=r"^tt\d+$")
+    sonarr_series_id: int | None = Field(default=None, ge=1)
+    radarr_movie_id: int | None = Field(default=None, ge=1)
+    season: int | None = Field(default=None, ge=0, le=999)
+    episodes: list[int] = Field(default_factory=list, max_length=500)
+
+    def to_mapping(self) -> Mapping:
+        try:
+            return Mapping(**{**self.model_dump(), "episodes": tuple(self.episodes)})
+        except MappingError as exc:
+            raise ApiError(422, "invalid_mapping", str(exc)) from None
+
+
+class ItemBody(BaseModel):
+    """One release: a search result id, or a magnet / .torrent URL."""
+
+    result_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    link: str | None = Field(default=None, max_length=8000)
+    name: str | None = Field(default=None, max_length=500)
+
+
+class SendBody(BaseModel):
+    """``{"items": [...], "mapping": {...}}``."""
+
+    items: list[ItemBody] = Field(min_length=1, max_length=MAX_BATCH)
+    mapping: MappingBody
+
+
+class ArrAddBody(BaseModel):
+    """Add a looked-up series (Sonarr) or movie (Radarr)."""
+
+    service: Literal["sonarr", "radarr"]
+    term: str = Field(pattern=r"^(tvdb|tmdb):\d+$")
+    root_folder_path: str = Field(min_length=1)
+    quality_profile_id: int = Field(ge=1)
+
+
+@bp.route("/seedbox")
+def index():
+    """The seedbox page."""
+    return render_template("seedbox/index.html", client=managers().settings.load().torrent_client)
+
+
+@bp.get("/api/seedbox/torrents")
+def api_torrents():
+    """The client's torrents with their pending-map entries (an unreachable client: 502/504 JSON)."""
+    return jsonify(service.list_torrents())
+
+
+@bp.post("/api/seedbox/send")
+def api_send():
+    """Send releases mapped to one media; answers a per-item report (200 even when some failed)."""
+    body = parse_body(SendBody)
+    items = [service.SendItem(result_id=i.result_id, link=i.link, name=i.name) for i in body.items]
+    if any(not (i.result_id or i.link) for i in items):
+        raise ApiError(422, "validation_error", "each item needs a result_id or a link", {"items": "empty item"})
+    report = service.send_batch(items, body.mapping.to_mapping())
+    return jsonify({"report": report, "sent": sum(r["ok"] for r in report),
+                    "failed": sum(not r["ok"] for r in report)})
+
+
+@bp.post("/api/seedbox/upload")
+def api_upload():
+    """Send an uploaded .torrent (multipart: ``torrent`` file, ``mapping`` JSON)."""
+    upload = request.files.get("torrent")
+    if upload is None:
+        raise ApiError(400, "missing_file", "send the .torrent in the multipart field 'torrent'")
+    try:
+        mapping_body = MappingBody.model_validate(json.loads(request.form.get("mapping") or "{}"))
+    except json.JSONDecodeError:
+        raise ApiError(400, "invalid_json", "the mapping field must be JSON") from None
+    except ValidationError as exc:
+        raise ApiError(422, "validation_error", "invalid mapping", validation_fields(exc)) from None
+    item = service.SendItem(torrent=upload.read(service_max()), name=None)
+    try:
+        entry = service.send_one(item, mapping_body.to_mapping())
+    except service.SendError as exc:
+        raise ApiError(422, "send_failed", exc.reason) from None
+    return jsonify({"entry": entry}), 201
+
+
+def service_max() -> int:
+    """Bytes read from an upload (one more than a .torrent may hold, so an oversize one is refused)."""
+    from app.utils.clients.torrent import MAX_TORRENT_BYTES
+
+    return MAX_TORRENT_BYTES + 1
+
+
+@bp.delete("/api/seedbox/torrents/<info_hash>")
+def api_remove(info_hash: str):
+    """Remove a torrent (``?delete_data=1`` also deletes its data)."""
+    try:
+        service.remove_torrent(info_hash, request.args.get("delete_data") in ("1", "true"))
+    except MappingError as exc:
+        raise ApiError(422, "invalid_info_hash", str(exc)) from None
+    return jsonify({"removed": info_hash.upper()})
+
+
+@bp.get("/api/pending")
+def api_pending():
+    """The pending map, newest first."""
+    entries = sorted(managers().mapping.all().values(), key=lambda e: e["created_at"], reverse=True)
+    return jsonify({"entries": entries})
+
+
+@bp.get("/api/mapping/candidates")
+def api_candidates():
+    """Media matching ``q`` for ``media_type`` movie or tv."""
+    query = request.args.get("q", "").strip()
+    media_type = request.args.get("media_type", "movie")
+    if not query or media_type not in ("movie", "tv"):
+        raise ApiError(422, "validation_error", "give q and media_type (movie or tv)", {"q": "required"})
+    return jsonify(mapping.candidates(query, media_type))
+
+
+@bp.get("/api/mapping/arr-options")
+def api_arr_options():
+    """Root folders and quality profiles of Sonarr or Radarr."""
+    name = request.args.get("service")
+    if name not in ("sonarr", "radarr"):
+        raise ApiError(422, "validation_error", "service must be sonarr or radarr", {"service": "unknown"})
+    return jsonify(mapping.arr_options(name))
+
+
+@bp.post("/api/mapping/arr-add")
+def api_arr_add():
+    """Add a looked-up series/movie to Sonarr/Radarr; answers the new candidate."""
+    body = parse_body(ArrAddBody)
+    try:
+        return jsonify(mapping.arr_add(body.service, body.term, body.root_folder_path, body.quality_profile_id))
+    except LookupError as exc:
+        raise ApiError(404, "not_found", str(exc)) from None

@@ -1,0 +1,144 @@
+"""Sending releases to the seedbox's torrent client and tracking them in the pending map.
+
+A route, a job and a test call these same functions. Each release of a batch is
+sent in its own try/except with a pause between client calls; one failure never
+stops the others, and the report says, per item, sent or failed and why.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from app.extensions import managers
+from app.search.service import result_cache
+from app.utils.clients.errors import UpstreamError
+from app.utils.clients.qbittorrent import QBittorrentClient
+from app.utils.clients.rtorrent import RTorrentClient
+from app.utils.clients.sftp import SftpClient, remove_tree
+from app.utils.clients.torrent import TorrentClient, TorrentSource, TorrentSourceError, fetch_source
+from app.utils.media.releases import parse_release, score_release
+from app.utils.settings_schema import Settings
+from app.utils.stores.mapping_manager import Mapping, MappingError
+
+
+def torrent_client(settings: Settings | None = None) -> TorrentClient:
+    """The configured client; for rTorrent, data is deleted over SFTP (never ``d.delete_tied``)."""
+    settings = settings or managers().settings.load()
+    if settings.torrent_client == "rtorrent":
+        remover = None
+        if settings.sftp_host and settings.sftp_username:
+            sftp = SftpClient.from_settings(settings)
+            root = settings.sftp_remote_path
+
+            def remover(path: str) -> None:
+                remove_tree(sftp, path, root)
+
+        return RTorrentClient.from_settings(settings, data_remover=remover)
+    return QBittorrentClient.from_settings(settings)
+
+
+@dataclass(frozen=True)
+class SendItem:
+    """One release to send: a search result id, a magnet or .torrent URL, or uploaded .torrent bytes."""
+
+    result_id: str | None = None
+    link: str | None = None
+    torrent: bytes | None = None
+    name: str | None = None
+
+
+class SendError(Exception):
+    """A release could not be sent; ``reason`` is shown to the user."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _source(item: SendItem, settings: Settings) -> tuple[TorrentSource, str, dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    if item.result_id:
+        release = result_cache().get(item.result_id)
+        if release is None:
+            raise SendError("this search result has expired: search again")
+        link = release.magnet_url if release.magnet_url and not release.download_url else release.download_url
+        source = fetch_source(link or release.magnet_url, timeout=(3.05, settings.service_timeout_s))
+        extra = {"indexer": release.indexer}
+        return source, release.title, extra
+    source = fetch_source(item.link, item.torrent, timeout=(3.05, settings.service_timeout_s))
+    return source, item.name or source.name, extra
+
+
+def send_one(item: SendItem, mapping: Mapping, settings: Settings | None = None,
+             client: TorrentClient | None = None) -> dict[str, Any]:
+    """Send one release and record it in the pending map (state ``downloading``); returns the entry.
+
+    Raises :class:`SendError` with the reason (bad .torrent, client refused, client unreachable...).
+    """
+    settings = settings or managers().settings.load()
+    client = client or torrent_client(settings)
+    try:
+        source, name, extra = _source(item, settings)
+        info_hash = client.add(source, label=settings.torrent_label, save_path=settings.torrent_save_path or None)
+    except (TorrentSourceError, UpstreamError) as exc:
+        raise SendError(str(exc)) from None
+    parsed = parse_release(name)
+    if mapping.media_type == "tv" and not mapping.episodes and mapping.season is None:
+        mapping = Mapping(**{**mapping.__dict__, "season": parsed.season, "episodes": parsed.episodes})
+    score = score_release(parsed, None, settings.score_weights)
+    return managers().mapping.add(
+        info_hash, name, mapping, client=settings.torrent_client, label=settings.torrent_label,
+        bytes_total=source.size, audio_class=parsed.audio_class, score=score.total, **extra)
+
+
+def send_batch(items: list[SendItem], mapping: Mapping, pause_s: float | None = None) -> list[dict[str, Any]]:
+    """Send several releases mapped to one media; returns one report line per item, in order:
+    ``{"name", "ok", "info_hash"?, "error"?}``. A pause (seconds, settings) separates client calls."""
+    settings = managers().settings.load()
+    pause = settings.batch_pause_s if pause_s is None else pause_s
+    client = torrent_client(settings)
+    report: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        if index and pause:
+            time.sleep(pause)
+        label = item.name or item.link or item.result_id or "upload"
+        try:
+            entry = send_one(item, mapping, settings, client)
+        except SendError as exc:
+            report.append({"name": label, "ok": False, "error": exc.reason})
+        except MappingError as exc:
+            report.append({"name": label, "ok": False, "error": str(exc)})
+        else:
+            report.append({"name": entry["release_name"], "ok": True, "info_hash": entry["info_hash"]})
+    return report
+
+
+def list_torrents() -> dict[str, Any]:
+    """The client's torrents with the pending-map entry of each. Raises an :class:`UpstreamError`."""
+    settings = managers().settings.load()
+    pending = managers().mapping.all()
+    torrents = torrent_client(settings).torrents()
+    rows = []
+    for torrent in torrents:
+        entry = pending.get(torrent.info_hash)
+        rows.append({
+            "info_hash": torrent.info_hash, "name": torrent.name, "state": torrent.state,
+            "progress": torrent.progress, "size": torrent.size, "ratio": round(torrent.ratio, 3),
+            "label": torrent.label, "complete": torrent.complete, "download_speed": torrent.download_speed,
+            "upload_speed": torrent.upload_speed,
+            "pending": {"state": entry["state"], "title": entry["title"], "media_type": entry["media_type"],
+                        "season": entry.get("season"), "episodes": entry.get("episodes")} if entry else None,
+        })
+    return {"torrents": rows, "client": settings.torrent_client}
+
+
+def remove_torrent(info_hash: str, delete_data: bool) -> None:
+    """Remove a torrent from the client (data only when asked) and mark its pending entry removed."""
+    torrent_client().remove(info_hash, delete_data=delete_data)
+    mapping = managers().mapping
+    entry = mapping.all().get(info_hash.upper())
+    if entry is not None and entry["state"] != "removed":
+        mapping.transition(info_hash, "removed", "removed from the torrent client"
+                           + (" with its data" if delete_data else ""))

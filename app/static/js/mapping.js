@@ -1,0 +1,112 @@
+// The global mapping modal: choose the media the release(s) are for; resolves with the mapping.
+import { api, toast } from './api.js';
+
+const modalEl = document.getElementById('mapping-modal');
+const $ = (id) => document.getElementById(id);
+let chosen = null;
+let resolver = null;
+
+function text(key) { return modalEl.dataset[key]; }
+
+function describe(c) {
+  const ids = [c.tmdb_id && `tmdb ${c.tmdb_id}`, c.tvdb_id && `tvdb ${c.tvdb_id}`].filter(Boolean).join(' · ');
+  return `${c.title}${c.year ? ` (${c.year})` : ''} — ${c.source}${ids ? ` · ${ids}` : ''}`;
+}
+
+async function loadArrOptions(service) {
+  const options = await api('GET', `/api/mapping/arr-options?service=${service}`);
+  $('mapping-root').replaceChildren(...options.root_folders.map((p) => new Option(p, p)));
+  $('mapping-profile').replaceChildren(...options.quality_profiles.map((p) => new Option(p.name, p.id)));
+  $('mapping-arr-add').classList.remove('d-none');
+}
+
+function choose(candidate, button) {
+  chosen = candidate;
+  document.querySelectorAll('#mapping-candidates .active').forEach((b) => b.classList.remove('active'));
+  button.classList.add('active');
+  $('mapping-choice').textContent = describe(candidate);
+  $('mapping-send').disabled = false;
+  $('mapping-arr-add').classList.add('d-none');
+  if (candidate.source.endsWith('-lookup')) loadArrOptions(candidate.source.split('-')[0]).catch(() => {});
+}
+
+$('mapping-type').addEventListener('change', () => {
+  $('mapping-episodes').classList.toggle('d-none', $('mapping-type').value !== 'tv');
+});
+
+$('mapping-search').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const list = $('mapping-candidates');
+  list.replaceChildren(Object.assign(document.createElement('div'), { className: 'small', textContent: text('searchingText') }));
+  const params = new URLSearchParams({ q: $('mapping-query').value, media_type: $('mapping-type').value });
+  const data = await api('GET', `/api/mapping/candidates?${params}`).catch(() => ({ candidates: [], errors: [] }));
+  $('mapping-errors').textContent = data.errors.join(' · ');
+  list.replaceChildren();
+  if (!data.candidates.length) list.append(Object.assign(document.createElement('div'), { className: 'small', textContent: text('noneText') }));
+  data.candidates.forEach((c) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'list-group-item list-group-item-action';
+    button.dataset.source = c.source;
+    button.textContent = describe(c);
+    const badge = document.createElement('span');
+    badge.className = `badge ms-2 ${c.in_library ? 'text-bg-success' : 'text-bg-secondary'}`;
+    badge.textContent = c.in_library ? text('inLibraryText') : (c.term ? text('addText') : c.source);
+    button.append(badge);
+    button.addEventListener('click', () => choose(c, button));
+    list.append(button);
+  });
+});
+
+$('mapping-send').addEventListener('click', async () => {
+  if (!chosen) return;
+  let candidate = chosen;
+  try {
+    if (candidate.term) {
+      candidate = await api('POST', '/api/mapping/arr-add', {
+        service: candidate.source.split('-')[0], term: candidate.term,
+        root_folder_path: $('mapping-root').value, quality_profile_id: Number($('mapping-profile').value),
+      });
+    }
+  } catch { return; }
+  const mapping = {
+    media_type: candidate.media_type, title: candidate.title, year: candidate.year || null,
+    tmdb_id: candidate.tmdb_id || null, tvdb_id: candidate.tvdb_id || null, imdb_id: candidate.imdb_id || null,
+    sonarr_series_id: candidate.sonarr_series_id || null, radarr_movie_id: candidate.radarr_movie_id || null,
+  };
+  if (mapping.media_type === 'tv') {
+    const season = $('mapping-season').value;
+    mapping.season = season === '' ? null : Number(season);
+    mapping.episodes = $('mapping-episode-list').value.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  }
+  window.bootstrap.Modal.getOrCreateInstance(modalEl).hide();
+  if (resolver) resolver(mapping);
+  resolver = null;
+});
+
+modalEl.addEventListener('hidden.bs.modal', () => { if (resolver) { resolver(null); resolver = null; } });
+
+// openMapping({names, mediaType, query}) -> Promise<mapping | null>
+export function openMapping({ names = [], mediaType = 'movie', query = '' } = {}) {
+  chosen = null;
+  $('mapping-send').disabled = true;
+  $('mapping-choice').textContent = '';
+  $('mapping-candidates').replaceChildren();
+  $('mapping-errors').textContent = '';
+  $('mapping-arr-add').classList.add('d-none');
+  $('mapping-type').value = mediaType;
+  $('mapping-episodes').classList.toggle('d-none', mediaType !== 'tv');
+  $('mapping-query').value = query;
+  $('mapping-releases').textContent = names.slice(0, 5).join(' · ') + (names.length > 5 ? ` (+${names.length - 5})` : '');
+  window.bootstrap.Modal.getOrCreateInstance(modalEl).show();
+  return new Promise((resolve) => { resolver = resolve; });
+}
+
+// sendReleases(items, mapping) -> report (shown as toasts and returned)
+export async function sendReleases(items, mapping) {
+  const answer = await api('POST', '/api/seedbox/send', { items, mapping });
+  toast(`${answer.sent} ✔ / ${answer.failed} ✘`, answer.failed ? 'warning' : 'success');
+  return answer;
+}
+
+window.MMS = { ...(window.MMS || {}), openMapping, sendReleases };

@@ -1,0 +1,190 @@
+"""Owner of ``instance/pending_torrents_map.json``: the pending map and its state machine.
+
+DESIGN.md, "The pending map": entries keyed by info hash (40 upper-case hex),
+``downloading -> completed -> transferring -> transferred -> importing -> imported``
+with ``transfer_failed`` / ``import_failed`` (retryable, reason and attempt count)
+and ``removed``. Only this manager changes a state; a transition the machine
+does not allow raises :class:`TransitionError`. Every change is appended to the
+entry's history as ``{"state", "time", "detail"}``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.utils.stores.json_store import JsonStore
+
+PENDING_FILE = "pending_torrents_map.json"
+INFO_HASH_RE = re.compile(r"^[0-9A-F]{40}$")
+
+STATES = ("downloading", "completed", "transferring", "transferred", "importing", "imported", "transfer_failed",
+          "import_failed", "removed")
+#: Allowed transitions (state -> next states).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "downloading": frozenset({"completed", "removed", "transfer_failed"}),
+    "completed": frozenset({"transferring", "transfer_failed", "removed", "downloading"}),
+    "transferring": frozenset({"transferred", "transfer_failed", "completed", "removed"}),
+    "transfer_failed": frozenset({"downloading", "completed", "transferring", "removed"}),
+    "transferred": frozenset({"importing", "import_failed", "removed"}),
+    "importing": frozenset({"imported", "import_failed", "transferred", "removed"}),
+    "import_failed": frozenset({"transferred", "importing", "removed"}),
+    "imported": frozenset({"removed"}),
+    "removed": frozenset(),
+}
+#: Fields a caller may set when adding an entry (besides the info hash and release name).
+ENTRY_FIELDS = ("media_type", "title", "year", "tmdb_id", "tvdb_id", "imdb_id", "sonarr_series_id",
+                "radarr_movie_id", "season", "episodes", "client", "label", "seedbox_path", "staging_path",
+                "bytes_total", "indexer", "score", "audio_class")
+
+
+class MappingError(ValueError):
+    """Bad input for the pending map (the message says which field)."""
+
+
+class TransitionError(MappingError):
+    """The state machine does not allow this change."""
+
+
+class EntryNotFound(MappingError):
+    """No entry for that info hash."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def normalize_hash(info_hash: str) -> str:
+    """Upper-case 40-hex info hash; raises :class:`MappingError`."""
+    value = (info_hash or "").strip().upper()
+    if not INFO_HASH_RE.match(value):
+        raise MappingError(f"not an info hash: {info_hash!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """What a release is for: ``media_type`` movie or tv, external ids, *arr ids, season/episodes."""
+
+    media_type: str
+    title: str
+    year: int | None = None
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    sonarr_series_id: int | None = None
+    radarr_movie_id: int | None = None
+    season: int | None = None
+    episodes: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.media_type not in ("movie", "tv"):
+            raise MappingError("media_type must be movie or tv")
+        if not self.title.strip():
+            raise MappingError("title is empty")
+        if self.media_type == "movie" and not (self.tmdb_id or self.radarr_movie_id or self.imdb_id):
+            raise MappingError("a movie needs a TMDB id, an IMDb id or a Radarr movie")
+        if self.media_type == "tv" and not (self.tvdb_id or self.sonarr_series_id or self.tmdb_id):
+            raise MappingError("a series needs a TVDB id, a TMDB id or a Sonarr series")
+
+
+class MappingManager:
+    """The pending map: ``{info_hash: entry}``."""
+
+    def __init__(self, instance_path: Path | str):
+        self.store = JsonStore(Path(instance_path) / PENDING_FILE, schema_version=1)
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        """Every entry by info hash."""
+        return self.store.read()
+
+    def get(self, info_hash: str) -> dict[str, Any]:
+        """One entry; raises :class:`EntryNotFound`."""
+        entry = self.store.read().get(normalize_hash(info_hash))
+        if entry is None:
+            raise EntryNotFound(f"no pending entry for {info_hash}")
+        return entry
+
+    def add(self, info_hash: str, release_name: str, mapping: Mapping, **fields: Any) -> dict[str, Any]:
+        """Record a release just sent to the client, in state ``downloading``.
+
+        Adding an info hash already present (not removed) refreshes its mapping and keeps its history.
+        """
+        key = normalize_hash(info_hash)
+        unknown = set(fields) - set(ENTRY_FIELDS)
+        if unknown:
+            raise MappingError(f"unknown fields: {', '.join(sorted(unknown))}")
+        now = _now()
+        values = {
+            "media_type": mapping.media_type, "title": mapping.title, "year": mapping.year,
+            "tmdb_id": mapping.tmdb_id, "tvdb_id": mapping.tvdb_id, "imdb_id": mapping.imdb_id,
+            "sonarr_series_id": mapping.sonarr_series_id, "radarr_movie_id": mapping.radarr_movie_id,
+            "season": mapping.season, "episodes": list(mapping.episodes), **fields,
+        }
+
+        def apply(data: dict[str, Any]) -> dict[str, Any]:
+            entry = data.get(key)
+            if entry is not None and entry["state"] != "removed":
+                entry.update(values, release_name=release_name, updated_at=now)
+                entry["history"].append({"state": entry["state"], "time": now, "detail": "mapping updated"})
+                return entry
+            entry = {"info_hash": key, "release_name": release_name, "state": "downloading", "created_at": now,
+                     "updated_at": now, "bytes_done": 0, "bytes_total": None, "client": None, "label": None,
+                     "seedbox_path": None, "staging_path": None, "attempts": 0, "error": None, "progress": None,
+                     "history": [{"state": "downloading", "time": now, "detail": "sent to the torrent client"}]}
+            entry.update(values)
+            data[key] = entry
+            return entry
+
+        return self.store.update(apply)
+
+    def transition(self, info_hash: str, state: str, detail: str = "", **fields: Any) -> dict[str, Any]:
+        """Move an entry to ``state`` (allowed by :data:`TRANSITIONS`), recording ``detail``.
+
+        ``*_failed`` states count an attempt and keep ``detail`` as the ``error``. Extra ``fields``
+        (``seedbox_path``, ``staging_path``, ``bytes_done``...) are stored with the change.
+        """
+        key = normalize_hash(info_hash)
+        if state not in STATES:
+            raise MappingError(f"unknown state {state}")
+
+        def apply(data: dict[str, Any]) -> dict[str, Any]:
+            entry = data.get(key)
+            if entry is None:
+                raise EntryNotFound(f"no pending entry for {info_hash}")
+            if state not in TRANSITIONS[entry["state"]]:
+                raise TransitionError(f"{entry['state']} -> {state} is not allowed")
+            now = _now()
+            entry.update(fields, state=state, updated_at=now)
+            if state.endswith("_failed"):
+                entry["attempts"] = int(entry.get("attempts") or 0) + 1
+                entry["error"] = detail
+            elif state not in ("removed",):
+                entry["error"] = None
+            entry["history"].append({"state": state, "time": now, "detail": detail})
+            return entry
+
+        return self.store.update(apply)
+
+    def update_progress(self, info_hash: str, **progress: Any) -> None:
+        """Store progress figures (``bytes_done``, ``bytes_total``, ``progress`` dict) without a transition."""
+        key = normalize_hash(info_hash)
+
+        def apply(data: dict[str, Any]) -> None:
+            if key in data:
+                data[key].update(progress, updated_at=_now())
+
+        self.store.update(apply)
+
+    def forget(self, info_hash: str) -> None:
+        """Delete an entry entirely (the user's "forget")."""
+        key = normalize_hash(info_hash)
+
+        def apply(data: dict[str, Any]) -> None:
+            if data.pop(key, None) is None:
+                raise EntryNotFound(f"no pending entry for {info_hash}")
+
+        self.store.update(apply)
