@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from app.api import ApiError, parse_body, validation_fields
 from app.extensions import managers
 from app.seedbox import bp, mapping, service
-from app.utils.stores.mapping_manager import Mapping, MappingError
+from app.utils.stores.mapping_manager import Mapping, MappingError, normalize_hash
 
 #: Releases accepted in one batch.
 MAX_BATCH = 100
@@ -117,10 +117,11 @@ def service_max() -> int:
 def api_remove(info_hash: str):
     """Remove a torrent (``?delete_data=1`` also deletes its data)."""
     try:
-        service.remove_torrent(info_hash, request.args.get("delete_data") in ("1", "true"))
+        info_hash = normalize_hash(info_hash)
     except MappingError as exc:
         raise ApiError(422, "invalid_info_hash", str(exc)) from None
-    return jsonify({"removed": info_hash.upper()})
+    service.remove_torrent(info_hash, request.args.get("delete_data") in ("1", "true"))
+    return jsonify({"removed": info_hash})
 
 
 @bp.get("/api/pending")
