@@ -119,7 +119,8 @@ class TorznabFeed:
 
     def _rss(self, releases: list[FeedRelease]) -> str:
         items = []
-        for i, r in enumerate(releases):
+        for r in releases:
+            i = self.releases.index(r)  # stable links: the release's place in the feed
             magnet = f"magnet:?xt=urn:btih:{r.info_hash}&dn={escape(r.title)}"
             link = magnet if r.magnet_only else f"{self.base_url}/dl/{i}.torrent?passkey=secret"
             attrs = [("category", str(c)) for c in r.categories] + [
