@@ -11,7 +11,10 @@ from app.api import ApiError, parse_body
 from app.extensions import managers
 from app.search import bp, service
 from app.utils.media.releases import describe, parse_many, score_release
+from app.utils.settings_schema import N_
 
+#: Filter categories shown translated on the page.
+CATEGORY_LABELS = (N_("quality"), N_("language"), N_("codec"), N_("source"))
 #: Names accepted by one parse call.
 MAX_PARSE_NAMES = 10_000
 
