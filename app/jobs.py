@@ -77,10 +77,35 @@ def _backup_schedule(settings: Settings) -> str:
     return settings.backup_schedule
 
 
+def _sftp_scanner() -> str:
+    from app.seedbox.pipeline import scan_once
+
+    return scan_once()
+
+
+def _staging_processor() -> str:
+    from app.seedbox.pipeline import process_once
+
+    return process_once()
+
+
+def _every(field: str) -> Callable[[Settings], BaseTrigger | None]:
+    return lambda settings: IntervalTrigger(seconds=getattr(settings, field))
+
+
+def _every_text(field: str) -> Callable[[Settings], str]:
+    return lambda settings: f"every {getattr(settings, field)} s"
+
+
 def job_specs() -> tuple[JobSpec, ...]:
     """Every job MMS runs, in display order."""
-    return (JobSpec("backup", N_("Backup of the settings and databases"), _backup_job, _backup_trigger,
-                    _backup_schedule),)
+    return (
+        JobSpec("sftp_scanner", N_("Seedbox: finished torrents to staging"), _sftp_scanner,
+                _every("sftp_scan_interval_s"), _every_text("sftp_scan_interval_s")),
+        JobSpec("staging_processor", N_("Staging: import into the library"), _staging_processor,
+                _every("staging_interval_s"), _every_text("staging_interval_s")),
+        JobSpec("backup", N_("Backup of the settings and databases"), _backup_job, _backup_trigger, _backup_schedule),
+    )
 
 
 class _Recorder:

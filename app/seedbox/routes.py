@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.api import ApiError, parse_body, validation_fields
 from app.extensions import managers
-from app.seedbox import bp, mapping, service
-from app.utils.stores.mapping_manager import Mapping, MappingError, normalize_hash
+from app.seedbox import bp, mapping, pipeline, service
+from app.utils.stores.mapping_manager import EntryNotFound, Mapping, MappingError, normalize_hash
 
 #: Releases accepted in one batch.
 MAX_BATCH = 100
@@ -129,6 +129,51 @@ def api_pending():
     """The pending map, newest first."""
     entries = sorted(managers().mapping.all().values(), key=lambda e: e["created_at"], reverse=True)
     return jsonify({"entries": entries})
+
+
+def _entry_hash(info_hash: str) -> str:
+    try:
+        return normalize_hash(info_hash)
+    except MappingError as exc:
+        raise ApiError(422, "invalid_info_hash", str(exc)) from None
+
+
+@bp.post("/api/pending/<info_hash>/retry")
+def api_retry(info_hash: str):
+    """Retry a failed transfer or import now."""
+    key = _entry_hash(info_hash)
+    try:
+        entry = pipeline.retry(key)
+    except EntryNotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    except ValueError as exc:
+        raise ApiError(409, "nothing_to_retry", str(exc)) from None
+    managers().jobs.run_now("sftp_scanner" if entry["state"] in ("completed", "downloading") else "staging_processor")
+    return jsonify({"entry": entry})
+
+
+@bp.post("/api/pending/<info_hash>/remap")
+def api_remap(info_hash: str):
+    """Change what an entry is for (before or after a failed import)."""
+    key = _entry_hash(info_hash)
+    body = parse_body(MappingBody)
+    try:
+        entry = managers().mapping.get(key)
+        updated = managers().mapping.add(key, entry["release_name"], body.to_mapping())
+    except EntryNotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    return jsonify({"entry": updated})
+
+
+@bp.delete("/api/pending/<info_hash>")
+def api_forget(info_hash: str):
+    """Forget an entry (the torrent stays in the client)."""
+    key = _entry_hash(info_hash)
+    try:
+        managers().mapping.forget(key)
+    except EntryNotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    return jsonify({"forgotten": key})
 
 
 @bp.get("/api/mapping/candidates")

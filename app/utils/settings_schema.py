@@ -42,6 +42,7 @@ GROUPS: tuple[SettingsGroup, ...] = (
     SettingsGroup("tmdb", "TMDB", "tmdb"),
     SettingsGroup("tvdb", "TheTVDB", "tvdb"),
     SettingsGroup("ollama", "Ollama", "ollama"),
+    SettingsGroup("pipeline", N_("Transfer and import")),
     SettingsGroup("paths", N_("Folders")),
     SettingsGroup("schedules", N_("Schedules")),
     SettingsGroup("search", N_("Search filters")),
@@ -119,7 +120,10 @@ class Settings(BaseModel):
         "fr", title=N_("Default language"), json_schema_extra=_meta("general", kind="choice")
     )
     service_timeout_s: float = Field(
-        15.0, ge=1, le=300, title=N_("Timeout of service calls (seconds)"),
+        15.0,
+        ge=1,
+        le=300,
+        title=N_("Timeout of service calls (seconds)"),
         json_schema_extra=_meta("general", kind="int"),
     )
     # Plex
@@ -164,7 +168,57 @@ class Settings(BaseModel):
     movies_path: str = _path("paths", "/data/media/Movies", N_("Movies library"))
     tv_path: str = _path("paths", "/data/media/TV Shows", N_("TV shows library"))
     media_root: str = _path("paths", "/data/media", N_("Media root (health checks)"))
+    # Transfer and import
+    transfer_backend: Literal["sftp", "local"] = Field(
+        "sftp", title=N_("Transfer from the seedbox by"), json_schema_extra=_meta("pipeline", kind="choice")
+    )
+    transfer_connections: int = Field(
+        2, ge=1, le=8, title=N_("Parallel connections for large files"), json_schema_extra=_meta("pipeline", kind="int")
+    )
+    transfer_rate_limit_kib: int = Field(
+        0,
+        ge=0,
+        le=10_000_000,
+        title=N_("Bandwidth limit (KiB/s, 0 = none)"),
+        json_schema_extra=_meta("pipeline", kind="int"),
+    )
+    transfer_max_attempts: int = Field(
+        5,
+        ge=1,
+        le=50,
+        title=N_("Attempts before giving up a transfer"),
+        json_schema_extra=_meta("pipeline", kind="int"),
+    )
+    import_mode: Literal["builtin", "arr"] = Field(
+        "builtin",
+        title=N_("Import with (builtin: MMS renames for Plex; arr: Sonarr/Radarr import)"),
+        json_schema_extra=_meta("pipeline", kind="choice"),
+    )
+    arr_staging_path: str = _path("pipeline", "", N_("Staging folder as Sonarr/Radarr see it (empty: the same)"))
+    seedbox_cleanup: Literal["keep", "after_import", "ratio", "days"] = Field(
+        "keep", title=N_("After import, on the seedbox"), json_schema_extra=_meta("pipeline", kind="choice")
+    )
+    cleanup_ratio: float = Field(
+        2.0, ge=0, le=100, title=N_("Remove at this ratio"), json_schema_extra=_meta("pipeline", kind="int")
+    )
+    cleanup_days: int = Field(
+        14, ge=0, le=3650, title=N_("Remove after these many days"), json_schema_extra=_meta("pipeline", kind="int")
+    )
     # Schedules
+    sftp_scan_interval_s: int = Field(
+        60,
+        ge=5,
+        le=86400,
+        title=N_("Check finished torrents every (seconds)"),
+        json_schema_extra=_meta("schedules", kind="int"),
+    )
+    staging_interval_s: int = Field(
+        60,
+        ge=5,
+        le=86400,
+        title=N_("Import from staging every (seconds)"),
+        json_schema_extra=_meta("schedules", kind="int"),
+    )
     backup_schedule: Literal["disabled", "hourly", "daily", "weekly"] = Field(
         "daily", title=N_("Backup schedule"), json_schema_extra=_meta("schedules", kind="choice")
     )
@@ -176,7 +230,10 @@ class Settings(BaseModel):
     )
     torrent_save_path: str = _path("torrent", "", N_("Save folder on the seedbox (empty: the client's default)"))
     batch_pause_s: float = Field(
-        1.0, ge=0, le=30, title=N_("Pause between two torrents of a batch (seconds)"),
+        1.0,
+        ge=0,
+        le=30,
+        title=N_("Pause between two torrents of a batch (seconds)"),
         json_schema_extra=_meta("torrent", kind="int"),
     )
     # Search

@@ -1,0 +1,390 @@
+"""The main job's second half: finished torrent -> staging (``sftp_scanner``) -> library (``staging_processor``).
+
+Every step records why it failed in the entry's history and leaves a state a
+retry starts from; a restart resumes from the pending map (``transferring``
+entries are picked up again and their ``.part`` files continued). One failing
+entry never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.extensions import managers
+from app.seedbox.service import torrent_client
+from app.utils.clients.errors import UpstreamError, UpstreamNotFound
+from app.utils.clients.plex import PlexClient
+from app.utils.clients.radarr import RadarrClient
+from app.utils.clients.sonarr import SonarrClient
+from app.utils.clients.tmdb import TmdbClient
+from app.utils.clients.tvdb import TvdbClient
+from app.utils.media import naming
+from app.utils.media.releases import parse_release, score_release
+from app.utils.settings_schema import Settings
+from app.utils.transfer import SftpPuller, SftpTarget, TransferError, copy_local, progress_dict
+
+log = logging.getLogger(__name__)
+#: Seconds before retrying a failed transfer, doubled per attempt.
+RETRY_BASE_S = 30
+
+
+class ImportFailure(Exception):
+    """An import that cannot happen (the reason is shown and kept in the history)."""
+
+
+def staging_folder(settings: Settings, info_hash: str) -> Path:
+    """Where a torrent's files land: ``staging_path/<info hash>/``."""
+    return Path(settings.staging_path) / info_hash
+
+
+# -- transfer ------------------------------------------------------------------------------------
+def _retry_due(entry: dict[str, Any], settings: Settings) -> bool:
+    if int(entry.get("attempts") or 0) >= settings.transfer_max_attempts:
+        return False
+    last = datetime.fromisoformat(entry["updated_at"])
+    wait = RETRY_BASE_S * 2 ** max(int(entry.get("attempts") or 1) - 1, 0)
+    return (datetime.now(UTC) - last).total_seconds() >= wait
+
+
+def scan_once(now_only: list[str] | None = None) -> str:
+    """Body of the ``sftp_scanner`` job: mark finished torrents completed, pull completed ones to staging.
+
+    ``now_only`` limits the run to these info hashes and ignores retry back-off (the retry button).
+    """
+    settings = managers().settings.load()
+    mapping = managers().mapping
+    entries = [e for e in mapping.all().values() if now_only is None or e["info_hash"] in now_only]
+    checked = completed = pulled = failed = 0
+    client = torrent_client(settings)
+    for entry in [e for e in entries if e["state"] == "downloading"]:
+        checked += 1
+        try:
+            info = client.torrent(entry["info_hash"], with_files=False)
+        except UpstreamNotFound:
+            mapping.transition(entry["info_hash"], "transfer_failed", "the torrent is no longer in the client")
+            failed += 1
+            continue
+        except UpstreamError as exc:
+            mapping.update_progress(entry["info_hash"], error=f"torrent client unreachable: {exc}")
+            continue
+        if info.complete:
+            mapping.transition(entry["info_hash"], "completed", f"finished on the seedbox ({info.size} bytes)",
+                               seedbox_path=info.content_path, bytes_total=info.size)
+            completed += 1
+        else:
+            mapping.update_progress(entry["info_hash"], progress={"seedbox": round(info.progress, 4)}, error=None)
+    for entry in mapping.all().values():
+        if now_only is not None and entry["info_hash"] not in now_only:
+            continue
+        ready = entry["state"] in ("completed", "transferring") or (
+            entry["state"] == "transfer_failed" and entry.get("seedbox_path")
+            and (now_only is not None or _retry_due(entry, settings)))
+        if not ready:
+            continue
+        if transfer_entry(entry["info_hash"], settings):
+            pulled += 1
+        else:
+            failed += 1
+    return f"{checked} checked, {completed} completed, {pulled} transferred, {failed} failed"
+
+
+def transfer_entry(info_hash: str, settings: Settings | None = None) -> bool:
+    """Pull one entry to staging; ``True`` when it ends ``transferred``."""
+    settings = settings or managers().settings.load()
+    mapping = managers().mapping
+    entry = mapping.get(info_hash)
+    if entry["state"] != "transferring":
+        mapping.transition(info_hash, "transferring", f"pulling from the seedbox ({settings.transfer_backend})")
+    target_dir = staging_folder(settings, info_hash)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+
+    def on_progress(progress: Any) -> None:
+        mapping.update_progress(info_hash, bytes_done=progress.done, progress=progress_dict(progress))
+
+    try:
+        source = entry["seedbox_path"]
+        if settings.transfer_backend == "local":
+            files = copy_local(Path(source), target_dir, on_progress)
+        else:
+            target = SftpTarget(settings.sftp_host, settings.sftp_port, settings.sftp_username,
+                                settings.sftp_password, settings.sftp_key_path)
+            puller = SftpPuller(target, connections=settings.transfer_connections,
+                                rate_limit=settings.transfer_rate_limit_kib * 1024, on_progress=on_progress)
+            files = puller.pull(source, target_dir)
+    except TransferError as exc:
+        fields = {} if exc.retryable else {"attempts": settings.transfer_max_attempts}
+        mapping.transition(info_hash, "transfer_failed", str(exc), **fields)
+        return False
+    size = sum(f.stat().st_size for f in files)
+    mapping.transition(info_hash, "transferred", f"{len(files)} file(s), {size} bytes in "
+                       f"{time.monotonic() - started:.1f} s", staging_path=str(target_dir), bytes_done=size)
+    return True
+
+
+# -- import --------------------------------------------------------------------------------------
+def process_once(now_only: list[str] | None = None) -> str:
+    """Body of the ``staging_processor`` job: import every ``transferred`` entry."""
+    settings = managers().settings.load()
+    done = failed = 0
+    for entry in list(managers().mapping.all().values()):
+        if entry["state"] != "transferred" or (now_only is not None and entry["info_hash"] not in now_only):
+            continue
+        if import_entry(entry["info_hash"], settings):
+            done += 1
+        else:
+            failed += 1
+    cleaned = cleanup_once(settings)
+    return f"{done} imported, {failed} failed, {cleaned} removed from the seedbox"
+
+
+def import_entry(info_hash: str, settings: Settings | None = None) -> bool:
+    """Import one entry (built-in renamer or Sonarr/Radarr); ``True`` when it ends ``imported``."""
+    settings = settings or managers().settings.load()
+    mapping = managers().mapping
+    mapping.transition(info_hash, "importing", f"import ({settings.import_mode})")
+    entry = mapping.get(info_hash)
+    try:
+        run = _arr_import if settings.import_mode == "arr" else _builtin_import
+        detail = run(entry, settings)
+    except ImportFailure as exc:
+        mapping.transition(info_hash, "import_failed", str(exc))
+        return False
+    except UpstreamError as exc:
+        mapping.transition(info_hash, "import_failed", f"{exc.service} refused or failed: {exc.message}")
+        return False
+    except OSError as exc:
+        reason = "disk full in the library" if exc.errno == 28 else f"file error: {exc}"
+        mapping.transition(info_hash, "import_failed", reason)
+        return False
+    mapping.transition(info_hash, "imported", detail)
+    return True
+
+
+def _staged(entry: dict[str, Any]) -> naming.StagedFiles:
+    folder = Path(entry["staging_path"] or "")
+    if not folder.is_dir():
+        raise ImportFailure(f"staging folder {folder} is missing")
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    staged = naming.classify(files)
+    if not staged.videos:
+        extra = f" ({len(staged.archives)} archive(s) not extracted)" if staged.archives else ""
+        raise ImportFailure(f"no video file in staging{extra}")
+    return staged
+
+
+def _episode_titles(entry: dict[str, Any], settings: Settings, season: int) -> dict[int, str] | None:
+    """Episode number -> title for one season, from Sonarr, TheTVDB or TMDB (``None`` if none answers)."""
+    try:
+        if entry.get("sonarr_series_id") and settings.sonarr_api_key:
+            episodes = SonarrClient.from_settings(settings).episodes(entry["sonarr_series_id"], season)
+            return {e.episode_number: e.title or "" for e in episodes}
+        if entry.get("tvdb_id") and settings.tvdb_api_key:
+            episodes = TvdbClient.from_settings(settings).episodes(entry["tvdb_id"], season)
+            return {e.number: e.name for e in episodes}
+        if entry.get("tmdb_id") and settings.tmdb_api_key:
+            return {e.episode_number: e.name for e in
+                    TmdbClient.from_settings(settings).season(entry["tmdb_id"], season).episodes}
+    except UpstreamNotFound:
+        return {}
+    return None
+
+
+def _place(source: Path, target: Path, release_name: str, weights: dict[str, Any]) -> tuple[Path, str]:
+    """Move ``source`` to ``target``; on a collision, replace only a lower-scored file, else keep both."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    note = ""
+    if target.exists():
+        new = score_release(parse_release(release_name), None, weights).total
+        old = score_release(parse_release(target.name), None, weights).total
+        if new > old:
+            note = f"replaced {target.name} (score {old} < {new})"
+        else:
+            stem, n = target.stem, 2
+            while target.exists():
+                target = target.with_name(f"{stem} ({n}){target.suffix}")
+                n += 1
+            note = f"kept both: existing file scores {old} >= {new}"
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != 18:  # EXDEV: another filesystem
+            raise
+        part = target.with_name(target.name + ".part")
+        shutil.copyfile(source, part)
+        os.replace(part, target)
+        source.unlink()
+    return target, note
+
+
+def _builtin_import(entry: dict[str, Any], settings: Settings) -> str:
+    staged = _staged(entry)
+    weights = settings.score_weights
+    placed: list[Path] = []
+    notes: list[str] = []
+    if entry["media_type"] == "movie":
+        video = max(staged.videos, key=lambda p: p.stat().st_size)
+        parsed = parse_release(entry["release_name"])
+        resolution = parsed.resolution or parse_release(video.name).resolution
+        folder = Path(settings.movies_path) / naming.movie_folder(entry["title"], entry.get("year"),
+                                                                  entry.get("tmdb_id"))
+        target = folder / naming.movie_file(entry["title"], entry.get("year"), resolution, video.suffix)
+        plan = [(video, target)]
+        folders = {folder}
+    else:
+        plan, folders = _plan_episodes(entry, settings, staged)
+    for source, target in plan:
+        final, note = _place(source, target, entry["release_name"], weights)
+        placed.append(final)
+        if note:
+            notes.append(note)
+        for subtitle in staged.subtitles:
+            if subtitle.stem.startswith(source.stem) or len(plan) == 1:
+                suffix = naming.subtitle_suffix(subtitle)
+                _place(subtitle, final.with_name(f"{final.stem}{suffix}{subtitle.suffix.lower()}"),
+                       entry["release_name"], weights)
+    scanned = _scan_plex(settings, sorted(folders))
+    told = _tell_arr(entry, settings)
+    extra = f"; {len(staged.archives)} archive(s) not extracted" if staged.archives else ""
+    extra += f"; {len(staged.skipped)} sample/junk file(s) skipped" if staged.skipped else ""
+    return (f"{len(placed)} file(s) into {', '.join(str(f) for f in sorted(folders))}; {scanned}{told}"
+            + (f"; {'; '.join(notes)}" if notes else "") + extra)
+
+
+def _plan_episodes(entry: dict[str, Any], settings: Settings, staged: naming.StagedFiles
+                   ) -> tuple[list[tuple[Path, Path]], set[Path]]:
+    show = Path(settings.tv_path) / naming.show_folder(entry["title"], entry.get("year"), entry.get("tvdb_id"))
+    plan: list[tuple[Path, Path]] = []
+    folders: set[Path] = set()
+    titles_by_season: dict[int, dict[int, str] | None] = {}
+    for video in staged.videos:
+        parsed = parse_release(video.name)
+        season = parsed.season if parsed.season is not None else entry.get("season")
+        episodes = list(parsed.episodes) or (list(entry.get("episodes") or []) if len(staged.videos) == 1 else [])
+        if season is None or not episodes:
+            raise ImportFailure(f"cannot tell the episode of {video.name}")
+        if season not in titles_by_season:
+            titles_by_season[season] = _episode_titles(entry, settings, season)
+        known = titles_by_season[season]
+        if known is not None:
+            unknown = [e for e in episodes if e not in known]
+            if unknown:
+                raise ImportFailure(f"unknown episode S{season:02d}E{unknown[0]:02d} ({video.name})")
+        titles = [known.get(e, "") for e in episodes] if known else []
+        folder = show / naming.season_folder(season)
+        folders.add(folder)
+        plan.append((video, folder / naming.episode_file(entry["title"], entry.get("year"), season, episodes,
+                                                         titles, video.suffix)))
+    return plan, folders
+
+
+def _scan_plex(settings: Settings, folders: list[Path]) -> str:
+    if not settings.plex_url or not settings.plex_token:
+        return "Plex not configured"
+    plex = PlexClient.from_settings(settings)
+    done = []
+    for folder in folders:
+        try:
+            plex.scan_folder(str(folder))
+            done.append(folder.name)
+        except UpstreamError as exc:
+            return f"Plex scan failed: {exc.message}"
+    return f"Plex scanned {', '.join(done)}"
+
+
+def _tell_arr(entry: dict[str, Any], settings: Settings) -> str:
+    """After a built-in import, Sonarr/Radarr rescan the series/movie so they know the new file."""
+    try:
+        if entry.get("sonarr_series_id") and settings.sonarr_api_key:
+            SonarrClient.from_settings(settings).rescan_series(entry["sonarr_series_id"])
+            return "; Sonarr rescans the series"
+        if entry.get("radarr_movie_id") and settings.radarr_api_key:
+            RadarrClient.from_settings(settings).rescan_movie(entry["radarr_movie_id"])
+            return "; Radarr rescans the movie"
+    except UpstreamError as exc:
+        return f"; {exc.service} not told: {exc.message}"
+    return ""
+
+
+def _arr_path(settings: Settings, local: str) -> str:
+    """The staging path as Sonarr/Radarr see it (``arr_staging_path`` replaces ``staging_path``)."""
+    if not settings.arr_staging_path:
+        return local
+    relative = os.path.relpath(local, settings.staging_path)
+    return f"{settings.arr_staging_path.rstrip('/')}/{relative.replace(os.sep, '/')}"
+
+
+def _arr_import(entry: dict[str, Any], settings: Settings) -> str:
+    _staged(entry)
+    path = _arr_path(settings, entry["staging_path"])
+    if entry["media_type"] == "tv":
+        sonarr = SonarrClient.from_settings(settings)
+        command = sonarr.downloaded_episodes_scan(path, download_client_id=entry["info_hash"])
+        status = sonarr.command_status(command.id)
+        if status.status != "completed":
+            raise ImportFailure(f"Sonarr refused the import ({status.status}: {status.message or 'no message'})")
+        if entry.get("sonarr_series_id") and entry.get("episodes"):
+            missing = [e.episode_number for e in sonarr.episodes(entry["sonarr_series_id"], entry.get("season"))
+                       if e.episode_number in entry["episodes"] and not e.has_file]
+            if missing:
+                raise ImportFailure(f"Sonarr did not import episode(s) {missing}")
+        return f"Sonarr imported {path}"
+    radarr = RadarrClient.from_settings(settings)
+    command = radarr.downloaded_movies_scan(path, download_client_id=entry["info_hash"])
+    status = radarr.command_status(command.id)
+    if status.status != "completed":
+        raise ImportFailure(f"Radarr refused the import ({status.status}: {status.message or 'no message'})")
+    if entry.get("radarr_movie_id") and not radarr.movie(entry["radarr_movie_id"]).has_file:
+        raise ImportFailure("Radarr did not import the movie")
+    return f"Radarr imported {path}"
+
+
+# -- cleanup -------------------------------------------------------------------------------------
+def cleanup_once(settings: Settings) -> int:
+    """Remove imported torrents from the seedbox per ``seedbox_cleanup`` (data deleted too)."""
+    if settings.seedbox_cleanup == "keep":
+        return 0
+    mapping = managers().mapping
+    client = torrent_client(settings)
+    removed = 0
+    for entry in mapping.all().values():
+        if entry["state"] != "imported":
+            continue
+        try:
+            info = client.torrent(entry["info_hash"], with_files=False)
+        except UpstreamNotFound:
+            continue
+        except UpstreamError:
+            return removed
+        age_days = (datetime.now(UTC) - datetime.fromisoformat(entry["updated_at"])).days
+        due = {"after_import": True, "ratio": info.ratio >= settings.cleanup_ratio,
+               "days": age_days >= settings.cleanup_days}[settings.seedbox_cleanup]
+        if due:
+            try:
+                client.remove(entry["info_hash"], delete_data=True)
+            except UpstreamError as exc:
+                log.warning("cleanup of %s failed: %s", entry["info_hash"], exc)
+                continue
+            mapping.transition(entry["info_hash"], "removed", f"removed from the seedbox ({settings.seedbox_cleanup})")
+            removed += 1
+    return removed
+
+
+def retry(info_hash: str) -> dict[str, Any]:
+    """The retry button: a failed transfer or import starts again now."""
+    mapping = managers().mapping
+    entry = mapping.get(info_hash)
+    if entry["state"] == "transfer_failed":
+        mapping.transition(info_hash, "completed" if entry.get("seedbox_path") else "downloading", "retry asked",
+                           attempts=0)
+    elif entry["state"] == "import_failed":
+        mapping.transition(info_hash, "transferred", "retry asked")
+    else:
+        raise ValueError(f"nothing to retry in state {entry['state']}")
+    return mapping.get(info_hash)
