@@ -39,7 +39,8 @@ def world(tmp_path: Path, request):
     pack = downloads / PACK_NAME
     episodes = [make_video(pack / f"Les.Revenants.S01E0{i}.MULTi.1080p.WEB.x264-GRP.mkv", 0.5 + i / 10)
                 for i in (1, 2, 3)]
-    (pack / "Les.Revenants.S01E01.MULTi.1080p.WEB.x264-GRP.fr.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nBonjour\n")
+    subtitle = "1\n00:00:00,000 --> 00:00:01,000\nBonjour\n"
+    (pack / "Les.Revenants.S01E01.MULTi.1080p.WEB.x264-GRP.fr.srt").write_text(subtitle)
     (pack / "sample-les.revenants.mkv").write_bytes(b"\x1a\x45\xdf\xa3" + b"0" * 1000)
     (pack / "Les.Revenants.S01.nfo").write_text("release notes")
     library = tmp_path / "library"
