@@ -116,9 +116,11 @@ def browser(chromium, make_app):
     from tests.browser import BrowserSession
     from tests.live_server import LiveServer
 
-    server = LiveServer(make_app(TESTING=False))
+    app = make_app(TESTING=False)
+    server = LiveServer(app)
     context = chromium.new_context(locale="fr-FR")
     session = BrowserSession(context.new_page(), server.url)
+    session.app = app
     session.watch()
     yield session
     context.close()

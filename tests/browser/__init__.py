@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page
 
@@ -24,6 +25,7 @@ class BrowserSession:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     bad_responses: list[tuple[int, str]] = field(default_factory=list)
+    app: Any = None
 
     def watch(self) -> None:
         self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)

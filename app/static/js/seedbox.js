@@ -71,3 +71,79 @@ document.getElementById('add-form').addEventListener('submit', async (event) => 
 
 refresh();
 setInterval(refresh, REFRESH_MS);
+
+// -- pipeline (the pending map), refreshed every 2 s ------------------------------------------
+const pipeline = document.getElementById('pipeline');
+const pipelineBody = pipeline.querySelector('tbody');
+const STATE_CLASS = { imported: 'text-bg-success', transfer_failed: 'text-bg-danger', import_failed: 'text-bg-danger', removed: 'text-bg-secondary' };
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+function pipelineRow(e) {
+  const tr = document.createElement('tr');
+  tr.dataset.hash = e.info_hash;
+  tr.dataset.state = e.state;
+  const cell = (content, cls = 'small') => { const td = document.createElement('td'); td.className = cls; if (content instanceof Node) td.append(content); else td.textContent = content ?? ''; return td; };
+  const badge = Object.assign(document.createElement('span'), { className: `badge ${STATE_CLASS[e.state] || 'text-bg-info'}`, textContent: e.state });
+  const stateBox = document.createElement('div');
+  stateBox.append(badge);
+  if (e.error) stateBox.append(Object.assign(document.createElement('div'), { className: 'small mms-state-bad', textContent: e.error }));
+  const total = e.bytes_total || 0;
+  const done = e.bytes_done || 0;
+  const pct = total ? Math.min(100, Math.round((done / total) * 100)) : (e.state === 'imported' ? 100 : 0);
+  const progress = document.createElement('div');
+  progress.className = 'progress';
+  progress.setAttribute('role', 'progressbar');
+  progress.setAttribute('aria-valuenow', pct);
+  const bar = document.createElement('div');
+  bar.className = 'progress-bar';
+  bar.style.width = `${pct}%`;
+  bar.textContent = total ? `${mb(done)} / ${mb(total)}` : '';
+  progress.append(bar);
+  const p = e.progress || {};
+  const speed = p.rate ? `${mb(p.rate)}/s${p.eta != null ? ` · ${p.eta} s` : ''}` : '';
+  const history = document.createElement('details');
+  history.append(Object.assign(document.createElement('summary'), { textContent: `${e.history.length}` }));
+  const list = document.createElement('ol');
+  list.className = 'small mb-0';
+  e.history.forEach((h) => list.append(Object.assign(document.createElement('li'), { textContent: `${h.time.slice(11, 19)} ${h.state} — ${h.detail}` })));
+  history.append(list);
+  const actions = document.createElement('div');
+  actions.className = 'd-flex gap-1';
+  const button = (action, label, cls) => {
+    const b = Object.assign(document.createElement('button'), { className: `btn btn-sm ${cls}`, textContent: label, type: 'button' });
+    b.dataset.action = action;
+    b.dataset.hash = e.info_hash;
+    return b;
+  };
+  if (e.state.endsWith('_failed')) actions.append(button('retry', pipeline.dataset.retryText, 'btn-outline-warning'));
+  if (!['imported', 'removed'].includes(e.state)) actions.append(button('remap', pipeline.dataset.remapText, 'btn-outline-light'));
+  actions.append(button('forget', pipeline.dataset.forgetText, 'btn-outline-danger'));
+  const target = `${e.title}${e.season != null ? ` S${String(e.season).padStart(2, '0')}` : ''}`;
+  tr.append(cell(e.release_name, 'small text-break'), cell(target), cell(stateBox), cell(progress, ''), cell(speed), cell(history), cell(actions, ''));
+  return tr;
+}
+
+async function refreshPipeline() {
+  const data = await api('GET', '/api/pending', undefined, { quiet: true }).catch(() => null);
+  if (!data) return;
+  const open = new Set([...pipelineBody.querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.hash));
+  pipelineBody.replaceChildren(...data.entries.map(pipelineRow));
+  pipelineBody.querySelectorAll('tr').forEach((tr) => { if (open.has(tr.dataset.hash)) tr.querySelector('details').open = true; });
+}
+
+pipelineBody.addEventListener('click', async (event) => {
+  const button = event.target.closest('[data-action]');
+  if (!button) return;
+  const { action, hash } = button.dataset;
+  if (action === 'retry') await api('POST', `/api/pending/${hash}/retry`).catch(() => null);
+  if (action === 'forget' && window.confirm(pipeline.dataset.confirmForgetText)) await api('DELETE', `/api/pending/${hash}`).catch(() => null);
+  if (action === 'remap') {
+    const row = button.closest('tr');
+    const mapping = await openMapping({ names: [row.cells[0].textContent], mediaType: 'movie' });
+    if (mapping) await api('POST', `/api/pending/${hash}/remap`, mapping).catch(() => null);
+  }
+  refreshPipeline();
+});
+
+refreshPipeline();
+setInterval(refreshPipeline, 2000);
