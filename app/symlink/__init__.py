@@ -1,11 +1,7 @@
-"""Media health: coming in a later issue (the page says so)."""
+"""Media health: broken symlinks, empty, truncated and corrupt media; cleanup only of what the user confirms."""
 
-from app.coming import coming_blueprint
-from app.utils.settings_schema import N_
+from flask import Blueprint
 
-bp = coming_blueprint(
-    "symlink",
-    "/symlink",
-    N_("Media health"),
-    N_("Find broken symlinks, empty and truncated media files, and clean up what you confirm."),
-)
+bp = Blueprint("symlink", __name__, template_folder="templates")
+
+from app.symlink import cli, routes  # noqa: E402,F401 - registers the routes and the CLI on bp

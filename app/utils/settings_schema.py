@@ -9,6 +9,7 @@ keeps them equal). The environment variable of a field is its name upper-cased
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -43,6 +44,7 @@ GROUPS: tuple[SettingsGroup, ...] = (
     SettingsGroup("tvdb", "TheTVDB", "tvdb"),
     SettingsGroup("ollama", "Ollama", "ollama"),
     SettingsGroup("pipeline", N_("Transfer and import")),
+    SettingsGroup("health", N_("Media health")),
     SettingsGroup("paths", N_("Folders")),
     SettingsGroup("schedules", N_("Schedules")),
     SettingsGroup("search", N_("Search filters")),
@@ -108,6 +110,22 @@ class TorznabIndexer(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.removesuffix("/api")
+
+
+class PathMapping(BaseModel):
+    """The same folder seen by MMS (``local``) and by Sonarr/Radarr (``arr``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    local: str = Field(min_length=1)
+    arr: str = Field(min_length=1)
+
+    def to_arr(self, path: str) -> str | None:
+        """``path`` in the *arr's view, or ``None`` when it is not under ``local``."""
+        base = self.local.rstrip("/")
+        if path == base or path.startswith(base + "/"):
+            return self.arr.rstrip("/") + path[len(base):]
+        return None
 
 
 class Settings(BaseModel):
@@ -204,6 +222,16 @@ class Settings(BaseModel):
     cleanup_days: int = Field(
         14, ge=0, le=3650, title=N_("Remove after these many days"), json_schema_extra=_meta("pipeline", kind="int")
     )
+    # Media health
+    health_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 2, ge=1, le=64, title=N_("Parallel checks"),
+        json_schema_extra=_meta("health", kind="int"))
+    health_min_size_kib: int = Field(
+        100, ge=0, le=10_000_000, title=N_("Smaller media files are flagged (KiB)"),
+        json_schema_extra=_meta("health", kind="int"))
+    health_path_mappings: list[PathMapping] = Field(
+        default_factory=list, title=N_("Path mappings MMS -> Sonarr/Radarr (JSON: local, arr)"),
+        json_schema_extra=_meta("health", kind="json"))
     # Schedules
     sftp_scan_interval_s: int = Field(
         60,

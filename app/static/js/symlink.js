@@ -1,0 +1,119 @@
+import { api, toast } from './api.js';
+
+const $ = (id) => document.getElementById(id);
+let current = null;
+let timer = null;
+
+async function loadFolders(path, list) {
+  const data = await api('GET', `/api/symlink/directories${path ? `?path=${encodeURIComponent(path)}` : ''}`).catch(() => null);
+  if (!data) return;
+  list.replaceChildren(...data.folders.map((f) => {
+    const li = document.createElement('li');
+    const label = document.createElement('label');
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', className: 'form-check-input me-1', value: f.path });
+    box.dataset.folder = f.name;
+    label.append(box, `${f.name} `, Object.assign(document.createElement('span'), { className: 'badge text-bg-secondary', textContent: f.symlinks }));
+    const open = Object.assign(document.createElement('button'), { type: 'button', className: 'btn btn-link btn-sm p-0 ms-1', textContent: '▸' });
+    const sub = Object.assign(document.createElement('ul'), { className: 'list-unstyled ms-3' });
+    open.addEventListener('click', () => { if (!sub.children.length) loadFolders(f.path, sub); else sub.replaceChildren(); });
+    li.append(open, label, sub);
+    return li;
+  }));
+}
+
+function showCounts(counts) {
+  $('scan-counts').replaceChildren(...Object.entries(counts).filter(([, n]) => n).map(([k, n]) => {
+    const badge = Object.assign(document.createElement('span'), { className: 'badge text-bg-warning', textContent: `${k}: ${n}` });
+    badge.dataset.category = k;
+    badge.dataset.count = n;
+    return badge;
+  }));
+}
+
+function showResults(scan) {
+  const filter = $('result-filter');
+  const chosen = filter.value;
+  const categories = [...new Set((scan.findings || []).map((f) => f.category))];
+  filter.replaceChildren(filter.options[0], ...categories.map((c) => new Option(c, c, false, c === chosen)));
+  const rows = (scan.findings || []).filter((f) => !filter.value || f.category === filter.value);
+  document.querySelector('#scan-results tbody').replaceChildren(...rows.map((f) => {
+    const tr = document.createElement('tr');
+    tr.dataset.category = f.category;
+    [f.path, f.category, f.detail].forEach((t) => tr.append(Object.assign(document.createElement('td'), { className: 'small text-break', textContent: t })));
+    return tr;
+  }));
+  $('delete-open').classList.toggle('d-none', !(scan.mode === 'real' && scan.state === 'completed' && scan.findings.length));
+}
+
+async function poll() {
+  if (!current) return;
+  const scan = await api('GET', `/api/symlink/scans/${current.id}`, undefined, { quiet: true }).catch(() => null);
+  if (!scan) return;
+  current = scan;
+  const pct = scan.total ? Math.round((scan.done / scan.total) * 100) : 0;
+  $('scan-progress').dataset.state = scan.state;
+  $('scan-phase').textContent = `${scan.state} · ${scan.phase} · ${scan.done}/${scan.total}${scan.estimate_s != null ? ` · ~${scan.estimate_s} s` : ''}`;
+  $('scan-eta').textContent = scan.eta_s != null ? `ETA ${scan.eta_s} s · ${scan.rate}/s` : '';
+  $('scan-bar').style.width = `${pct}%`;
+  showCounts(scan.counts);
+  showResults(scan);
+  if (!['pending', 'running'].includes(scan.state)) { clearInterval(timer); timer = null; }
+}
+
+async function start(body) {
+  const scan = await api('POST', '/api/symlink/scans', body).catch(() => null);
+  if (!scan) return;
+  current = scan;
+  $('scan-progress').classList.remove('d-none');
+  window.bootstrap.Tab.getOrCreateInstance($('scanner-tab')).show();
+  clearInterval(timer);
+  timer = setInterval(poll, 500);
+  poll();
+}
+
+$('scan-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const paths = [...document.querySelectorAll('#folder-tree input:checked')].map((b) => b.value);
+  start({ paths, mode: $('scan-mode').value, depth: $('scan-depth').value, include_files: $('scan-files').checked });
+});
+document.querySelectorAll('[data-again]').forEach((b) => b.addEventListener('click', () => start(JSON.parse(b.dataset.again))));
+$('scan-cancel').addEventListener('click', () => current && api('POST', `/api/symlink/scans/${current.id}/cancel`).catch(() => null));
+$('result-filter').addEventListener('change', () => current && showResults(current));
+
+$('delete-open').addEventListener('click', () => {
+  $('delete-list').replaceChildren(...current.findings.map((f) => Object.assign(document.createElement('li'), { textContent: `${f.path} (${f.category})` })));
+  window.bootstrap.Modal.getOrCreateInstance($('delete-modal')).show();
+});
+$('delete-confirm').addEventListener('click', async () => {
+  const answer = await api('POST', `/api/symlink/scans/${current.id}/delete`, { paths: current.findings.map((f) => f.path), search: $('delete-search').checked }).catch(() => null);
+  window.bootstrap.Modal.getOrCreateInstance($('delete-modal')).hide();
+  if (answer) toast(`${answer.deleted.length} deleted, ${answer.failed.length} failed, ${answer.arr.length} rescan(s)`, 'success');
+});
+
+// settings
+async function loadSettings() {
+  const c = await api('GET', '/api/symlink/config').catch(() => null);
+  if (!c) return;
+  $('hs-root').value = c.media_root;
+  $('hs-workers').value = c.health_workers;
+  $('hs-min').value = c.health_min_size_kib;
+  $('hs-map').value = JSON.stringify(c.health_path_mappings, null, 1);
+}
+$('health-settings').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  let mappings;
+  try { mappings = JSON.parse($('hs-map').value || '[]'); } catch (err) { toast(err.message); return; }
+  const saved = await api('POST', '/api/symlink/config', { media_root: $('hs-root').value, health_workers: Number($('hs-workers').value), health_min_size_kib: Number($('hs-min').value), health_path_mappings: mappings }).catch(() => null);
+  if (saved) { toast(event.target.dataset.savedText, 'success'); loadFolders(null, $('folder-tree')); }
+});
+document.querySelectorAll('[data-health-test]').forEach((b) => b.addEventListener('click', async () => {
+  const r = await api('POST', `/api/symlink/services/test/${b.dataset.healthTest}`).catch(() => null);
+  if (r) $('health-test-result').textContent = `${r.service}: ${r.ok ? '✔' : '✘'} ${r.message}`;
+}));
+$('docker-detect').addEventListener('click', async () => {
+  const r = await api('GET', '/api/symlink/services/detect').catch(() => null);
+  if (r) $('health-test-result').textContent = `${r.message} ${r.services.map((s) => `${s.service} → ${s.url}`).join(', ')}`;
+});
+
+loadFolders(null, $('folder-tree'));
+loadSettings();

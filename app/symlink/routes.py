@@ -1,0 +1,132 @@
+"""Media health page and its API under /api/symlink/ (every client path stays under the media root)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import jsonify, render_template, request
+from pydantic import BaseModel, Field
+
+from app.api import ApiError, parse_body
+from app.configuration.service import test_connection
+from app.extensions import managers
+from app.symlink import bp, service
+
+
+class ScanBody(BaseModel):
+    """Start a scan: folders under the media root, mode, depth, regular files too or not."""
+
+    paths: list[str] = Field(default_factory=list, max_length=200)
+    mode: Literal["dry", "real"] = "dry"
+    depth: Literal["basic", "full"] = "basic"
+    include_files: bool = False
+
+
+class DeleteBody(BaseModel):
+    """Delete exactly these paths found by the scan (after the user confirmed the list)."""
+
+    paths: list[str] = Field(min_length=1, max_length=100_000)
+    rescan: bool = True
+    search: bool = False
+
+
+def _scan_error(exc: service.ScanError) -> ApiError:
+    code = {404: "not_found", 409: "conflict"}.get(exc.status, "invalid_path")
+    return ApiError(exc.status, code, str(exc))
+
+
+@bp.route("/symlink")
+def index():
+    """The media health page."""
+    settings = managers().settings.load()
+    return render_template("symlink/index.html", media_root=settings.media_root, history=service.history())
+
+
+@bp.get("/api/symlink/config")
+def api_config():
+    """The health settings (edited on the Configuration page or here)."""
+    s = managers().settings.load()
+    return jsonify({"media_root": s.media_root, "health_workers": s.health_workers,
+                    "health_min_size_kib": s.health_min_size_kib,
+                    "health_path_mappings": [m.model_dump() for m in s.health_path_mappings]})
+
+
+@bp.post("/api/symlink/config")
+def api_save_config():
+    """Save some of the health settings (same validation as the Configuration page)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "the request body must be a JSON object")
+    allowed = {"media_root", "health_workers", "health_min_size_kib", "health_path_mappings"}
+    values = {k: v for k, v in body.items() if k in allowed}
+    if set(body) - allowed:
+        raise ApiError(422, "validation_error", "unknown setting", {k: "unknown" for k in set(body) - allowed})
+    managers().settings.save(values)
+    return api_config()
+
+
+@bp.get("/api/symlink/directories")
+def api_directories():
+    """Sub-folders (with symlink counts) of ``path`` (default: the media root)."""
+    try:
+        return jsonify(service.directories(request.args.get("path")))
+    except service.ScanError as exc:
+        raise _scan_error(exc) from None
+
+
+@bp.post("/api/symlink/scans")
+def api_start():
+    """Start a scan (202); 409 when one already runs on the same folder."""
+    body = parse_body(ScanBody)
+    try:
+        return jsonify(service.start_scan(body.paths, body.mode, body.depth, body.include_files)), 202
+    except service.ScanError as exc:
+        raise _scan_error(exc) from None
+
+
+@bp.get("/api/symlink/scans")
+def api_history():
+    """The last 3 scans."""
+    return jsonify({"scans": service.history()})
+
+
+@bp.get("/api/symlink/scans/<scan_id>")
+def api_status(scan_id: str):
+    """A scan's progress and findings."""
+    try:
+        return jsonify(service.scan_status(scan_id))
+    except service.ScanError as exc:
+        raise _scan_error(exc) from None
+
+
+@bp.post("/api/symlink/scans/<scan_id>/cancel")
+def api_cancel(scan_id: str):
+    """Cancel a running scan (partial results are kept)."""
+    try:
+        return jsonify(service.cancel_scan(scan_id))
+    except service.ScanError as exc:
+        raise _scan_error(exc) from None
+
+
+@bp.post("/api/symlink/scans/<scan_id>/delete")
+def api_delete(scan_id: str):
+    """Delete the confirmed paths of a finished real-mode scan, then rescan in Sonarr/Radarr."""
+    body = parse_body(DeleteBody)
+    try:
+        return jsonify(service.delete_confirmed(scan_id, body.paths, body.rescan, body.search))
+    except service.ScanError as exc:
+        raise _scan_error(exc) from None
+
+
+@bp.post("/api/symlink/services/test/<name>")
+def api_test_service(name: str):
+    """Test Sonarr or Radarr from this page."""
+    if name not in ("sonarr", "radarr"):
+        raise ApiError(404, "unknown_service", f"no test for {name}")
+    return jsonify(test_connection(name).__dict__)
+
+
+@bp.get("/api/symlink/services/detect")
+def api_detect():
+    """Sonarr/Radarr containers on this Docker host, or why they cannot be seen."""
+    return jsonify(service.docker_detect())

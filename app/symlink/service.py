@@ -1,0 +1,352 @@
+"""Scans as tasks: one at a time per root, progress polled by the page, cancel, the last 3 kept.
+
+A scan runs in a background thread: phase 1 (links and files), then phase 2 (ffprobe, or a full decode)
+with ``health_workers`` parallel checks. Deleting is a separate, explicit step bound to one finished
+scan: only paths that scan found are deleted, and the mount guard refuses when a link target's whole
+root has vanished (a dropped mount makes every link look broken).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from app.extensions import managers
+from app.utils.clients.errors import UpstreamError
+from app.utils.clients.radarr import RadarrClient
+from app.utils.clients.sonarr import SonarrClient
+from app.utils.media import health
+from app.utils.settings_schema import Settings
+from app.utils.stores.json_store import JsonStore
+
+SCANS_FILE = "symlink_scans.json"
+#: Scans kept in the history.
+SCANS_KEPT = 3
+#: Seconds per file assumed for the first phase-2 estimate (ffprobe, full decode per MB).
+PROBE_ESTIMATE_S = 0.05
+DECODE_ESTIMATE_S_PER_MB = 0.02
+DELETABLE = frozenset({"broken_link", "link_loop", "empty", "too_small", "io_error", "unreadable_media",
+                       "corrupt_media"})
+
+
+class ScanError(ValueError):
+    """A scan request is refused (path outside the media root, a scan already running...)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def scans_store(app: Flask | None = None) -> JsonStore:
+    """``instance/symlink_scans.json``: the last scans, newest first."""
+    app = app or current_app
+    mms = app.extensions["mms"]
+    if SCANS_FILE not in mms.extra_stores:
+        mms.extra_stores[SCANS_FILE] = JsonStore(mms.instance_path / SCANS_FILE, default=list)
+    return mms.extra_stores[SCANS_FILE]
+
+
+def resolve_inside(root: str, path: str) -> Path:
+    """``path`` (absolute, or relative to ``root``) resolved; ``ScanError`` 400 when outside ``root``."""
+    base = Path(root).resolve()
+    candidate = Path(path)
+    resolved = (candidate if candidate.is_absolute() else base / candidate)
+    # resolve the folders but not a final symlink (a broken link is still a path to act on)
+    resolved = resolved.parent.resolve() / resolved.name if resolved.name else resolved.resolve()
+    if resolved != base and base not in resolved.parents:
+        raise ScanError(f"{path} is outside the media root {base}")
+    return resolved
+
+
+class Scan:
+    """One running or finished scan (its public state is :meth:`snapshot`)."""
+
+    def __init__(self, roots: list[str], mode: str, depth: str, include_files: bool, settings: Settings):
+        self.id = uuid.uuid4().hex[:12]
+        self.roots, self.mode, self.depth, self.include_files = roots, mode, depth, include_files
+        self.workers = settings.health_workers
+        self.min_size = settings.health_min_size_kib * 1024
+        self.state = "pending"
+        self.phase = "queued"
+        self.done = self.total = 0
+        self.findings: list[health.Finding] = []
+        self.started = time.monotonic()
+        self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.phase_started = self.started
+        self.estimate_s: float | None = None
+        self.error: str | None = None
+        self.cancel_event = threading.Event()
+        self.duration_s: float | None = None
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(health.CATEGORIES, 0)
+        for finding in self.findings:
+            out[finding.category] += 1
+        return out
+
+    def snapshot(self, with_findings: bool = True) -> dict[str, Any]:
+        elapsed = time.monotonic() - self.phase_started
+        rate = self.done / elapsed if elapsed > 0 and self.done else 0.0
+        eta = (self.total - self.done) / rate if rate and self.state == "running" and self.total else None
+        data = {"id": self.id, "roots": self.roots, "mode": self.mode, "depth": self.depth,
+                "include_files": self.include_files, "state": self.state, "phase": self.phase, "done": self.done,
+                "total": self.total, "rate": round(rate, 1), "eta_s": round(eta, 1) if eta is not None else None,
+                "estimate_s": self.estimate_s, "counts": self.counts(), "started_at": self.started_at,
+                "duration_s": self.duration_s, "error": self.error}
+        if with_findings:
+            data["findings"] = [asdict(f) for f in self.findings]
+        return data
+
+    def run(self, app: Flask) -> None:
+        self.state = "running"
+        try:
+            self.phase = "basic"
+            self.phase_started = time.monotonic()
+            findings, passed, count = health.basic_check(
+                self.roots, include_files=self.include_files, min_size=self.min_size, workers=self.workers,
+                cancelled=self.cancel_event.is_set, on_progress=self._set_done)
+            self.findings = findings
+            self.done = self.total = count
+            if not self.cancel_event.is_set():
+                self._phase2(health.media_files(passed))
+            self.state = "cancelled" if self.cancel_event.is_set() else "completed"
+        except Exception as exc:  # noqa: BLE001 - the scan records its failure
+            self.state, self.error = "error", f"{type(exc).__name__}: {exc}"
+        self.duration_s = round(time.monotonic() - self.started, 2)
+        with app.app_context():
+            _remember(self.snapshot())
+
+    def _set_done(self, count: int) -> None:
+        self.done = count
+        self.total = max(self.total, count)
+
+    def _phase2(self, files: list[health.Checked]) -> None:
+        self.phase = self.depth
+        self.done, self.total = 0, len(files)
+        self.phase_started = time.monotonic()
+        per_file = PROBE_ESTIMATE_S if self.depth == "basic" else None
+        total_s = sum(per_file or (PROBE_ESTIMATE_S + f.size / 1e6 * DECODE_ESTIMATE_S_PER_MB) for f in files)
+        self.estimate_s = round(total_s / max(self.workers, 1), 1)
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = [pool.submit(self._probe, f.path) for f in files]
+            for future in futures:
+                finding = future.result()
+                if finding is not None:
+                    self.findings.append(finding)
+
+    def _probe(self, path: str) -> health.Finding | None:
+        if self.cancel_event.is_set():
+            return None
+        try:
+            return health.probe(path, self.depth)
+        finally:
+            self.done += 1
+
+
+def _remember(snapshot: dict[str, Any]) -> None:
+    def apply(data: list) -> None:
+        data[:] = [s for s in data if s["id"] != snapshot["id"]]
+        data.insert(0, snapshot)
+        del data[SCANS_KEPT:]
+
+    scans_store().update(apply)
+
+
+class ScanManager:
+    """The app's scans: start, status, cancel."""
+
+    def __init__(self) -> None:
+        self.scans: dict[str, Scan] = {}
+        self.lock = threading.Lock()
+
+    def start(self, app: Flask, roots: list[str], mode: str, depth: str, include_files: bool) -> Scan:
+        settings = app.extensions["mms"].settings.load()
+        with self.lock:
+            busy = [s for s in self.scans.values() if s.state in ("pending", "running") and set(s.roots) & set(roots)]
+            if busy:
+                raise ScanError(f"a scan of {busy[0].roots[0]} is already running ({busy[0].id})", 409)
+            scan = Scan(roots, mode, depth, include_files, settings)
+            self.scans[scan.id] = scan
+        threading.Thread(target=scan.run, args=(app,), name=f"scan-{scan.id}", daemon=True).start()
+        return scan
+
+
+def manager() -> ScanManager:
+    """The app's scan manager."""
+    return current_app.extensions.setdefault("mms_scans", ScanManager())
+
+
+def start_scan(paths: list[str], mode: str = "dry", depth: str = "basic", include_files: bool = False) -> dict:
+    """Start a scan of ``paths`` (inside the media root); returns its snapshot."""
+    settings = managers().settings.load()
+    roots = [str(resolve_inside(settings.media_root, p)) for p in (paths or [settings.media_root])]
+    missing = [r for r in roots if not os.path.isdir(r)]
+    if missing:
+        raise ScanError(f"not a folder: {missing[0]}")
+    scan = manager().start(current_app._get_current_object(), roots, mode, depth, include_files)
+    return scan.snapshot(with_findings=False)
+
+
+def scan_status(scan_id: str) -> dict:
+    """A running scan's snapshot, or a stored one."""
+    scan = manager().scans.get(scan_id)
+    if scan is not None:
+        return scan.snapshot()
+    for stored in scans_store().read():
+        if stored["id"] == scan_id:
+            return stored
+    raise ScanError(f"no scan {scan_id}", 404)
+
+
+def cancel_scan(scan_id: str) -> dict:
+    """Ask a running scan to stop (it keeps its partial results)."""
+    scan = manager().scans.get(scan_id)
+    if scan is None:
+        raise ScanError(f"no running scan {scan_id}", 404)
+    scan.cancel_event.set()
+    return scan.snapshot(with_findings=False)
+
+
+def history() -> list[dict]:
+    """The last scans, newest first (without their findings)."""
+    return [{k: v for k, v in s.items() if k != "findings"} for s in scans_store().read()]
+
+
+def mount_guard(findings: list[dict]) -> str | None:
+    """A reason to refuse deleting, or ``None``: a link target root that is gone or unreadable."""
+    roots = {health.mount_root(f["path"], f["target"]) for f in findings if f.get("target")}
+    for root in sorted(roots):
+        if not os.path.isdir(root) or not os.access(root, os.R_OK | os.X_OK):
+            return f"the link targets' root {root} is missing or unreadable (a dropped mount?): nothing deleted"
+        try:
+            if not os.listdir(root):
+                return f"the link targets' root {root} is empty (a dropped mount?): nothing deleted"
+        except OSError as exc:
+            return f"the link targets' root {root} cannot be listed ({exc}): nothing deleted"
+    return None
+
+
+def delete_confirmed(scan_id: str, paths: list[str], rescan: bool = True, search: bool = False) -> dict[str, Any]:
+    """Delete exactly ``paths``, each of which scan ``scan_id`` (finished, real mode) found; then ask
+    Sonarr/Radarr to rescan what they touched. Raises :class:`ScanError`."""
+    snapshot = scan_status(scan_id)
+    if snapshot["state"] != "completed":
+        raise ScanError("the scan has not completed", 409)
+    if snapshot["mode"] != "real":
+        raise ScanError("a dry-run scan deletes nothing: run it in real mode", 409)
+    found = {f["path"]: f for f in snapshot.get("findings", []) if f["category"] in DELETABLE}
+    unknown = [p for p in paths if p not in found]
+    if unknown:
+        raise ScanError(f"not in this scan's findings: {unknown[0]}")
+    chosen = [found[p] for p in paths]
+    refusal = mount_guard(chosen)
+    if refusal:
+        raise ScanError(refusal, 409)
+    settings = managers().settings.load()
+    deleted, failed = [], []
+    for finding in chosen:
+        path = resolve_inside(settings.media_root, finding["path"])
+        try:
+            path.unlink()
+            deleted.append(str(path))
+        except OSError as exc:
+            failed.append({"path": str(path), "error": str(exc)})
+    told = rescan_arr([str(Path(p).parent) for p in deleted], settings, search) if rescan and deleted else []
+    return {"deleted": deleted, "failed": failed, "arr": told}
+
+
+def rescan_arr(folders: list[str], settings: Settings, search: bool = False) -> list[dict[str, Any]]:
+    """Rescan (and optionally search) the Sonarr series / Radarr movies whose folders hold ``folders``."""
+    mapped = set()
+    for folder in folders:
+        for mapping in settings.health_path_mappings:
+            arr_path = mapping.to_arr(folder)
+            if arr_path:
+                mapped.add(arr_path)
+    told: list[dict[str, Any]] = []
+    if not mapped:
+        return told
+    targets = []
+    if settings.sonarr_url and settings.sonarr_api_key:
+        sonarr = SonarrClient.from_settings(settings)
+        targets.append(("Sonarr", [(s.id, s.path or "") for s in sonarr.series_list()], sonarr.rescan_series,
+                        sonarr.search_series))
+    if settings.radarr_url and settings.radarr_api_key:
+        radarr = RadarrClient.from_settings(settings)
+        targets.append(("Radarr", [(m.id, m.path or "") for m in radarr.movies()], radarr.rescan_movie,
+                        radarr.search_movie))
+    for name, items, rescan, find in targets:
+        for item_id, path in items:
+            base = path.rstrip("/")
+            if base and any(p == base or p.startswith(base + "/") for p in mapped):
+                try:
+                    rescan(item_id)
+                    if search:
+                        find(item_id)
+                    told.append({"service": name, "id": item_id, "path": path, "ok": True})
+                except UpstreamError as exc:
+                    told.append({"service": name, "id": item_id, "path": path, "ok": False, "error": exc.message})
+    return told
+
+
+def directories(path: str | None = None) -> dict[str, Any]:
+    """The sub-folders of a folder under the media root, each with its symlink count (recursive)."""
+    settings = managers().settings.load()
+    folder = resolve_inside(settings.media_root, path or settings.media_root)
+    if not folder.is_dir():
+        if path is None:  # the page opens before the media root is set: say so, no error
+            return {"path": str(folder), "root": str(folder), "folders": [],
+                    "message": f"the media root {folder} does not exist: set it in the settings"}
+        raise ScanError(f"not a folder: {folder}", 404)
+    out = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name.lower()):
+        if entry.is_dir(follow_symlinks=False):
+            links = sum(1 for _ in _links(entry.path))
+            out.append({"name": entry.name, "path": entry.path, "symlinks": links})
+    return {"path": str(folder), "root": str(Path(settings.media_root).resolve()), "folders": out}
+
+
+def _links(folder: str):
+    for item, is_link in health._walk(folder, False):
+        if is_link:
+            yield item
+
+
+def docker_detect() -> dict[str, Any]:
+    """Sonarr/Radarr containers seen through the Docker socket (docker SDK), or why they cannot be."""
+    try:
+        import docker
+    except ImportError:
+        return {"available": False, "message": "the docker package is not installed", "services": []}
+    socket_path = "/var/run/docker.sock"
+    if not os.environ.get("DOCKER_HOST") and not os.path.exists(socket_path):
+        return {"available": False, "services": [],
+                "message": f"Docker socket {socket_path} not found; mount it into MMS's container (read-only) "
+                           "to detect Sonarr/Radarr, or enter their URLs"}
+    client = None
+    try:
+        client = docker.from_env(timeout=3)
+        containers = client.containers.list()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable", said as such
+        return {"available": False, "services": [],
+                "message": f"Docker socket not reachable ({type(exc).__name__}); mount /var/run/docker.sock "
+                           "into MMS's container to detect Sonarr/Radarr"}
+    finally:
+        if client is not None:
+            client.close()
+    found = []
+    for container in containers:
+        image = " ".join(container.image.tags or [])
+        for service, port in (("sonarr", 8989), ("radarr", 7878)):
+            if service in image.lower() or service in container.name.lower():
+                found.append({"service": service, "container": container.name, "url": f"http://{container.name}:{port}"})
+    return {"available": True, "message": f"{len(found)} service(s) found", "services": found}
