@@ -22,9 +22,10 @@ FORM_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 def _stop_parser_workers():
     """The release parser's worker processes end with the test run."""
     yield
-    from app.utils.media.releases import shutdown_workers
+    from app.utils.media import health, releases
 
-    shutdown_workers()
+    releases.shutdown_workers()
+    health.shutdown_workers()
 
 
 @pytest.fixture(autouse=True)

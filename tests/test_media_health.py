@@ -38,7 +38,7 @@ def tree():
     long = make_video(mount / "long.mkv", 3.0, "320x240")
     truncated = mount / "truncated.mkv"
     truncated.write_bytes(long.read_bytes()[: long.stat().st_size // 2])
-    (mount / "garbage.mkv").write_bytes(os.urandom(8192))
+    (mount / "garbage.mkv").write_bytes(b"GARBAGE, NOT A VIDEO\n" * 400)  # deterministic: never a format
     (mount / "empty.mkv").write_bytes(b"")
     (mount / "small.mkv").write_bytes(os.urandom(1024))
     locked = mount / "locked.mkv"

@@ -118,12 +118,14 @@ class Scan:
             self.done = self.total = count
             if not self.cancel_event.is_set():
                 self._phase2(health.media_files(passed))
-            self.state = "cancelled" if self.cancel_event.is_set() else "completed"
+            final = "cancelled" if self.cancel_event.is_set() else "completed"
         except Exception as exc:  # noqa: BLE001 - the scan records its failure
-            self.state, self.error = "error", f"{type(exc).__name__}: {exc}"
+            final, self.error = "error", f"{type(exc).__name__}: {exc}"
         self.duration_s = round(time.monotonic() - self.started, 2)
+        snapshot = {**self.snapshot(), "state": final}
         with app.app_context():
-            _remember(self.snapshot())
+            _remember(snapshot)  # stored before the state shows as finished
+        self.state = final
 
     def _set_done(self, count: int) -> None:
         self.done = count

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 from app.utils.media.naming import VIDEO_EXTENSIONS
 
@@ -40,9 +42,8 @@ class Finding:
     size: int | None = None
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A file that passed phase 1 (goes to phase 2 when it is media)."""
+class Checked(NamedTuple):
+    """A file that passed phase 1 (goes to phase 2 when it is media); a tuple: cheap to send between processes."""
 
     path: str
     size: int
@@ -69,48 +70,55 @@ def _walk(root: str, include_files: bool) -> Iterator[tuple[str, bool]]:
             continue
 
 
+def _target(path: str, is_link: bool) -> str | None:
+    if not is_link:
+        return None
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
 def check_one(path: str, is_link: bool, min_size: int) -> Finding | Checked:
-    """Phase 1 for one path: one stat (following the link), one read of the first bytes."""
-    target = None
-    if is_link:
-        try:
-            target = os.readlink(path)
-        except OSError as exc:
-            return Finding(path, "io_error", None, str(exc))
+    """Phase 1 for one path: one stat (following the link), one read of the first bytes.
+
+    The link's target is only read (``readlink``) for a finding.
+    """
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return Finding(path, "broken_link" if is_link else "io_error", target, "target missing")
+        return Finding(path, "broken_link" if is_link else "io_error", _target(path, is_link), "target missing")
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return Finding(path, "link_loop", target, "too many levels of symbolic links")
+            return Finding(path, "link_loop", _target(path, is_link), "too many levels of symbolic links")
         if exc.errno in (errno.EACCES, errno.EPERM):
-            return Finding(path, "inaccessible", target, "permission denied")
-        return Finding(path, "io_error", target, str(exc))
-    if os.path.isdir(path) and not is_link:
-        try:
-            os.listdir(path)
-        except PermissionError:
-            return Finding(path, "inaccessible", None, "permission denied")
-        return Checked(path, 0, False)
+            return Finding(path, "inaccessible", _target(path, is_link), "permission denied")
+        return Finding(path, "io_error", _target(path, is_link), str(exc))
+    if stat.S_ISDIR(info.st_mode):
+        if not os.access(path, os.R_OK | os.X_OK):
+            return Finding(path, "inaccessible", _target(path, is_link), "permission denied")
+        return Checked(path, 0, is_link)
     size = info.st_size
     if size == 0:
-        return Finding(path, "empty", target, "0 bytes", 0)
+        return Finding(path, "empty", _target(path, is_link), "0 bytes", 0)
     try:
-        with open(path, "rb") as handle:
-            handle.read(HEAD_BYTES)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.read(fd, HEAD_BYTES)
+        finally:
+            os.close(fd)
     except PermissionError:
-        return Finding(path, "inaccessible", target, "permission denied", size)
+        return Finding(path, "inaccessible", _target(path, is_link), "permission denied", size)
     except OSError as exc:
-        return Finding(path, "io_error", target, str(exc), size)
+        return Finding(path, "io_error", _target(path, is_link), str(exc), size)
     if size < min_size:
-        return Finding(path, "too_small", target, f"{size} bytes (< {min_size})", size)
+        return Finding(path, "too_small", _target(path, is_link), f"{size} bytes (< {min_size})", size)
     return Checked(path, size, is_link)
 
 
-def _check_tree(root: str, include_files: bool, min_size: int) -> tuple[list[Finding], list[Checked], int]:
+def _check_tree(root: str, include_files: bool, min_size: int) -> tuple[list[Finding], list[tuple], int]:
     findings: list[Finding] = []
-    passed: list[Checked] = []
+    passed: list[tuple] = []
     count = 0
     for path, is_link in _walk(root, include_files):
         count += 1
@@ -118,8 +126,25 @@ def _check_tree(root: str, include_files: bool, min_size: int) -> tuple[list[Fin
         if isinstance(result, Finding):
             findings.append(result)
         elif result.size:
-            passed.append(result)
+            passed.append(tuple(result))  # plain tuples cross the process boundary fastest
     return findings, passed, count
+
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool kept for the life of the process (workers import MMS once)."""
+    if workers not in _pools:
+        _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+    return _pools[workers]
+
+
+def shutdown_workers() -> None:
+    """Stop the phase-1 worker processes (tests, shutdown)."""
+    for pool in _pools.values():
+        pool.shutdown(wait=True, cancel_futures=True)
+    _pools.clear()
 
 
 def basic_check(roots: list[str], *, include_files: bool = False, min_size: int = 0, workers: int = 2,
@@ -153,24 +178,24 @@ def basic_check(roots: list[str], *, include_files: bool = False, min_size: int 
                 break
             f, p, c = _check_tree(unit, include_files, min_size)
             findings += f
-            passed += p
+            passed += [Checked(*t) for t in p]
             count += c
             if on_progress:
                 on_progress(count)
         return findings, passed, count
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-        futures = [pool.submit(_check_tree, unit, include_files, min_size) for unit in units]
-        for future in futures:
-            if cancelled():
-                for other in futures:
-                    other.cancel()
-                break
-            f, p, c = future.result()
-            findings += f
-            passed += p
-            count += c
-            if on_progress:
-                on_progress(count)
+    pool = _worker_pool(workers)  # outlives the call: its workers stay warm
+    futures = [pool.submit(_check_tree, unit, include_files, min_size) for unit in units]
+    for future in futures:
+        if cancelled():
+            for other in futures:
+                other.cancel()
+            break
+        f, p, c = future.result()
+        findings += f
+        passed += [Checked(*t) for t in p]
+        count += c
+        if on_progress:
+            on_progress(count)
     return findings, passed, count
 
 
