@@ -205,6 +205,9 @@ def test_rescans_reach_sonarr_and_radarr_with_path_mapping(api, tree) -> None:
         gone = [f["path"] for f in scan["findings"] if f["category"] == "broken_link"]
         answer = api.call("POST", f"/api/symlink/scans/{scan['id']}/delete", json={"paths": gone, "search": True}).json
         assert [(a["service"], a["path"]) for a in answer["arr"]] == [("Radarr", "/movies/Gone (2019)")]
+        shown = api.call("GET", "/api/symlink/map", query_string={"path": str(tree["shows"] / "Show (2020)")}).json
+        assert shown["arr_path"] == "/tv/Show (2020)"
+        assert api.call("GET", "/api/symlink/map?path=/elsewhere").json["arr_path"] is None
         gone_id = next(m["id"] for m in radarr.movies.values() if m["title"] == "Gone")
         assert [radarr.command_bodies[c["id"]] for c in radarr.commands] == [
             {"name": "RescanMovie", "movieId": gone_id}, {"name": "MoviesSearch", "movieIds": [gone_id]}]

@@ -65,6 +65,19 @@ def api_save_config():
     return api_config()
 
 
+@bp.get("/api/symlink/map")
+def api_map():
+    """How a path of MMS's library maps into Sonarr/Radarr's view (the settings' path mappings)."""
+    path = request.args.get("path", "").strip()
+    if not path:
+        raise ApiError(422, "validation_error", "give a path", {"path": "required"})
+    for mapping in managers().settings.load().health_path_mappings:
+        mapped = mapping.to_arr(path)
+        if mapped is not None:
+            return jsonify({"path": path, "arr_path": mapped, "mapping": mapping.model_dump()})
+    return jsonify({"path": path, "arr_path": None, "mapping": None})
+
+
 @bp.get("/api/symlink/directories")
 def api_directories():
     """Sub-folders (with symlink counts) of ``path`` (default: the media root)."""
