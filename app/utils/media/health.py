@@ -116,11 +116,12 @@ def check_one(path: str, is_link: bool, min_size: int) -> Finding | Checked:
     return Checked(path, size, is_link)
 
 
-def _check_tree(root: str, include_files: bool, min_size: int) -> tuple[list[Finding], list[tuple], int]:
+def _check_tree(root: str | list[str], include_files: bool, min_size: int) -> tuple[list[Finding], list[tuple], int]:
     findings: list[Finding] = []
     passed: list[tuple] = []
     count = 0
-    for path, is_link in _walk(root, include_files):
+    roots = [root] if isinstance(root, str) else root
+    for path, is_link in (item for one in roots for item in _walk(one, include_files)):
         count += 1
         result = check_one(path, is_link, min_size)
         if isinstance(result, Finding):
@@ -184,7 +185,8 @@ def basic_check(roots: list[str], *, include_files: bool = False, min_size: int 
                 on_progress(count)
         return findings, passed, count
     pool = _worker_pool(workers)  # outlives the call: its workers stay warm
-    futures = [pool.submit(_check_tree, unit, include_files, min_size) for unit in units]
+    batches = [units[i::workers * 4] for i in range(workers * 4)]  # a few tasks per worker, balanced
+    futures = [pool.submit(_check_tree, batch, include_files, min_size) for batch in batches if batch]
     for future in futures:
         if cancelled():
             for other in futures:
