@@ -80,12 +80,13 @@ def _target(path: str, is_link: bool) -> str | None:
 
 
 def check_one(path: str, is_link: bool, min_size: int) -> Finding | Checked:
-    """Phase 1 for one path: one stat (following the link), one read of the first bytes.
+    """Phase 1 for one path: open it (following the link), ``fstat`` the descriptor, read the first bytes.
 
-    The link's target is only read (``readlink``) for a finding.
+    Opening first resolves the link once (a separate ``stat`` would resolve it twice); ``O_NONBLOCK``
+    keeps a FIFO from blocking. The link's target is only read (``readlink``) for a finding.
     """
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         return Finding(path, "broken_link" if is_link else "io_error", _target(path, is_link), "target missing")
     except OSError as exc:
@@ -94,23 +95,19 @@ def check_one(path: str, is_link: bool, min_size: int) -> Finding | Checked:
         if exc.errno in (errno.EACCES, errno.EPERM):
             return Finding(path, "inaccessible", _target(path, is_link), "permission denied")
         return Finding(path, "io_error", _target(path, is_link), str(exc))
-    if stat.S_ISDIR(info.st_mode):
-        if not os.access(path, os.R_OK | os.X_OK):
-            return Finding(path, "inaccessible", _target(path, is_link), "permission denied")
-        return Checked(path, 0, is_link)
-    size = info.st_size
-    if size == 0:
-        return Finding(path, "empty", _target(path, is_link), "0 bytes", 0)
     try:
-        fd = os.open(path, os.O_RDONLY)
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return Checked(path, 0, is_link)
+        size = info.st_size
+        if size == 0:
+            return Finding(path, "empty", _target(path, is_link), "0 bytes", 0)
         try:
             os.read(fd, HEAD_BYTES)
-        finally:
-            os.close(fd)
-    except PermissionError:
-        return Finding(path, "inaccessible", _target(path, is_link), "permission denied", size)
-    except OSError as exc:
-        return Finding(path, "io_error", _target(path, is_link), str(exc), size)
+        except OSError as exc:
+            return Finding(path, "io_error", _target(path, is_link), str(exc), size)
+    finally:
+        os.close(fd)
     if size < min_size:
         return Finding(path, "too_small", _target(path, is_link), f"{size} bytes (< {min_size})", size)
     return Checked(path, size, is_link)
