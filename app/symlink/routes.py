@@ -7,7 +7,7 @@ from typing import Literal
 from flask import jsonify, render_template, request
 from pydantic import BaseModel, Field
 
-from app.api import ApiError, parse_body
+from app.api import ApiError, error_response, parse_body
 from app.configuration.service import test_connection
 from app.extensions import managers
 from app.symlink import bp, service
@@ -30,9 +30,11 @@ class DeleteBody(BaseModel):
     search: bool = False
 
 
-def _scan_error(exc: service.ScanError) -> ApiError:
+@bp.errorhandler(service.ScanError)
+def _scan_error(exc: service.ScanError):
+    """A refused scan request, in the API's error shape."""
     code = {404: "not_found", 409: "conflict"}.get(exc.status, "invalid_path")
-    return ApiError(exc.status, code, str(exc))
+    return error_response(exc.status, code, str(exc))
 
 
 @bp.route("/symlink")
@@ -81,20 +83,14 @@ def api_map():
 @bp.get("/api/symlink/directories")
 def api_directories():
     """Sub-folders (with symlink counts) of ``path`` (default: the media root)."""
-    try:
-        return jsonify(service.directories(request.args.get("path")))
-    except service.ScanError as exc:
-        raise _scan_error(exc) from None
+    return jsonify(service.directories(request.args.get("path")))
 
 
 @bp.post("/api/symlink/scans")
 def api_start():
     """Start a scan (202); 409 when one already runs on the same folder."""
     body = parse_body(ScanBody)
-    try:
-        return jsonify(service.start_scan(body.paths, body.mode, body.depth, body.include_files)), 202
-    except service.ScanError as exc:
-        raise _scan_error(exc) from None
+    return jsonify(service.start_scan(body.paths, body.mode, body.depth, body.include_files)), 202
 
 
 @bp.get("/api/symlink/scans")
@@ -106,29 +102,20 @@ def api_history():
 @bp.get("/api/symlink/scans/<scan_id>")
 def api_status(scan_id: str):
     """A scan's progress and findings."""
-    try:
-        return jsonify(service.scan_status(scan_id))
-    except service.ScanError as exc:
-        raise _scan_error(exc) from None
+    return jsonify(service.scan_status(scan_id))
 
 
 @bp.post("/api/symlink/scans/<scan_id>/cancel")
 def api_cancel(scan_id: str):
     """Cancel a running scan (partial results are kept)."""
-    try:
-        return jsonify(service.cancel_scan(scan_id))
-    except service.ScanError as exc:
-        raise _scan_error(exc) from None
+    return jsonify(service.cancel_scan(scan_id))
 
 
 @bp.post("/api/symlink/scans/<scan_id>/delete")
 def api_delete(scan_id: str):
     """Delete the confirmed paths of a finished real-mode scan, then rescan in Sonarr/Radarr."""
     body = parse_body(DeleteBody)
-    try:
-        return jsonify(service.delete_confirmed(scan_id, body.paths, body.rescan, body.search))
-    except service.ScanError as exc:
-        raise _scan_error(exc) from None
+    return jsonify(service.delete_confirmed(scan_id, body.paths, body.rescan, body.search))
 
 
 @bp.post("/api/symlink/services/test/<name>")
