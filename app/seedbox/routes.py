@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from app.api import ApiError, parse_body, validation_fields
 from app.extensions import managers
 from app.seedbox import bp, mapping, pipeline, service
+from app.utils.clients.torrent import MAX_TORRENT_BYTES
 from app.utils.stores.mapping_manager import EntryNotFound, Mapping, MappingError, normalize_hash
 
 #: Releases accepted in one batch.
@@ -98,19 +99,12 @@ def api_upload():
         raise ApiError(400, "invalid_json", "the mapping field must be JSON") from None
     except ValidationError as exc:
         raise ApiError(422, "validation_error", "invalid mapping", validation_fields(exc)) from None
-    item = service.SendItem(torrent=upload.read(service_max()), name=None)
+    item = service.SendItem(torrent=upload.read(MAX_TORRENT_BYTES + 1), name=None)  # +1: an oversize one is refused
     try:
         entry = service.send_one(item, mapping_body.to_mapping())
     except service.SendError as exc:
         raise ApiError(422, "send_failed", exc.reason) from None
     return jsonify({"entry": entry}), 201
-
-
-def service_max() -> int:
-    """Bytes read from an upload (one more than a .torrent may hold, so an oversize one is refused)."""
-    from app.utils.clients.torrent import MAX_TORRENT_BYTES
-
-    return MAX_TORRENT_BYTES + 1
 
 
 @bp.delete("/api/seedbox/torrents/<info_hash>")

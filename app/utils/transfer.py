@@ -8,7 +8,7 @@ transfer resumes from the bytes already on disk (a ``.part`` keeps, beside it, a
 Speed (measured in ``bench/sftp_bench.py``): one paramiko stream reads ~100 MB/s
 here; files above :data:`SEGMENT_THRESHOLD` are split into segments pulled over
 several connections by worker processes (like ``lftp pget -n``), and every socket
-sets ``TCP_NODELAY`` (without it SFTP's small read requests wait on delayed ACKs).
+sets ``TCP_NODELAY`` (see :meth:`SftpClient.connect`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import json
 import os
 import posixpath
 import shutil
-import socket
 import stat
 import sys
 import time
@@ -31,6 +30,9 @@ from pathlib import Path
 
 import paramiko
 
+from app.utils.clients.errors import UpstreamAuthError, UpstreamError
+from app.utils.clients.sftp import SftpClient
+
 #: Files at least this big (bytes) are pulled in parallel segments.
 SEGMENT_THRESHOLD = 64 * 1024 * 1024
 #: One SFTP read request (bytes).
@@ -41,8 +43,6 @@ MAX_REQUESTS = 256
 CHECKPOINT_BYTES = 8 * 1024 * 1024
 #: GIL switch interval of the segment worker processes, seconds (Python's default is 0.005).
 WORKER_SWITCH_INTERVAL_S = 0.0005
-#: Seconds to connect and authenticate.
-CONNECT_TIMEOUT_S = 10.0
 
 
 class TransferError(Exception):
@@ -84,35 +84,16 @@ class Progress:
     read_this_run: int
 
 
-class _FastTransport(paramiko.Transport):
-    """paramiko's transport preferring AES-GCM (no separate MAC to compute: measured faster here)."""
-
-    _preferred_ciphers = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com",
-                          *(c for c in paramiko.Transport._preferred_ciphers if "gcm" not in c))
-
-
 def connect(target: SftpTarget) -> paramiko.SSHClient:
-    """An authenticated SSH connection with ``TCP_NODELAY``. Raises :class:`TransferError`."""
+    """An authenticated SSH connection (:meth:`SftpClient.connect`). Raises :class:`TransferError`
+    (not retryable when the login is refused)."""
+    client = SftpClient(target.host, target.port, target.username, target.password, target.key_path)
     try:
-        sock = socket.create_connection((target.host, target.port), timeout=CONNECT_TIMEOUT_S)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except OSError as exc:
-        raise TransferError(f"cannot connect to {target.host}:{target.port}: {exc.strerror or exc}") from None
-    client = paramiko.SSHClient()
-    client.load_system_host_keys()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    try:
-        client.connect(target.host, port=target.port, username=target.username, password=target.password or None,
-                       key_filename=target.key_path or None, sock=sock, timeout=CONNECT_TIMEOUT_S,
-                       banner_timeout=CONNECT_TIMEOUT_S, auth_timeout=CONNECT_TIMEOUT_S, allow_agent=False,
-                       look_for_keys=False, transport_factory=_FastTransport)
-    except paramiko.AuthenticationException:
-        client.close()
-        raise TransferError("SFTP login refused: check SFTP_PASSWORD / SFTP_KEY_PATH", retryable=False) from None
-    except (paramiko.SSHException, OSError) as exc:
-        client.close()
-        raise TransferError(f"SSH failed: {exc}") from None
-    return client
+        return client.connect()
+    except UpstreamAuthError as exc:
+        raise TransferError(f"SFTP login refused: {exc.message}", retryable=False) from None
+    except UpstreamError as exc:
+        raise TransferError(exc.message) from None
 
 
 def list_remote(sftp: paramiko.SFTPClient, root: str) -> list[RemoteFile]:

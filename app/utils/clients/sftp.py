@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import socket
 import stat
 
 import paramiko
@@ -12,6 +13,13 @@ from app.utils.clients.errors import UpstreamAuthError, UpstreamNotFound, Upstre
 from app.utils.settings_schema import Settings
 
 SERVICE = "SFTP"
+
+
+class _FastTransport(paramiko.Transport):
+    """paramiko's transport preferring AES-GCM."""
+
+    _preferred_ciphers = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com",
+                          *(c for c in paramiko.Transport._preferred_ciphers if "gcm" not in c))
 
 
 class SftpClient:
@@ -32,15 +40,28 @@ class SftpClient:
                    settings.sftp_key_path)
 
     def connect(self) -> paramiko.SSHClient:
-        """An authenticated SSH connection; raises an :class:`UpstreamError`."""
+        """An authenticated SSH connection; raises an :class:`UpstreamError`.
+
+        The socket sets ``TCP_NODELAY`` (SFTP's small read requests otherwise wait on delayed ACKs)
+        and AES-GCM is preferred (no separate MAC: measured faster here).
+        """
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=CONNECT_TIMEOUT_S)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except TimeoutError:
+            raise UpstreamTimeout(SERVICE, f"no answer within {CONNECT_TIMEOUT_S:g} s") from None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise UpstreamUnavailable(SERVICE, f"cannot connect to {self.host}:{self.port}: {reason}") from None
         ssh = paramiko.SSHClient()
         ssh.load_system_host_keys()
         ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         try:
             ssh.connect(
                 self.host, port=self.port, username=self.username, password=self.password or None,
-                key_filename=self.key_path or None, timeout=CONNECT_TIMEOUT_S, banner_timeout=READ_TIMEOUT_S,
-                auth_timeout=READ_TIMEOUT_S, allow_agent=False, look_for_keys=False,
+                key_filename=self.key_path or None, sock=sock, timeout=CONNECT_TIMEOUT_S,
+                banner_timeout=READ_TIMEOUT_S, auth_timeout=READ_TIMEOUT_S, allow_agent=False, look_for_keys=False,
+                transport_factory=_FastTransport,
             )
         except paramiko.AuthenticationException:
             ssh.close()
