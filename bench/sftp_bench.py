@@ -1,18 +1,23 @@
 """Pull the same 1 GiB file from a local OpenSSH sshd with MMS's transfer and with OpenSSH's sftp client.
 
-Run: ``python bench/sftp_bench.py [--mib 1024] [--connections 2]`` (needs openssh-server and the
-openssh-client ``sftp``). Prints both throughputs and the ratio MMS / OpenSSH (target >= 0.8), plus a
-single paramiko stream for reference.
+Run: ``python bench/sftp_bench.py [--mib 1024] [--rounds 3] [--connections 1]`` (needs openssh-server
+and the openssh-client ``sftp``). Each round runs OpenSSH's ``sftp``, a stock paramiko ``get`` and
+MMS's :class:`SftpPuller` one after the other (interleaved, so a noisy neighbour hits all three);
+prints every round, the medians, and the ratio of the medians MMS / OpenSSH (target >= 0.8).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,11 +27,21 @@ from app.utils.transfer import SftpPuller, SftpTarget, connect  # noqa: E402
 from tests.services.sshd import SshServer  # noqa: E402
 
 
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mib", type=int, default=1024)
-    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=1)
     args = parser.parse_args()
+    results: dict[str, list[float]] = {"openssh": [], "paramiko": [], "mms": []}
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         server = SshServer(root)
@@ -37,32 +52,52 @@ def main() -> int:
                 for _ in range(args.mib):
                     handle.write(os.urandom(1 << 20))
             size = source.stat().st_size
+            expected = _md5(source)
             target = SftpTarget(server.host, server.port, server.username, key_path=str(server.key_path))
 
-            start = time.perf_counter()
-            subprocess.run(["sftp", "-q", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                            "-i", str(server.key_path), "-P", str(server.port),
-                            f"{server.username}@127.0.0.1:{source}", str(root / "openssh.bin")], check=True)
-            openssh = size / (time.perf_counter() - start) / 1e6
-            (root / "openssh.bin").unlink()
+            def openssh() -> Path:
+                out = root / "openssh.bin"
+                subprocess.run(["sftp", "-q", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                                "-i", str(server.key_path), "-P", str(server.port),
+                                f"{server.username}@127.0.0.1:{source}", str(out)], check=True)
+                return out
 
-            client = connect(target)
-            start = time.perf_counter()
-            client.open_sftp().get(str(source), str(root / "plain.bin"))
-            plain = size / (time.perf_counter() - start) / 1e6
-            client.close()
-            (root / "plain.bin").unlink()
+            def paramiko_get() -> Path:
+                out = root / "plain.bin"
+                client = connect(target)
+                try:
+                    client.open_sftp().get(str(source), str(out))
+                finally:
+                    client.close()
+                return out
 
-            start = time.perf_counter()
-            [pulled] = SftpPuller(target, connections=args.connections).pull(str(source), root / "staging")
-            ours = size / (time.perf_counter() - start) / 1e6
-            assert pulled.stat().st_size == size
+            def mms() -> Path:
+                [pulled] = SftpPuller(target, connections=args.connections).pull(str(source), root / "staging")
+                return pulled
+
+            runs: list[tuple[str, Callable[[], Path]]] = [("openssh", openssh), ("paramiko", paramiko_get),
+                                                          ("mms", mms)]
+            for round_number in range(1, args.rounds + 1):
+                for name, run in runs:
+                    start = time.perf_counter()
+                    out = run()
+                    elapsed = time.perf_counter() - start
+                    if name == "mms" and _md5(out) != expected:
+                        raise SystemExit("MMS transfer is not byte-identical")
+                    out.unlink()
+                    shutil.rmtree(root / "staging", ignore_errors=True)
+                    results[name].append(size / elapsed / 1e6)
+                print(f"round {round_number}: " + "  ".join(f"{n} {v[-1]:6.1f} MB/s" for n, v in results.items()),
+                      flush=True)
         finally:
             server.stop()
-    print(f"OpenSSH sftp client:          {openssh:7.1f} MB/s")
-    print(f"plain paramiko get:           {plain:7.1f} MB/s  (ratio {plain / openssh:.2f})")
-    print(f"MMS transfer ({args.connections} connections): {ours:7.1f} MB/s  (ratio {ours / openssh:.2f})")
-    print(f"target ratio >= 0.8: {'met' if ours / openssh >= 0.8 else 'MISSED'}")
+    openssh_mb, plain_mb, ours_mb = (statistics.median(results[n]) for n in ("openssh", "paramiko", "mms"))
+    print(f"median of {args.rounds} rounds, {args.mib} MiB:")
+    print(f"  OpenSSH sftp client:            {openssh_mb:7.1f} MB/s")
+    print(f"  stock paramiko get:             {plain_mb:7.1f} MB/s  (ratio {plain_mb / openssh_mb:.2f})")
+    label = f"MMS transfer ({args.connections} connection(s)):"
+    print(f"  {label:32}{ours_mb:7.1f} MB/s  (ratio {ours_mb / openssh_mb:.2f})")
+    print(f"target ratio >= 0.8: {'met' if ours_mb / openssh_mb >= 0.8 else 'MISSED'}")
     return 0
 
 

@@ -15,9 +15,13 @@ SSHD = "/usr/sbin/sshd"
 
 
 class SshServer:
-    """``host``, ``port``, ``username``, ``key_path`` (the client's private key), ``root`` (a folder to serve)."""
+    """``host``, ``port``, ``username``, ``key_path`` (the client's private key), ``root`` (a folder to serve).
 
-    def __init__(self, root: Path):
+    ``sftp_subsystem`` is the ``Subsystem sftp`` command (sshd_config(5)); e.g. ``internal-sftp -P limits``
+    serves an SFTP server that refuses the ``limits@openssh.com`` request, like older or other servers.
+    """
+
+    def __init__(self, root: Path, sftp_subsystem: str = "internal-sftp"):
         self.root = root
         self.dir = root / "sshd"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -41,7 +45,7 @@ PubkeyAuthentication yes
 PermitRootLogin prohibit-password
 StrictModes no
 UsePAM no
-Subsystem sftp internal-sftp
+Subsystem sftp {sftp_subsystem}
 LogLevel ERROR
 MaxStartups 100
 MaxSessions 100

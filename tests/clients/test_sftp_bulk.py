@@ -1,0 +1,68 @@
+"""The bulk SFTP session: reads sized from the server's ``limits@openssh.com`` answer (or the safe
+32 KiB without it), on a real OpenSSH sshd; and the chunked channel pipe against a plain byte model."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from paramiko.buffered_pipe import PipeTimeout
+
+from app.utils.clients.sftp import MAX_READ_SIZE, SAFE_READ_SIZE, _ChunkPipe, open_bulk_sftp
+from app.utils.transfer import SftpPuller, SftpTarget, connect
+from tests.services.sshd import SshServer
+from tests.torrents import write_file
+
+
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(("subsystem", "read_size"), [("internal-sftp", MAX_READ_SIZE),
+                                                      ("internal-sftp -P limits", SAFE_READ_SIZE)])
+def test_bulk_pull_sizes_reads_from_the_server_limits(tmp_path: Path, subsystem: str, read_size: int) -> None:
+    server = SshServer(tmp_path, sftp_subsystem=subsystem)
+    try:
+        target = SftpTarget(server.host, server.port, server.username, key_path=str(server.key_path))
+        client = connect(target)
+        try:
+            bulk = open_bulk_sftp(client)
+            assert bulk.read_size == read_size
+            assert bulk.in_flight * bulk.read_size <= 16 * 1024 * 1024  # half the 32 MiB window at most
+        finally:
+            client.close()
+        # an odd size: the last read is short and SFTP messages straddle SSH packets
+        source = write_file(tmp_path / "seedbox" / "Odd.Size.2019.mkv", 7 * 1024 * 1024 + 12_345)
+        [pulled] = SftpPuller(target).pull(str(source), tmp_path / "staging")
+        assert _md5(pulled) == _md5(source)
+    finally:
+        server.stop()
+
+
+_operations = st.lists(st.one_of(st.tuples(st.just("feed"), st.binary(max_size=300)),
+                                 st.tuples(st.just("read"), st.integers(min_value=1, max_value=700))),
+                       max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_operations)
+def test_chunk_pipe_reads_what_a_plain_buffer_would(operations: list[tuple[str, object]]) -> None:
+    pipe, model = _ChunkPipe(), bytearray()
+    for kind, value in operations:
+        if kind == "feed":
+            pipe.feed(value)
+            model += value
+        elif not model:
+            with pytest.raises(PipeTimeout):
+                pipe.read(value, timeout=0.0)
+        else:
+            assert pipe.read(value, timeout=0.0) == bytes(model[:value])
+            del model[:value]
+        assert len(pipe) == len(model)
+        assert pipe.read_ready() == bool(model)
+    assert pipe.empty() == bytes(model)
+    pipe.close()
+    assert pipe.read(10) == b""  # closed and drained: end of stream
