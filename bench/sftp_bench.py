@@ -10,7 +10,6 @@ The target (ratio >= 0.8) is judged on the first connection count, the default s
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import statistics
@@ -26,14 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.utils.transfer import SftpPuller, SftpTarget, connect  # noqa: E402
 from tests.services.sshd import SshServer  # noqa: E402
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from tests.torrents import sha256_of  # noqa: E402
 
 
 def main() -> int:
@@ -54,7 +46,7 @@ def main() -> int:
                 for _ in range(args.mib):
                     handle.write(os.urandom(1 << 20))
             size = source.stat().st_size
-            expected = _md5(source)
+            expected = sha256_of(source)
             target = SftpTarget(server.host, server.port, server.username, key_path=str(server.key_path))
 
             def openssh() -> Path:
@@ -86,7 +78,7 @@ def main() -> int:
                     start = time.perf_counter()
                     out = run()
                     elapsed = time.perf_counter() - start
-                    if name.startswith("mms") and _md5(out) != expected:
+                    if name.startswith("mms") and sha256_of(out) != expected:
                         raise SystemExit("MMS transfer is not byte-identical")
                     out.unlink()
                     shutil.rmtree(root / "staging", ignore_errors=True)

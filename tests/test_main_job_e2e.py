@@ -3,7 +3,6 @@ and jobs; only the services that cannot run here are emulated (Radarr, Sonarr, T
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -17,15 +16,11 @@ from tests.media import make_video
 from tests.services.qbittorrent import QBittorrentServer
 from tests.services.rtorrent import RTorrentServer
 from tests.services.sshd import SshServer
-from tests.torrents import make_torrent
+from tests.torrents import make_torrent, sha256_of
 from tests.waiting import wait_for
 
 MOVIE_NAME = "Amelie.2001.MULTi.1080p.BluRay.x264-GRP"
 PACK_NAME = "Les.Revenants.S01.MULTi.1080p.WEB.x264-GRP"
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
@@ -118,14 +113,14 @@ def test_movie_and_season_pack_end_to_end(api, world) -> None:
 
     movie_dir = w["library"] / "Movies" / "Le Fabuleux Destin d'Amélie Poulain (2001) {tmdb-194}"
     movie_file = movie_dir / "Le Fabuleux Destin d'Amélie Poulain (2001) - 1080p.mkv"
-    assert _sha(movie_file) == _sha(w["movie"])
+    assert sha256_of(movie_file) == sha256_of(w["movie"])
     season = w["library"] / "TV Shows" / "Les Revenants (2012) {tvdb-259570}" / "Season 01"
     expected = {f"Les Revenants (2012) - S01E0{i} - {name}.mkv": w["episodes"][i - 1]
                 for i, name in ((1, "Episode 1"), (2, "Episode 2"), (3, "Episode 3"))}
     assert sorted(p.name for p in season.iterdir()) == sorted(
         [*expected, "Les Revenants (2012) - S01E01 - Episode 1.fr.srt"])
     for name, source in expected.items():
-        assert _sha(season / name) == _sha(source)
+        assert sha256_of(season / name) == sha256_of(source)
     assert sorted(w["plex"].scans) == sorted([(1, str(movie_dir)), (2, str(season))])
     assert [(c["name"]) for c in w["radarr"].commands] == ["RescanMovie"]
     assert w["radarr"].command_bodies[w["radarr"].commands[0]["id"]]["movieId"] == w["movie_item"]["id"]

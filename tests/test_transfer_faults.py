@@ -3,7 +3,6 @@ re-sending what is on disk; an unknown episode fails the import with that reason
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -17,18 +16,10 @@ from app.utils.stores.mapping_manager import Mapping, MappingManager
 from app.utils.transfer import SEGMENT_THRESHOLD, SftpPuller, SftpTarget, TransferError
 from tests.media import make_video
 from tests.services.sshd import SshServer
-from tests.torrents import write_file
+from tests.torrents import sha256_of, write_file
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @pytest.fixture
@@ -68,7 +59,7 @@ def test_cut_connection_resumes_without_resending(tmp_path: Path, sshd: SshServe
     assert part.exists()
     again: list = []
     [pulled] = SftpPuller(_target(sshd), connections=connections, on_progress=again.append).pull(str(source), staging)
-    assert _sha(pulled) == _sha(source)
+    assert sha256_of(pulled) == sha256_of(source)
     assert 0 < again[-1].read_this_run < size  # only what was missing crossed the network again
     assert not part.exists() and not Path(f"{part}.json").exists()
 
@@ -103,7 +94,7 @@ def test_app_killed_mid_transfer_resumes(tmp_path: Path, sshd: SshServer, make_a
     assert mms.jobs.execute("sftp_scanner", "manual") == "ok"  # the restarted app picks it up
     entry = mms.mapping.get(info_hash)
     assert entry["state"] == "transferred", entry["history"][-1]
-    assert _sha(tmp_path / "staging" / info_hash / source.name) == _sha(source)
+    assert sha256_of(tmp_path / "staging" / info_hash / source.name) == sha256_of(source)
     assert 0 < entry["progress"]["read_this_run"] < size
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import torf
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, hex (read in blocks: files of a GiB are fine)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_file(path: Path, size: int) -> Path:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,7 @@ from paramiko.buffered_pipe import PipeTimeout
 from app.utils.clients.sftp import MAX_READ_SIZE, SAFE_READ_SIZE, _ChunkPipe, open_bulk_sftp
 from app.utils.transfer import SftpPuller, SftpTarget, connect
 from tests.services.sshd import SshServer
-from tests.torrents import write_file
-
-
-def _md5(path: Path) -> str:
-    return hashlib.md5(path.read_bytes()).hexdigest()
+from tests.torrents import sha256_of, write_file
 
 
 @pytest.mark.parametrize(("subsystem", "read_size"), [("internal-sftp", MAX_READ_SIZE),
@@ -37,7 +32,7 @@ def test_bulk_pull_sizes_reads_from_the_server_limits(tmp_path: Path, subsystem:
         # an odd size: the last read is short and SFTP messages straddle SSH packets
         source = write_file(tmp_path / "seedbox" / "Odd.Size.2019.mkv", 7 * 1024 * 1024 + 12_345)
         [pulled] = SftpPuller(target).pull(str(source), tmp_path / "staging")
-        assert _md5(pulled) == _md5(source)
+        assert sha256_of(pulled) == sha256_of(source)
     finally:
         server.stop()
 
