@@ -33,8 +33,6 @@ def _target(sshd: SshServer) -> SftpTarget:
     return SftpTarget(sshd.host, sshd.port, sshd.username, key_path=str(sshd.key_path))
 
 
-# paramiko's own read-ahead thread dies with the connection we cut: that is the fault being tested
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 @pytest.mark.parametrize(("size", "connections"), [(24 * 1024 * 1024, 1), (SEGMENT_THRESHOLD + 16 * 1024 * 1024, 2)])
 def test_cut_connection_resumes_without_resending(tmp_path: Path, sshd: SshServer, size: int, connections: int) -> None:
     source = write_file(tmp_path / "seedbox" / "Big.Movie.2020.1080p.mkv", size)

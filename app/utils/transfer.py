@@ -6,7 +6,8 @@ transfer resumes from the bytes already on disk (a ``.part`` keeps, beside it, a
 ``.part.json`` with the bytes done per segment), never re-sending them.
 
 Speed (measured in ``bench/sftp_bench.py``): a stock paramiko stream reads ~110 MB/s here; the
-bulk session of :func:`~app.utils.clients.sftp.open_bulk_sftp` (255 KiB reads, 256 KiB packets,
+bulk session of :func:`~app.utils.clients.sftp.open_bulk_sftp` (255 KiB reads pipelined by one
+thread in :func:`~app.utils.clients.sftp.read_ranges`, 256 KiB packets,
 32 MiB window, chunked input pipe) reads 450-550 MB/s on one connection, above OpenSSH's ``sftp``.
 Files above :data:`SEGMENT_THRESHOLD` can also be split into segments pulled over several
 connections by worker processes (like ``lftp pget -n``), for seedboxes that shape each connection.
@@ -21,7 +22,6 @@ import os
 import posixpath
 import shutil
 import stat
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -32,14 +32,12 @@ from pathlib import Path
 import paramiko
 
 from app.utils.clients.errors import UpstreamAuthError, UpstreamError
-from app.utils.clients.sftp import BULK_WINDOW, BulkSftp, SftpClient, open_bulk_sftp
+from app.utils.clients.sftp import BULK_WINDOW, BulkSftp, SftpClient, open_bulk_sftp, read_ranges
 
 #: Files at least this big (bytes) are pulled in parallel segments.
 SEGMENT_THRESHOLD = 64 * 1024 * 1024
 #: How often (bytes) a segment records its progress beside the .part file.
 CHECKPOINT_BYTES = 8 * 1024 * 1024
-#: GIL switch interval of the segment worker processes, seconds (Python's default is 0.005).
-WORKER_SWITCH_INTERVAL_S = 0.0005
 
 
 #: Smallest channel window (bytes) under a bandwidth limit.
@@ -170,13 +168,10 @@ def _pull_range(bulk: BulkSftp, remote: str, part: Path, offset: int, length: in
     end = offset + length
     if start >= end:
         return 0
-    step = bulk.read_size
-    chunks = [(pos, min(step, end - pos)) for pos in range(start, end, step)]
     read = 0
-    with bulk.sftp.open(remote, "rb") as source, open(part, "r+b") as sink:
-        source.MAX_REQUEST_SIZE = step  # paramiko splits reads at this size (sftp_file.SFTPFile)
+    with open(part, "r+b") as sink:
         sink.seek(start)
-        for data in source.readv(chunks, max_concurrent_prefetch_requests=bulk.in_flight):
+        for data in read_ranges(bulk, remote, start, end):
             sink.write(data)
             read += len(data)
             limit.take(len(data))
@@ -187,9 +182,6 @@ def _pull_range(bulk: BulkSftp, remote: str, part: Path, offset: int, length: in
 def _segment_worker(target: SftpTarget, remote: str, part: str, segments: list[tuple[int, int]], index: int,
                     done: int, rate: float) -> int:
     """Pull one segment in a worker process, checkpointing into ``<part>.seg<index>``; returns bytes read."""
-    # paramiko reads the socket in its own thread and hands each packet over: a shorter GIL switch
-    # interval (this process only) cuts the hand-over wait (measured: +15-30 % per connection)
-    sys.setswitchinterval(WORKER_SWITCH_INTERVAL_S)
     client = connect(target)
     checkpoint = Path(f"{part}.seg{index}")
     progress = {"done": done, "since": 0}

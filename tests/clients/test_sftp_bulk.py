@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from paramiko.buffered_pipe import PipeTimeout
 
-from app.utils.clients.sftp import MAX_READ_SIZE, SAFE_READ_SIZE, _ChunkPipe, open_bulk_sftp
+from app.utils.clients.sftp import MAX_READ_SIZE, SAFE_READ_SIZE, BulkSftp, _ChunkPipe, open_bulk_sftp, read_ranges
 from app.utils.transfer import SftpPuller, SftpTarget, connect
 from tests.services.sshd import SshServer
 from tests.torrents import sha256_of, write_file
@@ -33,6 +33,26 @@ def test_bulk_pull_sizes_reads_from_the_server_limits(tmp_path: Path, subsystem:
         source = write_file(tmp_path / "seedbox" / "Odd.Size.2019.mkv", 7 * 1024 * 1024 + 12_345)
         [pulled] = SftpPuller(target).pull(str(source), tmp_path / "staging")
         assert sha256_of(pulled) == sha256_of(source)
+    finally:
+        server.stop()
+
+
+def test_read_ranges_asks_again_after_short_answers_and_stops_at_the_end(tmp_path: Path) -> None:
+    server = SshServer(tmp_path)
+    try:
+        source = write_file(tmp_path / "seedbox" / "Movie.2018.mkv", 3 * 1024 * 1024 + 777)
+        data = source.read_bytes()
+        client = connect(SftpTarget(server.host, server.port, server.username, key_path=str(server.key_path)))
+        try:
+            # asking 512 KiB where OpenSSH answers at most 255 KiB: every answer is short
+            bulk = BulkSftp(open_bulk_sftp(client).sftp, 512 * 1024, 4)
+            pieces = list(read_ranges(bulk, str(source), 1000, len(data)))
+            assert b"".join(pieces) == data[1000:]
+            assert max(len(p) for p in pieces) == MAX_READ_SIZE  # the server's limit, not ours
+            with pytest.raises(EOFError):  # the file is shorter than asked
+                b"".join(read_ranges(bulk, str(source), len(data) - 10, len(data) + 10))
+        finally:
+            client.close()
     finally:
         server.stop()
 
