@@ -1,6 +1,6 @@
 """Pull the same 1 GiB file from a local OpenSSH sshd with MMS's transfer and with OpenSSH's sftp client.
 
-Run: ``python bench/sftp_bench.py [--mib 1024] [--rounds 3] [--connections 1 2]`` (needs openssh-server
+Run: ``python bench/sftp_bench.py [--mib 1024] [--rounds 5] [--connections 1 2]`` (needs openssh-server
 and the openssh-client ``sftp``). Each round runs OpenSSH's ``sftp``, a stock paramiko ``get`` and
 MMS's :class:`SftpPuller` with each connection count one after the other (interleaved, so a noisy
 neighbour hits them all); prints every round, the medians, and the ratios of the medians to OpenSSH.
@@ -10,6 +10,7 @@ The target (ratio >= 0.8) is judged on the first connection count, the default s
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -23,15 +24,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.utils.clients.sftp import BULK_WINDOW  # noqa: E402
 from app.utils.transfer import SftpPuller, SftpTarget, connect  # noqa: E402
 from tests.services.sshd import SshServer  # noqa: E402
 from tests.torrents import sha256_of  # noqa: E402
 
 
+def _status_kib(field: str) -> int:
+    """A memory figure of this process from /proc/self/status (KiB), e.g. ``VmRSS`` or ``VmHWM``."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _pull_peak_rss(target: SftpTarget, source: str, staging: str, connections: int) -> tuple[int, int]:
+    """In a fresh process: resident memory (KiB) just before one MMS pull, and the peak (VmHWM: this
+    process's own, unlike ru_maxrss, which keeps the parent's size from before exec) after it."""
+    before = _status_kib("VmRSS")
+    SftpPuller(target, connections=connections).pull(source, Path(staging))
+    return before, _status_kib("VmHWM")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mib", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     results: dict[str, list[float]] = {"openssh": [], "paramiko": []}
@@ -85,6 +104,9 @@ def main() -> int:
                     results[name].append(size / elapsed / 1e6)
                 print(f"round {round_number}: " + "  ".join(f"{n} {v[-1]:6.1f} MB/s" for n, v in results.items()),
                       flush=True)
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                rss_before, rss_after = pool.apply(_pull_peak_rss, (target, str(source), str(root / "staging"),
+                                                                     args.connections[0]))
         finally:
             server.stop()
     medians = {name: statistics.median(values) for name, values in results.items()}
@@ -96,6 +118,8 @@ def main() -> int:
         label = f"MMS transfer, {count} connection(s)"
         ours = medians[f"mms x{count}"]
         print(f"  {label:34}{ours:7.1f} MB/s  (ratio {ours / openssh_mb:.2f})")
+    print(f"  memory of one MMS pull: peak RSS {rss_after / 1024:.0f} MiB, {rss_before / 1024:.0f} MiB resident"
+          f" before it (channel window {BULK_WINDOW >> 20} MiB)")
     ratio = medians[f"mms x{args.connections[0]}"] / openssh_mb
     print(f"target ratio >= 0.8 with {args.connections[0]} connection(s): {'met' if ratio >= 0.8 else 'MISSED'}"
           f" ({ratio:.2f})")
