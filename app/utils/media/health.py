@@ -170,26 +170,25 @@ def basic_check(roots: list[str], *, include_files: bool = False, min_size: int 
                             passed.append(result)
         except PermissionError:
             findings.append(Finding(root, "inaccessible", None, "permission denied"))
-    if workers <= 1 or len(units) < 2:
-        for unit in units:
+
+    def tree_results() -> Iterator[tuple[list[Finding], list[tuple], int]]:
+        if workers <= 1 or len(units) < 2:
+            for unit in units:
+                if cancelled():
+                    return
+                yield _check_tree(unit, include_files, min_size)
+            return
+        pool = _worker_pool(workers)  # outlives the call: its workers stay warm
+        batches = [units[i::workers * 4] for i in range(workers * 4)]  # a few tasks per worker, balanced
+        futures = [pool.submit(_check_tree, batch, include_files, min_size) for batch in batches if batch]
+        for future in futures:
             if cancelled():
-                break
-            f, p, c = _check_tree(unit, include_files, min_size)
-            findings += f
-            passed += [Checked(*t) for t in p]
-            count += c
-            if on_progress:
-                on_progress(count)
-        return findings, passed, count
-    pool = _worker_pool(workers)  # outlives the call: its workers stay warm
-    batches = [units[i::workers * 4] for i in range(workers * 4)]  # a few tasks per worker, balanced
-    futures = [pool.submit(_check_tree, batch, include_files, min_size) for batch in batches if batch]
-    for future in futures:
-        if cancelled():
-            for other in futures:
-                other.cancel()
-            break
-        f, p, c = future.result()
+                for other in futures:
+                    other.cancel()
+                return
+            yield future.result()
+
+    for f, p, c in tree_results():
         findings += f
         passed += [Checked(*t) for t in p]
         count += c
