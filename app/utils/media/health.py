@@ -43,7 +43,7 @@ class Finding:
 
 
 class Checked(NamedTuple):
-    """A file that passed phase 1 (goes to phase 2 when it is media); a tuple: cheap to send between processes."""
+    """A file that passed phase 1 (goes to phase 2 when it is media): ``size`` in bytes."""
 
     path: str
     size: int
@@ -113,9 +113,15 @@ def check_one(path: str, is_link: bool, min_size: int) -> Finding | Checked:
     return Checked(path, size, is_link)
 
 
-def _check_tree(root: str | list[str], include_files: bool, min_size: int) -> tuple[list[Finding], list[tuple], int]:
+def _check_tree(root: str | list[str], include_files: bool, min_size: int) -> tuple[list[Finding], tuple, int]:
+    """Phase 1 over folders: (findings, what passed as three columns (paths, sizes, is_link), entries).
+
+    Columns of plain values cross the process boundary about twice as fast as one tuple a file.
+    """
     findings: list[Finding] = []
-    passed: list[tuple] = []
+    paths: list[str] = []
+    sizes: list[int] = []
+    links: list[bool] = []
     count = 0
     roots = [root] if isinstance(root, str) else root
     for path, is_link in (item for one in roots for item in _walk(one, include_files)):
@@ -124,8 +130,10 @@ def _check_tree(root: str | list[str], include_files: bool, min_size: int) -> tu
         if isinstance(result, Finding):
             findings.append(result)
         elif result.size:
-            passed.append(tuple(result))  # plain tuples cross the process boundary fastest
-    return findings, passed, count
+            paths.append(result.path)
+            sizes.append(result.size)
+            links.append(result.is_link)
+    return findings, (paths, sizes, links), count
 
 
 _pools: dict[int, ProcessPoolExecutor] = {}
@@ -171,7 +179,7 @@ def basic_check(roots: list[str], *, include_files: bool = False, min_size: int 
         except PermissionError:
             findings.append(Finding(root, "inaccessible", None, "permission denied"))
 
-    def tree_results() -> Iterator[tuple[list[Finding], list[tuple], int]]:
+    def tree_results() -> Iterator[tuple[list[Finding], tuple, int]]:
         if workers <= 1 or len(units) < 2:
             for unit in units:
                 if cancelled():
@@ -190,7 +198,7 @@ def basic_check(roots: list[str], *, include_files: bool = False, min_size: int 
 
     for f, p, c in tree_results():
         findings += f
-        passed += [Checked(*t) for t in p]
+        passed += map(Checked, *p)
         count += c
         if on_progress:
             on_progress(count)
