@@ -41,5 +41,7 @@ def test_remove_with_data_goes_through_sftp(make_app, tmp_path: Path) -> None:
                 remove_tree(sftp, outside, str(rt.downloads))
         assert remove_tree(sftp, str(rt.downloads / "missing"), str(rt.downloads)) == 0
     finally:
-        sshd.stop()
-        rt.stop()
+        try:
+            sshd.stop()
+        finally:
+            rt.stop()

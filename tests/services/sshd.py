@@ -61,14 +61,20 @@ MaxSessions 100
 
     def kill_sessions(self) -> int:
         """Cut every open SSH connection (kill the sessions' sshd processes); returns how many."""
-        killed = 0
+        killed = []
         for child in self.sessions():
-            child.kill()
-            killed += 1
-        return killed
+            try:
+                child.kill()
+            except psutil.NoSuchProcess:  # the session ended on its own between the listing and the kill
+                continue
+            killed.append(child)
+        psutil.wait_procs(killed, timeout=10)
+        return len(killed)
 
     def stop(self) -> None:
         """Stop the server and its sessions."""
-        self.kill_sessions()
-        stop(self.process)
-        self.log.close()
+        try:
+            self.kill_sessions()
+        finally:
+            stop(self.process)
+            self.log.close()
