@@ -34,21 +34,30 @@ def scan(path: str, depth: str, include_files: bool, delete: bool, yes: bool, as
         time.sleep(0.2)
     result = scan_obj.snapshot()
     deleted = None
-    if delete and result["findings"]:
-        deletable = [f["path"] for f in result["findings"] if f["category"] in service.DELETABLE]
+    deletable = [f["path"] for f in result["findings"] if f.get("deletable")]
+    if delete and deletable:
         try:
-            deleted = service.delete_confirmed(result["id"], deletable) if deletable else None
+            deleted = service.delete_confirmed(result["id"], deletable)
         except service.ScanError as exc:
             click.echo(f"nothing deleted: {exc}", err=True)
     problems = len(result["findings"])
     if as_json:
         click.echo(json.dumps({"counts": result["counts"], "findings": [
-            {"path": f["path"], "category": f["category"]} for f in result["findings"]],
-            "deleted": deleted["deleted"] if deleted else []}, indent=1))
+            {"path": f["path"], "category": f["category"], "deletable": f.get("deletable", False)}
+            for f in result["findings"]],
+            "deleted": deleted["deleted"] if deleted else [],
+            "skipped": deleted["skipped"] if deleted else [],
+            "failed": deleted["failed"] if deleted else []}, indent=1))
     else:
         counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items() if v) or "no problem"
         click.echo(f"{result['total']} checked in {result['duration_s']} s: {counts}")
         if deleted:
-            click.echo(f"deleted {len(deleted['deleted'])}")
+            click.echo(f"deleted {len(deleted['deleted'])}:")
+            for path in deleted["deleted"]:
+                click.echo(f"  {path}")
+            for item in deleted["skipped"]:
+                click.echo(f"skipped {item['path']}: {item['reason']}")
+            for item in deleted["failed"]:
+                click.echo(f"failed {item['path']}: {item['error']}")
     current_app.logger.info("symlink scan %s: %d problem(s)", path, problems)
     sys.exit(1 if problems else 0)

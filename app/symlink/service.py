@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from app.extensions import managers
+from app.utils import paths
 from app.utils.clients.errors import UpstreamError
 from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
@@ -34,8 +35,7 @@ SCANS_KEPT = 3
 #: Seconds per file assumed for the first phase-2 estimate (ffprobe, full decode per MB).
 PROBE_ESTIMATE_S = 0.05
 DECODE_ESTIMATE_S_PER_MB = 0.02
-DELETABLE = frozenset({"broken_link", "link_loop", "empty", "too_small", "io_error", "unreadable_media",
-                       "corrupt_media"})
+DELETABLE = health.DELETABLE
 
 
 class ScanError(ValueError):
@@ -55,16 +55,13 @@ def scans_store(app: Flask | None = None) -> JsonStore:
     return mms.extra_stores[SCANS_FILE]
 
 
-def resolve_inside(root: str, path: str) -> Path:
-    """``path`` (absolute, or relative to ``root``) resolved; ``ScanError`` 400 when outside ``root``."""
-    base = Path(root).resolve()
-    candidate = Path(path)
-    resolved = (candidate if candidate.is_absolute() else base / candidate)
-    # resolve the folders but not a final symlink (a broken link is still a path to act on)
-    resolved = resolved.parent.resolve() / resolved.name if resolved.name else resolved.resolve()
-    if resolved != base and base not in resolved.parents:
-        raise ScanError(f"{path} is outside the media root {base}")
-    return resolved
+def resolve_inside(root: str, path: str, follow_last: bool = False) -> Path:
+    """``path`` (absolute, or relative to ``root``) resolved; :class:`ScanError` 400 when it is outside
+    ``root``, names ``..``, holds a NUL byte or is too long (:func:`app.utils.paths.resolve_inside`)."""
+    try:
+        return paths.resolve_inside(root, path, follow_last=follow_last)
+    except paths.UnsafePathError as exc:
+        raise ScanError(str(exc)) from None
 
 
 class Scan:
@@ -75,6 +72,7 @@ class Scan:
         self.roots, self.mode, self.depth, self.include_files = roots, mode, depth, include_files
         self.workers = settings.health_workers
         self.min_size = settings.health_min_size_kib * 1024
+        self.extensions = frozenset(settings.health_media_extensions)
         self.state = "pending"
         self.phase = "queued"
         self.done = self.total = 0
@@ -113,11 +111,11 @@ class Scan:
             self.phase_started = time.monotonic()
             findings, passed, count = health.basic_check(
                 self.roots, include_files=self.include_files, min_size=self.min_size, workers=self.workers,
-                cancelled=self.cancel_event.is_set, on_progress=self._set_done)
+                cancelled=self.cancel_event.is_set, on_progress=self._set_done, extensions=self.extensions)
             self.findings = findings
             self.done = self.total = count
             if not self.cancel_event.is_set():
-                self._phase2(health.media_files(passed))
+                self._phase2(health.media_files(passed, self.extensions))
             final = "cancelled" if self.cancel_event.is_set() else "completed"
         except Exception as exc:  # noqa: BLE001 - the scan records its failure
             final, self.error = "error", f"{type(exc).__name__}: {exc}"
@@ -149,7 +147,7 @@ class Scan:
         if self.cancel_event.is_set():
             return None
         try:
-            return health.probe(path, self.depth)
+            return health.probe(path, self.depth, self.extensions)
         finally:
             self.done += 1
 
@@ -190,7 +188,7 @@ def manager() -> ScanManager:
 def start_scan(paths: list[str], mode: str = "dry", depth: str = "basic", include_files: bool = False) -> dict:
     """Start a scan of ``paths`` (inside the media root); returns its snapshot."""
     settings = managers().settings.load()
-    roots = [str(resolve_inside(settings.media_root, p)) for p in (paths or [settings.media_root])]
+    roots = [str(resolve_inside(settings.media_root, p, follow_last=True)) for p in (paths or [settings.media_root])]
     missing = [r for r in roots if not os.path.isdir(r)]
     if missing:
         raise ScanError(f"not a folder: {missing[0]}")
@@ -237,33 +235,78 @@ def mount_guard(findings: list[dict]) -> str | None:
     return None
 
 
-def delete_confirmed(scan_id: str, paths: list[str], rescan: bool = True, search: bool = False) -> dict[str, Any]:
-    """Delete exactly ``paths``, each of which scan ``scan_id`` (finished, real mode) found; then ask
-    Sonarr/Radarr to rescan what they touched. Raises :class:`ScanError`."""
-    snapshot = scan_status(scan_id)
-    if snapshot["state"] != "completed":
+def delete_confirmed(scan_id: str, paths_: list[str], rescan: bool = True, search: bool = False) -> dict[str, Any]:
+    """Delete exactly ``paths_``, each a deletable finding of scan ``scan_id`` (finished, real mode, made by
+    this process); then ask Sonarr/Radarr to rescan what they touched.
+
+    The whole request is refused (:class:`ScanError`, nothing deleted) when any path is not a deletable
+    finding of that scan or lies outside the media root. Each path is then checked again at that moment
+    (:func:`app.utils.media.health.recheck`): what changed since the scan is skipped with the reason.
+    Returns ``{"deleted": [path], "skipped": [{path, reason}], "failed": [{path, error}], "arr": [...]}``.
+    """
+    scan = manager().scans.get(scan_id)
+    if scan is None:
+        scan_status(scan_id)  # 404 when there is no such scan at all
+        raise ScanError("this scan was not made by the running MMS (restarted or restored since): it cannot "
+                        "authorise a deletion; run a new scan", 409)
+    if scan.state != "completed":
         raise ScanError("the scan has not completed", 409)
-    if snapshot["mode"] != "real":
+    if scan.mode != "real":
         raise ScanError("a dry-run scan deletes nothing: run it in real mode", 409)
-    found = {f["path"]: f for f in snapshot.get("findings", []) if f["category"] in DELETABLE}
-    unknown = [p for p in paths if p not in found]
-    if unknown:
-        raise ScanError(f"not in this scan's findings: {unknown[0]}")
-    chosen = [found[p] for p in paths]
+    settings = managers().settings.load()
+    found = {f.path: f for f in scan.findings}
+    refused = []
+    for path in paths_:
+        finding = found.get(path)
+        if finding is None:
+            refused.append(f"{path}: not in this scan's findings")
+        elif not finding.deletable:
+            refused.append(f"{path}: a {finding.category} finding that is not a media file is never deleted")
+        else:
+            try:
+                resolve_inside(settings.media_root, path)
+            except ScanError as exc:
+                refused.append(str(exc))
+    if refused:
+        raise ScanError(f"nothing deleted; refused: {'; '.join(refused[:5])}"
+                        + (f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""))
+    chosen = [asdict(found[p]) for p in dict.fromkeys(paths_)]
     refusal = mount_guard(chosen)
     if refusal:
         raise ScanError(refusal, 409)
-    settings = managers().settings.load()
-    deleted, failed = [], []
-    for finding in chosen:
-        path = resolve_inside(settings.media_root, finding["path"])
+    deleted, skipped, failed = [], [], []
+    for item in chosen:
+        path = item["path"]
+        reason = health.recheck(item, scan.min_size, scan.extensions)
+        if reason:
+            skipped.append({"path": path, "reason": reason})
+            continue
         try:
-            path.unlink()
-            deleted.append(str(path))
+            os.unlink(path)
+            deleted.append(path)
         except OSError as exc:
-            failed.append({"path": str(path), "error": str(exc)})
+            failed.append({"path": path, "error": str(exc)})
+    _record_deletion(scan_id, deleted)
     told = rescan_arr([str(Path(p).parent) for p in deleted], settings, search) if rescan and deleted else []
-    return {"deleted": deleted, "failed": failed, "arr": told}
+    return {"deleted": deleted, "skipped": skipped, "failed": failed, "arr": told}
+
+
+def _record_deletion(scan_id: str, deleted: list[str]) -> None:
+    """Mark deleted findings in the scan (memory and history), so they are not offered again."""
+    if not deleted:
+        return
+    gone = set(deleted)
+    scan = manager().scans.get(scan_id)
+    if scan is not None:
+        scan.findings = [f for f in scan.findings if f.path not in gone]
+
+    def apply(data: list) -> None:
+        for stored in data:
+            if stored["id"] == scan_id:
+                stored["findings"] = [f for f in stored.get("findings", []) if f["path"] not in gone]
+                stored["deleted"] = sorted(set(stored.get("deleted", [])) | gone)
+
+    scans_store().update(apply)
 
 
 def rescan_arr(folders: list[str], settings: Settings, search: bool = False) -> list[dict[str, Any]]:
@@ -303,7 +346,7 @@ def rescan_arr(folders: list[str], settings: Settings, search: bool = False) -> 
 def directories(path: str | None = None) -> dict[str, Any]:
     """The sub-folders of a folder under the media root, each with its symlink count (recursive)."""
     settings = managers().settings.load()
-    folder = resolve_inside(settings.media_root, path or settings.media_root)
+    folder = resolve_inside(settings.media_root, path or settings.media_root, follow_last=True)
     if not folder.is_dir():
         if path is None:  # the page opens before the media root is set: say so, no error
             return {"path": str(folder), "root": str(folder), "folders": [],

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.utils.media.naming import VIDEO_EXTENSIONS
 from app.utils.media.releases import DEFAULT_WEIGHTS
+from app.utils.paths import UnsafePathError, check_path_text
 
 
 def N_(text: str) -> str:
@@ -231,6 +234,10 @@ class Settings(BaseModel):
     health_min_size_kib: int = Field(
         100, ge=0, le=10_000_000, title=N_("Smaller media files are flagged (KiB)"),
         json_schema_extra=_meta("health", kind="int"))
+    health_media_extensions: list[str] = Field(
+        default_factory=lambda: sorted(VIDEO_EXTENSIONS), min_length=1, max_length=100,
+        title=N_("Media file extensions (only these are checked and can be deleted)"),
+        json_schema_extra=_meta("health", kind="json"))
     health_path_mappings: list[PathMapping] = Field(
         default_factory=list, title=N_("Path mappings MMS -> Sonarr/Radarr (JSON: local, arr)"),
         json_schema_extra=_meta("health", kind="json"))
@@ -303,6 +310,30 @@ class Settings(BaseModel):
         if value and not value.startswith(("scgi://", "http://", "https://")):
             raise ValueError("must start with scgi://, http:// or https://")
         return value
+
+    @field_validator("staging_path", "movies_path", "tv_path", "media_root", "sftp_key_path", "sftp_remote_path",
+                     "arr_staging_path", "torrent_save_path")
+    @classmethod
+    def _path_text(cls, value: str) -> str:
+        if value:
+            try:
+                check_path_text(value)
+            except UnsafePathError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("health_media_extensions")
+    @classmethod
+    def _extensions(cls, value: list[str]) -> list[str]:
+        out = []
+        for ext in value:
+            ext = ext.strip().lower()
+            ext = ext if ext.startswith(".") else "." + ext
+            if not re.fullmatch(r"\.[a-z0-9]{1,10}", ext):
+                raise ValueError(f"{ext!r} is not a file extension (letters and digits after the dot)")
+            if ext not in out:
+                out.append(ext)
+        return out
 
     @field_validator("score_weights")
     @classmethod

@@ -42,7 +42,7 @@ function showResults(scan) {
     [f.path, f.category, f.detail].forEach((t) => tr.append(Object.assign(document.createElement('td'), { className: 'small text-break', textContent: t })));
     return tr;
   }));
-  $('delete-open').classList.toggle('d-none', !(scan.mode === 'real' && scan.state === 'completed' && scan.findings.length));
+  $('delete-open').classList.toggle('d-none', !(scan.mode === 'real' && scan.state === 'completed' && scan.findings.some((f) => f.deletable)));
 }
 
 async function poll() {
@@ -81,13 +81,19 @@ $('scan-cancel').addEventListener('click', () => current && api('POST', `/api/sy
 $('result-filter').addEventListener('change', () => current && showResults(current));
 
 $('delete-open').addEventListener('click', () => {
-  $('delete-list').replaceChildren(...current.findings.map((f) => Object.assign(document.createElement('li'), { textContent: `${f.path} (${f.category})` })));
+  const deletable = current.findings.filter((f) => f.deletable);
+  $('delete-list').replaceChildren(...deletable.map((f) => Object.assign(document.createElement('li'), { textContent: `${f.path} (${f.category})` })));
   window.bootstrap.Modal.getOrCreateInstance($('delete-modal')).show();
 });
 $('delete-confirm').addEventListener('click', async () => {
-  const answer = await api('POST', `/api/symlink/scans/${current.id}/delete`, { paths: current.findings.map((f) => f.path), search: $('delete-search').checked }).catch(() => null);
+  const paths = current.findings.filter((f) => f.deletable).map((f) => f.path);
+  const answer = await api('POST', `/api/symlink/scans/${current.id}/delete`, { paths, search: $('delete-search').checked }).catch(() => null);
   window.bootstrap.Modal.getOrCreateInstance($('delete-modal')).hide();
-  if (answer) toast(`${answer.deleted.length} deleted, ${answer.failed.length} failed, ${answer.arr.length} rescan(s)`, 'success');
+  if (!answer) return;
+  const gone = new Set(answer.deleted);
+  current.findings = current.findings.filter((f) => !gone.has(f.path));
+  showResults(current);
+  toast(`${answer.deleted.length} ✓, ${answer.skipped.length} ↷, ${answer.failed.length} ✗, ${answer.arr.length} ⟳`, answer.failed.length || answer.skipped.length ? 'warning' : 'success');
 });
 
 // settings

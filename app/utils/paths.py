@@ -1,0 +1,59 @@
+"""Paths that come from users (API bodies, query strings, the CLI, settings): checked and kept inside
+the folder they belong to.
+
+Limits follow Linux's: a name is at most 255 bytes (``NAME_MAX``), a path at most 4096 (``PATH_MAX``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Longest path accepted, in bytes once UTF-8 encoded (Linux PATH_MAX).
+MAX_PATH_BYTES = 4096
+#: Longest single name (one component), in bytes (Linux NAME_MAX).
+MAX_NAME_BYTES = 255
+
+
+class UnsafePathError(ValueError):
+    """A path is refused: NUL byte, too long, a ``..`` component, or outside its root. The message says
+    which; callers answer it as a 400."""
+
+
+def check_path_text(path: str) -> str:
+    """``path`` unchanged when it is acceptable text for a path; raises :class:`UnsafePathError` for an
+    empty path, a NUL byte, more than :data:`MAX_PATH_BYTES` bytes or a name over :data:`MAX_NAME_BYTES`."""
+    if not isinstance(path, str) or not path:
+        raise UnsafePathError("the path is empty")
+    if "\x00" in path:
+        raise UnsafePathError("the path contains a NUL byte")
+    try:
+        encoded = path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnsafePathError("the path is not valid UTF-8 text") from None
+    if len(encoded) > MAX_PATH_BYTES:
+        raise UnsafePathError(f"the path is longer than {MAX_PATH_BYTES} bytes")
+    if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in path.split("/")):
+        raise UnsafePathError(f"a name in the path is longer than {MAX_NAME_BYTES} bytes")
+    return path
+
+
+def resolve_inside(root: str | os.PathLike[str], path: str, *, follow_last: bool = False) -> Path:
+    """``path`` (absolute, or relative to ``root``) resolved, and proved to be ``root`` or under it.
+
+    Every folder on the way is resolved (a symlinked folder pointing outside the root is outside); the
+    last component is resolved too when ``follow_last`` is true, else kept as it is (a broken link is
+    still a path to act on). ``..`` components are refused outright, whatever they would resolve to.
+    Raises :class:`UnsafePathError`.
+    """
+    check_path_text(str(root))
+    check_path_text(path)
+    if any(part == ".." for part in path.split("/")):
+        raise UnsafePathError(f"{path!r}: '..' is not allowed in a path")
+    base = Path(root).resolve()
+    candidate = Path(path)
+    joined = candidate if candidate.is_absolute() else base / candidate
+    resolved = joined.resolve() if follow_last or not joined.name else joined.parent.resolve() / joined.name
+    if resolved != base and base not in resolved.parents:
+        raise UnsafePathError(f"{path} is outside {base}")
+    return resolved
