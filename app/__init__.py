@@ -19,7 +19,7 @@ from flask import Flask, request, session
 
 from app.api import register_error_handlers
 from app.extensions import Managers, babel, bootstrap, csrf, login_manager
-from app.utils.stores.json_store import JsonStore
+from app.utils.stores.json_store import JsonStore, StoreError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("fr", "en")
@@ -35,9 +35,13 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "fr",
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
-    #: Failed logins allowed per client address within LOGIN_WINDOW_S seconds.
+    #: Failed logins that cost nothing, per account and per client address; then each failure doubles the
+    #: wait from LOGIN_BACKOFF_BASE_S up to LOGIN_BACKOFF_MAX_S seconds; LOGIN_WINDOW_S quiet seconds
+    #: forget them.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_S": 900,
+    "LOGIN_BACKOFF_BASE_S": 15,
+    "LOGIN_BACKOFF_MAX_S": 900,
 }
 
 
@@ -52,16 +56,33 @@ def _env_config() -> dict[str, Any]:
     return config
 
 
-def _secret_key(instance_path: Path) -> str:
-    """A random key made on first start and kept in ``instance/secret.json``."""
+def _secret_key(instance_path: Path, problems: list[str]) -> str:
+    """A random key made on first start and kept in ``instance/secret.json``. An unreadable file is kept
+    aside (``instance/corrupt/``) and replaced by a new key: every session ends, nothing else is lost."""
     store = JsonStore(instance_path / "secret.json")
 
     def ensure(data: dict) -> str:
         data.setdefault("secret_key", secrets.token_hex(32))
         return data["secret_key"]
 
-    key = store.read().get("secret_key")
+    try:
+        key = store.read().get("secret_key")
+    except StoreError as exc:
+        kept = store.reset_corrupt()
+        problems.append(f"secret.json could not be read ({exc}); a new key was made, so every session ended"
+                        + (f"; the old file is kept at {kept}" if kept else ""))
+        key = None
     return key or store.update(ensure)
+
+
+def _private_folder(path: Path) -> None:
+    """Create ``path`` readable by its owner only (it holds API keys); tighten an existing one."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError:  # a folder we do not own (a mounted volume): leave it, the files are 0600
+        pass
 
 
 def select_locale() -> str:
@@ -91,22 +112,33 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     backup_path = Path(
         test_config.pop("BACKUP_PATH", None) or os.environ.get("MMS_BACKUP_PATH") or PROJECT_ROOT / "backups"
     ).resolve()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    backup_path.mkdir(parents=True, exist_ok=True)
+    _private_folder(instance_path)
+    _private_folder(backup_path)
 
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_env_config())
     app.config.update(test_config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(instance_path)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config.get("SESSION_COOKIE_SECURE")))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    startup_problems: list[str] = []
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance_path, startup_problems)
 
     mms = Managers.build(instance_path, backup_path)
-    mms.settings.load()  # fail now, naming the bad setting
+    mms.startup_problems = startup_problems
+    settings = mms.settings.load()  # fail now, naming a bad setting (an unreadable file is reported instead)
     app.extensions["mms"] = mms
+    _register_stores(app)
+    _check_stores(app)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from app.auth.service import apply_admin_password_from_env, install_login_guard
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+    from app.auth.guard import install_login_guard
+    from app.auth.service import apply_admin_password_from_env
 
     install_login_guard(app)  # before CSRF: an anonymous request gets 401/redirect, not a CSRF error
     csrf.init_app(app)
@@ -115,7 +147,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     register_error_handlers(app)
     _register_blueprints(app)
-    apply_admin_password_from_env(mms.users)
+    _recover_admin(mms, apply_admin_password_from_env)
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
@@ -130,6 +162,37 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["SCHEDULER_ENABLED"]:
         mms.jobs.start()
     return app
+
+
+def _register_stores(app: Flask) -> None:
+    """Open every feature's store now, so each is checked at start and known to restores."""
+    from app.symlink.service import scans_store
+
+    scans_store(app)
+
+
+def _check_stores(app: Flask) -> None:
+    """Read every store once at start: an unreadable one is kept aside, logged and reported on the
+    dashboard and health page; the app starts all the same."""
+    mms = app.extensions["mms"]
+    for name, store in mms.stores().items():
+        status = store.status()
+        if status.state != "ok" and status.state != "missing":
+            logging.getLogger(__name__).error("store %s: %s", name, status.detail)
+
+
+def _recover_admin(mms: Any, apply_env) -> None:
+    """``ADMIN_PASSWORD`` makes or resets the admin; with an unreadable ``users.json`` it starts the
+    accounts afresh (the old file is kept aside) so the owner is never locked out."""
+    try:
+        apply_env(mms.users)
+    except StoreError as exc:
+        if not os.environ.get("ADMIN_PASSWORD"):
+            return
+        kept = mms.users.store.reset_corrupt()
+        mms.startup_problems.append(f"users.json could not be read ({exc}); the accounts were started afresh "
+                                    f"from ADMIN_PASSWORD" + (f"; the old file is kept at {kept}" if kept else ""))
+        apply_env(mms.users)
 
 
 def _register_blueprints(app: Flask) -> None:

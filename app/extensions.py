@@ -44,6 +44,9 @@ class Managers:
     backups: BackupManager
     mapping: MappingManager
     extra_stores: dict[str, JsonStore] = field(default_factory=dict)
+    #: What went wrong at start and was repaired (a new secret key, accounts started afresh), for the
+    #: dashboard and the health page.
+    startup_problems: list[str] = field(default_factory=list)
     jobs: JobRunner | None = None
 
     @classmethod

@@ -7,7 +7,7 @@ import re
 import pytest
 from werkzeug.routing import Rule
 
-from app.auth.service import PUBLIC_ENDPOINTS
+from app.auth.guard import PUBLIC_ENDPOINTS
 from tests.conftest import ADMIN, ApiClient, create_admin, form_token
 
 

@@ -14,7 +14,7 @@ from app.utils.stores.json_store import JsonStore
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))}
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.json")) if p.name != "secret.json"}
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -114,3 +114,81 @@ def test_restore_refuses_member_too_new_for_live_store(tmp_path: Path) -> None:
     with pytest.raises(BackupError):
         BackupManager(instance, tmp_path / "b").restore(source, {"settings.json": store})
     assert store.read() == {"a": 1}
+
+
+def _restore_upload(api, raw: bytes):
+    return api.call("POST", "/api/backups/restore", data={"archive": (io.BytesIO(raw), "backup.zip")},
+                    content_type="multipart/form-data")
+
+
+def test_backups_are_private_and_never_hold_the_secret_key(api) -> None:
+    mms = api.client.application.extensions["mms"]
+    info = api.call("POST", "/api/backups").json
+    path = mms.backup_path / info["name"]
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert mms.instance_path.stat().st_mode & 0o777 == 0o700
+    assert "secret.json" not in info["files"] and (mms.instance_path / "secret.json").exists()
+    key = (mms.instance_path / "secret.json").read_bytes()
+    refused = _restore_upload(api, _zip({"settings.json": _doc({}), "secret.json": _doc({"secret_key": "a" * 64})}))
+    assert refused.status_code == 400 and "secret.json" in refused.json["error"]["message"]
+    assert (mms.instance_path / "secret.json").read_bytes() == key
+    page = api.client.get("/configuration").text
+    assert "API" in page and ("clés" in page or "keys" in page)
+
+
+@pytest.mark.parametrize("members", [
+    {"settings.json": _doc({"backup_keep": 0})},  # a value the settings model refuses
+    {"settings.json": _doc({"media_root": "/data/\u0000x"})},
+    {"settings.json": _doc({}), "users.json": _doc({"admin": {"username": "eve", "password_hash": "x:y"}})},
+    {"settings.json": _doc({}), "unknown_store.json": _doc({})},  # a store MMS does not know
+    {f"settings{i}.json": _doc({}) for i in range(80)},  # too many members
+])
+def test_restore_validates_every_store_before_replacing_anything(api, members) -> None:
+    mms = api.client.application.extensions["mms"]
+    api.call("PUT", "/api/settings", json={"values": {"backup_keep": 5}})
+    before = _snapshot(mms.instance_path)
+    backups_before = sorted(p.name for p in mms.backup_path.iterdir())
+    response = _restore_upload(api, _zip(members))
+    assert response.status_code == 400 and response.json["error"]["code"] == "backup_refused", response.json
+    assert _snapshot(mms.instance_path) == before
+    assert sorted(p.name for p in mms.backup_path.iterdir()) == backups_before
+
+
+def test_restore_limits_are_checked_while_decompressing(api, monkeypatch) -> None:
+    from app.utils.stores import backup_manager
+
+    monkeypatch.setattr(backup_manager, "MAX_MEMBER_BYTES", 64 * 1024)
+    big = _doc({"padding": "x" * 200_000})  # compresses to a few hundred bytes
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("settings.json", big)
+    raw = bytearray(buffer.getvalue())
+    # lie about the size in both headers: the check must count what comes out, not trust the header
+    for header, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = raw.index(header)
+        raw[at + offset:at + offset + 4] = (100).to_bytes(4, "little")
+    response = _restore_upload(api, bytes(raw))
+    assert response.status_code in (400, 422) and response.is_json
+    assert "large" in response.json["error"]["message"] or "damaged" in response.json["error"]["message"]
+
+
+def test_wrong_crc_is_a_422(api) -> None:
+    raw = bytearray(_zip({"settings.json": _doc({"ui_language": "fr"})}))
+    at = raw.index(b'"fr"')
+    raw[at + 1:at + 3] = b"en"  # stored (not compressed): the bytes change, the CRC does not
+    response = _restore_upload(api, bytes(raw))
+    assert response.status_code == 422 and response.json["error"]["code"] == "backup_corrupt"
+
+
+def test_the_safety_backup_always_restores(api) -> None:
+    mms = api.client.application.extensions["mms"]
+    api.call("PUT", "/api/settings", json={"values": {"backup_keep": 7, "sonarr_url": "http://one:8989"}})
+    before = _snapshot(mms.instance_path)
+    name = api.call("POST", "/api/backups").json["name"]
+    api.call("PUT", "/api/settings", json={"values": {"sonarr_url": "http://two:8989"}})
+    safety = api.call("POST", f"/api/backups/{name}/restore").json["safety_backup"]
+    assert mms.settings.load().sonarr_url == "http://one:8989"
+    back = api.call("POST", f"/api/backups/{safety}/restore")
+    assert back.status_code == 200, back.json
+    assert mms.settings.load().sonarr_url == "http://two:8989"
+    assert _snapshot(mms.instance_path)["settings.json"] != before["settings.json"]

@@ -1,30 +1,43 @@
-"""Login, setup and logout pages."""
+"""Login, setup and logout pages; the password change API."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required
+from pydantic import BaseModel, Field
 
+from app.api import ApiError, parse_body
 from app.auth import bp
-from app.auth.service import Account, attempt_login, safe_next
+from app.auth.guard import attempt_login, end_sessions, safe_next, start_session
+from app.auth.service import format_wait
 from app.extensions import managers
-from app.utils.stores.user_manager import AccountError
+from app.utils.stores.user_manager import MAX_PASSWORD_LENGTH, AccountError
+
+
+class PasswordChange(BaseModel):
+    """``{"current": "...", "new": "..."}``: every session of the user ends, this one included."""
+
+    current: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    new: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The login form; throttled after repeated failures (429)."""
+    """The login form; throttled after repeated failures (429 with the wait)."""
     if not managers().users.has_accounts():
         return redirect(url_for("auth.setup"))
     if request.method == "POST":
-        ok, error, wait = attempt_login(request.form.get("username", ""), request.form.get("password", ""),
-                                        bool(request.form.get("remember")))
-        if ok:
+        result = attempt_login(request.form.get("username", ""), request.form.get("password", ""),
+                               bool(request.form.get("remember")))
+        if result.record is not None:
             return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
-        if error == "too_many":
-            flash(_("Too many failed attempts. Try again in %(seconds)d s.", seconds=wait), "danger")
-            return render_template("auth/login.html"), 429
+        if result.error == "too_many":
+            unit, amount = format_wait(result.retry_after)
+            message = (_("Too many failed attempts. Try again in %(n)d s.", n=amount) if unit == "s"
+                       else _("Too many failed attempts. Try again in %(n)d min.", n=amount))
+            flash(message, "danger")
+            return render_template("auth/login.html"), 429, {"Retry-After": str(result.retry_after)}
         flash(_("Wrong user name or password."), "danger")
         return render_template("auth/login.html"), 401
     return render_template("auth/login.html")
@@ -45,7 +58,7 @@ def setup():
         except AccountError as exc:
             flash(_("Account not created: %(reason)s", reason=str(exc)), "danger")
             return render_template("auth/setup.html"), 400
-        login_user(Account(record))
+        start_session(record)
         flash(_("Admin account created."), "success")
         return redirect(url_for("core.index"))
     return render_template("auth/setup.html")
@@ -54,6 +67,24 @@ def setup():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session."""
-    logout_user()
+    """End every session of this user (remember-me cookies included)."""
+    end_sessions()
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/api/account/password")
+def api_change_password():
+    """Change the current user's password; every session of the user ends (log in again)."""
+    body = parse_body(PasswordChange)
+    try:
+        managers().users.change_password(current_user.username, body.current, body.new)
+    except AccountError as exc:
+        raise ApiError(422, "password_refused", str(exc)) from None
+    end_sessions()
+    return jsonify({"changed": True, "sessions_ended": True})
+
+
+@bp.get("/api/account/sessions")
+def api_sessions():
+    """The current user's open sessions (creation time, address, browser)."""
+    return jsonify({"sessions": managers().users.sessions(current_user.username)})

@@ -1,135 +1,114 @@
-"""Accounts, sessions and the login guard.
+"""Accounts and login decisions (no ``request``, ``session`` or ``url_for`` here: see :mod:`app.auth.guard`).
 
-Every route needs a logged-in user except :data:`PUBLIC_ENDPOINTS`. Failed logins
-are throttled per client address (``LOGIN_MAX_FAILURES`` within
-``LOGIN_WINDOW_S`` seconds, app config).
+Failed logins are throttled with an exponential back-off per account and per client address: the first
+``LOGIN_MAX_FAILURES`` failures are free, then each further failure doubles the wait, from
+``LOGIN_BACKOFF_BASE_S`` up to ``LOGIN_BACKOFF_MAX_S`` seconds (app config). A try is counted *before*
+its password is checked, under one lock, so concurrent tries cannot outrun the count. Failures are
+forgotten after ``LOGIN_WINDOW_S`` quiet seconds, and a good login clears them.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
-from collections import defaultdict, deque
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask, current_app, redirect, request, url_for
-from flask_login import UserMixin, current_user, login_user
+from app.utils.stores.user_manager import AccountError, UserManager
 
-from app.api import error_response, is_api_request
-from app.extensions import login_manager, managers
-from app.utils.stores.json_store import StoreError
-from app.utils.stores.user_manager import UserManager
-
-PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "auth.login", "auth.setup", "core.healthz",
-                              "core.set_language"})
+__all__ = ["AccountError", "LoginResult", "LoginThrottle", "apply_admin_password_from_env", "check_login",
+           "format_wait"]
 
 
-class Account(UserMixin):
-    """The logged-in user (flask-login); ``id`` is the user name."""
-
-    def __init__(self, record: dict):
-        self.id = record["username"]
-        self.is_admin = bool(record.get("is_admin"))
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> Account | None:
-    try:
-        record = managers().users.get(user_id)
-    except StoreError:  # users.json unreadable: nobody is logged in; the error page says why
-        return None
-    return Account(record) if record else None
+@dataclass
+class _Failures:
+    count: int = 0
+    last: float = 0.0
 
 
 class LoginThrottle:
-    """Failed-login counter per client address; thread-safe, in memory (a restart clears it)."""
+    """Failed-login back-off per key (``account:<name>``, ``address:<ip>``); thread-safe, in memory (a
+    restart clears it). ``config`` holds the ``LOGIN_*`` values (see the module docstring)."""
 
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(self, config: Mapping[str, Any], clock=time.monotonic) -> None:
+        self.free = int(config["LOGIN_MAX_FAILURES"])
+        self.window_s = float(config["LOGIN_WINDOW_S"])
+        self.base_s = float(config["LOGIN_BACKOFF_BASE_S"])
+        self.max_s = float(config["LOGIN_BACKOFF_MAX_S"])
+        self._clock = clock
+        self._failures: dict[str, _Failures] = {}
         self._lock = threading.Lock()
 
-    def _prune(self, key: str, window_s: float, now: float) -> deque[float]:
-        times = self._failures[key]
-        while times and now - times[0] > window_s:
-            times.popleft()
-        return times
+    def _wait(self, key: str, now: float) -> float:
+        record = self._failures.get(key)
+        if record is None:
+            return 0.0
+        if now - record.last > self.window_s:
+            del self._failures[key]
+            return 0.0
+        if record.count < self.free:
+            return 0.0
+        backoff = min(self.max_s, self.base_s * 2 ** (record.count - self.free))
+        return max(0.0, backoff - (now - record.last))
 
-    def retry_after(self, key: str, max_failures: int, window_s: float) -> int:
-        """Seconds until ``key`` may try again (0 = now)."""
-        now = time.monotonic()
+    def reserve(self, keys: list[str]) -> float:
+        """Atomically: the seconds to wait when any key is in back-off (nothing counted), else ``0`` and
+        the try is counted as a failure for every key until :meth:`success` clears it."""
+        now = self._clock()
         with self._lock:
-            times = self._prune(key, window_s, now)
-            if len(times) < max_failures:
-                return 0
-            return max(1, int(window_s - (now - times[0])) + 1)
+            wait = max((self._wait(k, now) for k in keys), default=0.0)
+            if wait > 0:
+                return wait
+            for key in keys:
+                record = self._failures.setdefault(key, _Failures())
+                record.count += 1
+                record.last = now
+            return 0.0
 
-    def failure(self, key: str, window_s: float) -> None:
-        """Count one failed attempt for ``key``."""
-        now = time.monotonic()
+    def success(self, keys: list[str]) -> None:
+        """A good login: forget these keys' failures."""
         with self._lock:
-            self._prune(key, window_s, now).append(now)
-
-    def success(self, key: str) -> None:
-        """Forget ``key``'s failures after a good login."""
-        with self._lock:
-            self._failures.pop(key, None)
+            for key in keys:
+                self._failures.pop(key, None)
 
 
-def throttle() -> LoginThrottle:
-    """The app's login throttle."""
-    return current_app.extensions.setdefault("mms_login_throttle", LoginThrottle())
+@dataclass(frozen=True)
+class LoginResult:
+    """``record`` (the account) on success; else ``error`` (``bad_credentials`` / ``too_many``) and
+    ``retry_after`` in seconds."""
+
+    record: dict | None
+    error: str | None = None
+    retry_after: int = 0
 
 
-def client_key() -> str:
-    """The address failed logins are counted against."""
-    return request.remote_addr or "unknown"
-
-
-def attempt_login(username: str, password: str, remember: bool) -> tuple[bool, str | None, int]:
-    """Check the credentials and log in. Returns ``(ok, error message, retry_after seconds)``."""
-    config = current_app.config
-    key = client_key()
-    wait = throttle().retry_after(key, config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_S"])
+def check_login(users: UserManager, throttle: LoginThrottle, username: str, password: str,
+                address: str) -> LoginResult:
+    """Check credentials under the throttle (keys: the account name, case-folded, and the address)."""
+    keys = [f"account:{username.strip().casefold()}", f"address:{address}"]
+    wait = throttle.reserve(keys)
     if wait:
-        return False, "too_many", wait
-    record = managers().users.verify(username.strip(), password)
+        return LoginResult(None, "too_many", math.ceil(wait))
+    record = users.verify(username.strip(), password)
     if record is None:
-        throttle().failure(key, config["LOGIN_WINDOW_S"])
-        return False, "bad_credentials", 0
-    throttle().success(key)
-    login_user(Account(record), remember=remember)
-    return True, None, 0
+        return LoginResult(None, "bad_credentials")
+    throttle.success(keys)
+    return LoginResult(record)
 
 
-def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site (no scheme, no host), else ``None``."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+def format_wait(seconds: int) -> tuple[str, int]:
+    """``("s", n)`` under a minute, else ``("min", minutes rounded up)``: for "try again in 2 min"."""
+    if seconds < 60:
+        return "s", max(1, seconds)
+    return "min", math.ceil(seconds / 60)
 
 
 def apply_admin_password_from_env(users: UserManager) -> None:
-    """``ADMIN_PASSWORD`` (and ``ADMIN_USERNAME``, default ``admin``) make or update the admin account."""
+    """``ADMIN_PASSWORD`` (and ``ADMIN_USERNAME``, default ``admin``) make or update the admin account; a
+    changed password drops that account's sessions."""
     password = os.environ.get("ADMIN_PASSWORD")
     if password:
         users.ensure_password(os.environ.get("ADMIN_USERNAME", "admin"), password)
-
-
-def install_login_guard(app: Flask) -> None:
-    """Require login on every endpoint but the public ones; send to setup while no account exists."""
-
-    @app.before_request
-    def _guard():
-        if current_app.config.get("LOGIN_DISABLED") or request.endpoint in PUBLIC_ENDPOINTS:
-            return None
-        if current_user.is_authenticated:
-            return None
-        if is_api_request():
-            return error_response(401, "login_required", "log in first")
-        if not managers().users.has_accounts():
-            return redirect(url_for("auth.setup"))
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.api import ApiError, parse_body
 from app.configuration import bp, service
-from app.utils.stores.backup_manager import BackupError, BackupNotFound
+from app.utils.stores.backup_manager import BackupCorrupt, BackupError, BackupNotFound
 
 
 class SettingsUpdate(BaseModel):
@@ -71,6 +71,8 @@ def api_create_backup():
 def _backup_error(exc: BackupError) -> ApiError:
     if isinstance(exc, BackupNotFound):
         return ApiError(404, "backup_not_found", str(exc))
+    if isinstance(exc, BackupCorrupt):
+        return ApiError(422, "backup_corrupt", str(exc))
     return ApiError(400, "backup_refused", str(exc))
 
 

@@ -13,7 +13,7 @@ from app.utils.clients.base import ConnectionReport
 from app.utils.clients.registry import TESTERS, run_service_test
 from app.utils.settings_schema import GROUPS, Settings, secret_fields
 from app.utils.stores.backup_manager import BackupInfo
-from app.utils.stores.settings_manager import SettingsError
+from app.utils.stores.settings_manager import SECRET_MASK, SettingsError, secrets_for_new_hosts, unmask_secrets
 
 
 def settings_view() -> dict[str, Any]:
@@ -42,12 +42,15 @@ def candidate_settings(values: dict[str, Any] | None) -> Settings:
     secrets = secret_fields()
     merged = current.model_dump()
     sources = managers().settings.sources()
+    problems = secrets_for_new_hosts(current, values)
+    if problems:
+        raise SettingsError(problems)
     for name, value in values.items():
         if name not in merged:
             raise SettingsError([(name, "request", "unknown setting")])
-        if sources[name] == "environment" or (name in secrets and value in (None, "")):
+        if sources[name] == "environment" or (name in secrets and value in (None, "", SECRET_MASK)):
             continue
-        merged[name] = value
+        merged[name] = unmask_secrets(name, value, getattr(current, name))
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:
@@ -95,7 +98,8 @@ def restore_backup(source: str | IO[bytes]) -> dict[str, Any]:
     mms = managers()
     path_or_file = mms.backups.path_of(source) if isinstance(source, str) else source
     keep = mms.settings.load().backup_keep
-    safety, restored = mms.backups.restore(path_or_file, mms.stores(), keep=max(keep, 1) + 1)
+    validators = {"settings.json": mms.settings.validate_data, "users.json": mms.users.validate_data}
+    safety, restored = mms.backups.restore(path_or_file, mms.stores(), keep=max(keep, 1) + 1, validators=validators)
     if mms.jobs:
         mms.jobs.sync_schedules()
     return {"safety_backup": safety.name, "restored": restored}

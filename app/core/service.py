@@ -70,11 +70,15 @@ def health_report() -> dict[str, Any]:
         jobs = jobs_overview() if settings else []
     except StoreError as exc:  # job_runs.json unreadable: reported with the stores above
         jobs = [{"id": spec.id, "title": spec.title, "schedule": "", "enabled": False, "next_run": None,
-                 "last_run": {"status": "error", "error": str(exc)}, "scheduler_here": False}
+                 "last_run": {"status": "error", "error": str(exc), "started_at": ""}, "scheduler_here": False}
                 for spec in managers().jobs.specs.values()]
     failed_jobs = [j for j in jobs if j["last_run"] and j["last_run"].get("status") == "error"]
+    startup = list(managers().startup_problems)
+    summary = [s["detail"] for s in problems] + ([settings_error] if settings_error else []) + startup + [
+        f"{j['title']}: {j['last_run'].get('error') or j['last_run'].get('result') or ''}".strip() for j in failed_jobs]
     return {
-        "status": "degraded" if problems or settings_error or failed_jobs else "ok",
+        "status": "degraded" if problems or settings_error or failed_jobs or startup else "ok",
+        "problems": summary,
         "stores": stores,
         "jobs": jobs,
         "services": service_statuses(settings) if settings else [],

@@ -28,6 +28,7 @@ from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.torznab import MOVIE_CATEGORIES, TV_CATEGORIES, Release, TorznabClient
 from app.utils.media.releases import describe, matches_filters, parse_many, rank_key, score_release
 from app.utils.settings_schema import Settings
+from app.utils.urls import public_url
 
 #: Seconds a search's results can still be sent to the client.
 RESULT_TTL_S = 4 * 3600
@@ -151,7 +152,7 @@ def search(params: SearchParams) -> dict[str, Any]:
         age = (now - release.publish_date).total_seconds() / 3600 if release.publish_date else None
         row.update(id=cache.put(release), size=release.size, seeders=release.seeders, leechers=release.leechers,
                    age_hours=round(age, 1) if age is not None else None, indexer=release.indexer,
-                   info_hash=release.info_hash, details_url=release.details_url, _rank=rank_key(
+                   info_hash=release.info_hash, details_url=public_url(release.details_url), _rank=rank_key(
                        info, score, settings.ranking == "language"))
         results.append(row)
     results.sort(key=lambda r: r.pop("_rank"), reverse=True)

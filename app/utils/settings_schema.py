@@ -147,6 +147,9 @@ class Settings(BaseModel):
         title=N_("Timeout of service calls (seconds)"),
         json_schema_extra=_meta("general", kind="int"),
     )
+    trusted_proxies: int = Field(
+        0, ge=0, le=5, title=N_("Reverse proxies in front of MMS (their X-Forwarded-For is trusted; restart)"),
+        json_schema_extra=_meta("general", kind="int"))
     # Plex
     plex_url: str = _url("plex", "http://localhost:32400", N_("Server URL"))
     plex_token: str = _secret("plex", N_("Token (X-Plex-Token)"))
@@ -355,6 +358,14 @@ class Settings(BaseModel):
                 if not tokens or any(not t.strip() for t in tokens):
                     raise ValueError(f"alias {category}/{alias} needs at least one non-empty token")
         return value
+
+
+#: Each secret and the setting naming the host it belongs to: a stored secret is only used with that host.
+SECRET_HOSTS: dict[str, str] = {
+    "plex_token": "plex_url", "sonarr_api_key": "sonarr_url", "radarr_api_key": "radarr_url",
+    "prowlarr_api_key": "prowlarr_url", "qbittorrent_password": "qbittorrent_url", "sftp_password": "sftp_host",
+    "tmdb_api_key": "tmdb_url", "tvdb_api_key": "tvdb_url", "tvdb_pin": "tvdb_url",
+}
 
 
 def env_name(field: str) -> str:

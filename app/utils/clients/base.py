@@ -88,6 +88,10 @@ def describe_connection_error(exc: Exception) -> str:
     return text.split(":")[-1].strip() or type(exc).__name__
 
 
+#: Headers that carry credentials; never sent on to another host by a redirect.
+CREDENTIAL_HEADERS = ("Authorization", "X-Plex-Token", "X-Api-Key", "Cookie", "Proxy-Authorization")
+
+
 class MappedSession(requests.Session):
     """A ``requests.Session`` with a default timeout that raises the typed errors.
 
@@ -121,6 +125,14 @@ class MappedSession(requests.Session):
             raise UpstreamUnavailable(self.service, str(exc)) from None
         self.check_status(response)
         return response
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        """On a redirect to another host (requests' ``should_strip_auth``), drop every credential header,
+        not only ``Authorization``: a Plex token or an *arr API key stays with its own host."""
+        super().rebuild_auth(prepared_request, response)
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for header in CREDENTIAL_HEADERS:
+                prepared_request.headers.pop(header, None)
 
     def check_status(self, response: requests.Response) -> None:
         """Raise the typed error of a 4xx/5xx answer."""

@@ -1,27 +1,40 @@
 """Backups of ``instance/*.json`` as zip files in ``backups/``; restore with validation.
 
-A backup is ``backups/mms-backup-YYYYmmdd-HHMMSS-ffffff.zip`` holding each store
-file at the top level, byte for byte. Restore makes a safety backup first,
-validates every member (a plain ``*.json`` name, a valid store document), and
-only then replaces each file atomically under that file's own lock, through
-:class:`~app.utils.stores.json_store.JsonStore`. A refused archive changes nothing.
+A backup is ``backups/mms-backup-YYYYmmdd-HHMMSS-ffffff.zip`` (mode 0600: it holds API keys) with
+each store file at the top level, byte for byte; ``secret.json`` (the session signing key) is never in
+one. Restore reads every member under limits (count, each member's and the total uncompressed size,
+counted while decompressing, never trusting the header), accepts only the store names MMS knows,
+validates every member against its store's schema (the settings through the settings model) before
+anything is replaced, makes a safety backup, then replaces each file atomically under that file's own
+lock, through :class:`~app.utils.stores.json_store.JsonStore`. A refused archive changes nothing.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import orjson
 
 from app.utils.stores.json_store import JsonStore, StoreCorruptError, StoreError, validate_document
 
 BACKUP_RE = re.compile(r"^mms-backup-\d{8}-\d{6}-\d{6}(?:-[a-z]+)?\.zip$")
 MEMBER_RE = re.compile(r"^[A-Za-z0-9_.-]+\.json$")
-#: Largest member accepted in an archive, in bytes (a store is far smaller).
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
+#: Largest member accepted in an archive, in bytes, once decompressed (a store is far smaller).
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+#: Largest total accepted, in bytes, all members decompressed.
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+#: Most members accepted in one archive.
+MAX_MEMBERS = 64
+#: Never backed up, never restored: each install keeps its own session signing key.
+NEVER_BACKED_UP = frozenset({"secret.json"})
+_CHUNK = 1024 * 1024
 
 
 class BackupError(ValueError):
@@ -30,6 +43,10 @@ class BackupError(ValueError):
 
 class BackupNotFound(BackupError):
     """No backup by that name."""
+
+
+class BackupCorrupt(BackupError):
+    """The archive is damaged (bad CRC, truncated member): answered as 422."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,7 @@ class BackupManager:
 
     # -- helpers -----------------------------------------------------------------
     def _store_files(self) -> list[Path]:
-        return sorted(p for p in self.instance_path.glob("*.json") if p.is_file())
+        return sorted(p for p in self.instance_path.glob("*.json") if p.is_file() and p.name not in NEVER_BACKED_UP)
 
     def path_of(self, name: str) -> Path:
         """The archive file for ``name``, kept inside ``backups/``. Raises :class:`BackupNotFound`."""
@@ -75,7 +92,9 @@ class BackupManager:
         target = self.backup_path / name
         skipped = []
         tmp = target.with_suffix(".zip.tmp")
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path in self._store_files():
                 raw = path.read_bytes()
                 try:
@@ -122,22 +141,33 @@ class BackupManager:
         return doomed
 
     # -- restore -------------------------------------------------------------------
-    def _read_members(self, source: Path | IO[bytes]) -> dict[str, bytes]:
+    def _read_members(self, source: Path | IO[bytes], known: frozenset[str] | None = None) -> dict[str, bytes]:
+        """Every member's bytes, read under the limits; raises :class:`BackupError` (or
+        :class:`BackupCorrupt` for a damaged archive) at the first member refused."""
         try:
             archive = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError) as exc:
             raise BackupError(f"not a zip archive ({exc})") from None
         members: dict[str, bytes] = {}
+        total = 0
         with archive:
-            for info in archive.infolist():
+            infos = archive.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise BackupError(f"the archive holds {len(infos)} members (at most {MAX_MEMBERS})")
+            for info in infos:
                 name = info.filename
                 if info.is_dir() or "/" in name or "\\" in name or name.startswith(".") or ".." in name:
                     raise BackupError(f"member {name!r} is not a plain file name in instance/")
                 if not MEMBER_RE.match(name):
                     raise BackupError(f"member {name!r} is not a JSON file")
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise BackupError(f"member {name} is too large ({info.file_size} bytes)")
-                raw = archive.read(info)
+                if name in NEVER_BACKED_UP:
+                    raise BackupError(f"member {name} is never restored (each install keeps its own key)")
+                if known is not None and name not in known:
+                    raise BackupError(f"member {name} is not a store MMS knows")
+                if name in members:
+                    raise BackupError(f"member {name} appears twice")
+                raw = self._read_limited(archive, info, MAX_TOTAL_BYTES - total)
+                total += len(raw)
                 try:
                     validate_document(raw, None, name)
                 except StoreCorruptError as exc:
@@ -147,27 +177,57 @@ class BackupManager:
             raise BackupError("the archive holds no store file")
         return members
 
-    def restore(self, source: Path | IO[bytes], stores: dict[str, JsonStore], *, keep: int | None = None
-                ) -> tuple[BackupInfo, list[str]]:
+    @staticmethod
+    def _read_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo, room: int) -> bytes:
+        """A member's bytes, decompressed in 1 MiB steps and refused as soon as they pass
+        :data:`MAX_MEMBER_BYTES` or ``room`` (what the total limit leaves), whatever the header claims."""
+        limit = min(MAX_MEMBER_BYTES, room)
+        if info.file_size > limit:
+            raise BackupError(f"member {info.filename} is too large ({info.file_size} bytes)")
+        parts: list[bytes] = []
+        size = 0
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise BackupError(f"member {info.filename} is larger than {limit} bytes once decompressed")
+                    parts.append(chunk)
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            raise BackupCorrupt(f"member {info.filename} is damaged ({exc})") from None
+        return b"".join(parts)
+
+    def restore(self, source: Path | IO[bytes], stores: dict[str, JsonStore], *, keep: int | None = None,
+                validators: Mapping[str, Callable[[Any], None]] | None = None) -> tuple[BackupInfo, list[str]]:
         """Restore the stores held in ``source`` (a path or an uploaded file object).
 
-        ``stores`` maps file names (``settings.json``) to the live stores, so
-        each file is replaced under its own lock; a member with no live store is
-        written through a new :class:`JsonStore` on that path. Returns the safety
-        backup made first and the names restored. Raises :class:`BackupError`.
+        ``stores`` maps file names (``settings.json``) to the live stores: only those names are accepted,
+        and each file is replaced under its own lock. ``validators`` maps names to a function that
+        raises ``ValueError`` (pydantic's ``ValidationError`` is one) when a store's data is invalid;
+        every member is checked before anything is replaced. Returns the safety backup made first and the
+        names restored. Raises :class:`BackupError` (nothing changed).
         """
-        members = self._read_members(source)
+        members = self._read_members(source, frozenset(stores))
         for name, raw in members.items():
-            store = stores.get(name)
-            if store is not None:
+            store = stores[name]
+            try:
+                validate_document(raw, store.schema_version, name)
+            except StoreError as exc:
+                raise BackupError(str(exc)) from None
+            check = (validators or {}).get(name)
+            if check is not None:
                 try:
-                    validate_document(raw, store.schema_version, name)
-                except StoreError as exc:
-                    raise BackupError(str(exc)) from None
+                    check(orjson.loads(raw)["data"])
+                except ValueError as exc:
+                    raise BackupError(f"member {name} holds invalid values: {_first_line(exc)}") from None
         safety = self.create(keep=None, tag="safety")
         for name, raw in members.items():
-            store = stores.get(name) or JsonStore(self.instance_path / name)
-            store.replace_raw(raw)
+            stores[name].replace_raw(raw)
         if keep is not None:
             self.prune(keep)
         return safety, sorted(members)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return " ".join(text.splitlines()[:3])[:500]

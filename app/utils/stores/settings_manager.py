@@ -17,8 +17,9 @@ from typing import Any, get_origin
 
 from pydantic import ValidationError
 
-from app.utils.settings_schema import Settings, env_name, field_meta, secret_fields
-from app.utils.stores.json_store import JsonStore
+from app.utils.settings_schema import SECRET_HOSTS, Settings, env_name, field_meta, secret_fields
+from app.utils.stores.json_store import JsonStore, StoreError
+from app.utils.urls import same_host
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,9 @@ def _mask(field: str, value: Any) -> Any:
             for item in value]
 
 
-def _unmask(field: str, value: Any, current: Any) -> Any:
-    """Put back the stored secret where the browser sent the mask (matched by ``name``)."""
+def unmask_secrets(field: str, value: Any, current: Any) -> Any:
+    """Put back the stored secret where the browser sent the mask (matched by ``name``), only when the
+    item's URL is on the same host as the stored one; else :class:`SettingsError` asks to type it again."""
     keys = _masked_keys(field)
     if not keys or not isinstance(value, list):
         return value
@@ -65,9 +67,28 @@ def _unmask(field: str, value: Any, current: Any) -> Any:
             item = dict(item)
             for key in keys:
                 if item.get(key) == SECRET_MASK:
-                    item[key] = getattr(stored.get(item.get("name")), key, "")
+                    old = stored.get(item.get("name"))
+                    if old is not None and not same_host(getattr(old, "url", ""), str(item.get("url", ""))):
+                        raise SettingsError([(field, "request", f"{item.get('name')}: the URL's host changed, "
+                                              f"type the {key} again (a saved secret never goes to another host)")])
+                    item[key] = getattr(old, key, "")
         out.append(item)
     return out
+
+
+def secrets_for_new_hosts(current: Settings, changes: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Problems for each saved secret that ``changes`` would send to another host: the host setting of
+    the secret (:data:`SECRET_HOSTS`) names a new host while the secret itself is not typed again
+    (absent, ``None``, empty or the mask). A saved secret is never sent to a host it was not saved for."""
+    problems = []
+    for secret, host_field in SECRET_HOSTS.items():
+        if host_field not in changes or not getattr(current, secret):
+            continue
+        typed = changes.get(secret) not in (None, "", SECRET_MASK)
+        if not typed and not same_host(getattr(current, host_field), str(changes[host_field] or "")):
+            problems.append((secret, "request", "the host changed: type this secret again "
+                             "(a saved secret never goes to another host)"))
+    return problems
 
 
 class SettingsManager:
@@ -80,6 +101,7 @@ class SettingsManager:
     def __init__(self, instance_path: Path | str, environ: Mapping[str, str] | None = None):
         self.store = JsonStore(Path(instance_path) / SETTINGS_FILE, schema_version=1)
         self._environ = environ
+        self._reported: str | None = None
 
     # -- layers --------------------------------------------------------------------
     def _env_values(self) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
@@ -100,7 +122,15 @@ class SettingsManager:
         return values, problems
 
     def _file_values(self) -> dict[str, Any]:
-        data = self.store.read()
+        """The values of settings.json; an unreadable file gives none (defaults and the environment
+        apply, the app keeps running, the health page and the dashboard report the file)."""
+        try:
+            data = self.store.read()
+        except StoreError as exc:
+            if str(exc) != self._reported:
+                self._reported = str(exc)
+                log.error("settings.json unreadable, running on defaults and the environment: %s", exc)
+            return {}
         unknown = set(data) - set(Settings.model_fields)
         if unknown:
             log.warning("settings.json: ignoring unknown settings %s", ", ".join(sorted(unknown)))
@@ -135,6 +165,19 @@ class SettingsManager:
         sources = {f: ("environment" if f in env else "settings.json") for f in merged}
         return self._validate(merged, sources)
 
+    @staticmethod
+    def validate_data(data: Any) -> None:
+        """Check a ``settings.json`` data object (a restore's) with the settings model, before it replaces
+        anything. Raises ``ValueError`` naming the bad settings."""
+        if not isinstance(data, dict):
+            raise ValueError("settings.json data must be an object")
+        values = {k: v for k, v in data.items() if k in Settings.model_fields}
+        try:
+            Settings.model_validate(values)
+        except ValidationError as exc:
+            raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+                             ) from None
+
     # -- editing ---------------------------------------------------------------------
     def save(self, changes: Mapping[str, Any]) -> Settings:
         """Validate ``changes`` merged over the current values and write them to settings.json.
@@ -150,9 +193,12 @@ class SettingsManager:
         ]
         if problems:
             raise SettingsError(problems)
-        changes = {k: v for k, v in changes.items() if not (k in secret_fields() and v is None)}
         current = self.load()
-        changes = {k: _unmask(k, v, getattr(current, k)) for k, v in changes.items()}
+        problems = [p for p in secrets_for_new_hosts(current, changes) if p[0] not in changes]
+        if problems:
+            raise SettingsError(problems)
+        changes = {k: v for k, v in changes.items() if not (k in secret_fields() and v is None)}
+        changes = {k: unmask_secrets(k, v, getattr(current, k)) for k, v in changes.items()}
 
         def apply(data: dict[str, Any]) -> Settings:
             stored = {k: v for k, v in data.items() if k in Settings.model_fields}

@@ -1,9 +1,21 @@
-"""Owner of ``instance/users.json``: the accounts allowed to log in (passwords hashed)."""
+"""Owner of ``instance/users.json``: the accounts allowed to log in (passwords hashed) and their sessions.
+
+A record: ``{"username", "password_hash", "created_at", "is_admin", "session_version": int,
+"sessions": {sha256 hex of the session token: {"created_at", "address", "agent", "remember"}}}``.
+A session token is random per login (``secrets.token_urlsafe``); only its SHA-256 is stored, so a stolen
+``users.json`` opens no session. Bumping ``session_version`` (logout, password change,
+``ADMIN_PASSWORD`` reset) drops every session and remember-me cookie of that user at their next request.
+"""
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import hmac
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,61 +24,176 @@ from app.utils.stores.json_store import JsonStore
 USERS_FILE = "users.json"
 #: Shortest password accepted, in characters.
 MIN_PASSWORD_LENGTH = 8
+#: Longest password accepted, in characters (hashing a megabyte costs more than refusing it).
+MAX_PASSWORD_LENGTH = 1024
+#: Sessions kept per user; the oldest goes first.
+MAX_SESSIONS = 50
+#: A hash to check unknown user names against, so they cost as much time as known ones.
+_DUMMY_HASH = generate_password_hash("not a password, only a time sink")
 
 
 class AccountError(ValueError):
     """An account could not be created or changed; the message says why."""
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex of a session token, as stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class UserManager:
-    """Accounts keyed by user name: ``{"username", "password_hash", "created_at", "is_admin"}``."""
+    """Accounts keyed by user name (see the module docstring for a record's shape)."""
 
     def __init__(self, instance_path: Path | str):
         self.store = JsonStore(Path(instance_path) / USERS_FILE, schema_version=1)
+
+    @staticmethod
+    def validate_data(data: Any) -> None:
+        """Check a ``users.json`` data object (a restore's). Raises ``ValueError``."""
+        if not isinstance(data, dict):
+            raise ValueError("users.json data must be an object")
+        for name, record in data.items():
+            if not isinstance(record, dict) or record.get("username") != name:
+                raise ValueError(f"account {name!r}: the record must name the same user")
+            if not isinstance(record.get("password_hash"), str) or ":" not in record["password_hash"]:
+                raise ValueError(f"account {name!r}: no password hash")
+            if not isinstance(record.get("session_version", 0), int):
+                raise ValueError(f"account {name!r}: session_version must be an integer")
+            if not isinstance(record.get("sessions", {}), dict):
+                raise ValueError(f"account {name!r}: sessions must be an object")
 
     def has_accounts(self) -> bool:
         """Whether at least one account exists (else the setup page is shown)."""
         return bool(self.store.read())
 
     def get(self, username: str) -> dict | None:
-        """The account record, or ``None``."""
+        """A copy of the account record, or ``None``."""
         return self.store.read().get(username)
 
     def create_admin(self, username: str, password: str, *, only_if_none: bool = True) -> dict:
-        """Create the admin account. With ``only_if_none``, refuses when any account exists.
+        """Create the admin account (or replace it, ``only_if_none=False``: every session is dropped).
 
-        Raises :class:`AccountError` (empty name, short password, accounts exist).
+        Raises :class:`AccountError` (empty name, short or over-long password, accounts exist).
         """
         username = username.strip()
         if not username:
             raise AccountError("the user name is empty")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        _check_password(password)
 
         def apply(data: dict) -> dict:
             if only_if_none and data:
                 raise AccountError("an account already exists")
+            old = data.get(username) or {}
             record = {
                 "username": username,
                 "password_hash": generate_password_hash(password),
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "created_at": old.get("created_at") or _now(),
                 "is_admin": True,
+                "session_version": int(old.get("session_version", 0)) + 1,
+                "sessions": {},
             }
             data[username] = record
-            return record
+            return copy.deepcopy(record)
 
         return self.store.update(apply)
 
     def ensure_password(self, username: str, password: str) -> None:
-        """Make ``password`` (from ``ADMIN_PASSWORD``) valid for ``username``; creates it if missing."""
+        """Make ``password`` (from ``ADMIN_PASSWORD``) valid for ``username``; creates it if missing. A
+        changed password drops every session of that user."""
         account = self.get(username)
         if account and check_password_hash(account["password_hash"], password):
             return
         self.create_admin(username, password, only_if_none=False)
 
     def verify(self, username: str, password: str) -> dict | None:
-        """The account when the password matches, else ``None``."""
+        """The account when the password matches, else ``None``. An unknown user name costs the same hash
+        check as a known one (no timing tells which names exist)."""
+        if len(password) > MAX_PASSWORD_LENGTH:
+            return None
         account = self.get(username)
-        if account and check_password_hash(account["password_hash"], password):
-            return account
-        return None
+        if account is None:
+            check_password_hash(_DUMMY_HASH, password)
+            return None
+        return account if check_password_hash(account["password_hash"], password) else None
+
+    def change_password(self, username: str, current: str, new: str) -> None:
+        """Change a password after checking the current one; drops every session of the user.
+        Raises :class:`AccountError`."""
+        _check_password(new)
+        if self.verify(username, current) is None:
+            raise AccountError("the current password is wrong")
+        new_hash = generate_password_hash(new)
+
+        def apply(data: dict) -> None:
+            record = data.get(username)
+            if record is None:
+                raise AccountError("no such account")
+            record["password_hash"] = new_hash
+            record["session_version"] = int(record.get("session_version", 0)) + 1
+            record["sessions"] = {}
+
+        self.store.update(apply)
+
+    # -- sessions ----------------------------------------------------------------------
+    def open_session(self, username: str, *, address: str = "", agent: str = "", remember: bool = False) -> str:
+        """A new random session token for ``username`` (its hash is stored); returns
+        ``"<username>:<session_version>:<token>"``, the id the login cookie carries."""
+        token = secrets.token_urlsafe(32)
+
+        def apply(data: dict) -> int:
+            record = data.get(username)
+            if record is None:
+                raise AccountError("no such account")
+            sessions = record.setdefault("sessions", {})
+            sessions[token_digest(token)] = {"created_at": _now(), "address": address[:64], "agent": agent[:200],
+                                             "remember": remember}
+            while len(sessions) > MAX_SESSIONS:
+                oldest = min(sessions, key=lambda k: sessions[k]["created_at"])
+                del sessions[oldest]
+            return int(record.get("session_version", 0))
+
+        version = self.store.update(apply)
+        return f"{username}:{version}:{token}"
+
+    def session_user(self, session_id: str) -> dict | None:
+        """The account a session id (from :meth:`open_session`) belongs to, while the session stands;
+        ``None`` when it was revoked, the version moved on, or the id is malformed."""
+        username, sep, rest = session_id.rpartition(":")
+        username, sep2, version = username.rpartition(":")
+        if not (sep and sep2 and username and version.isdigit()):
+            return None
+        record = self.get(username)
+        if record is None or int(record.get("session_version", 0)) != int(version):
+            return None
+        digest = token_digest(rest)
+        if not any(hmac.compare_digest(digest, known) for known in record.get("sessions", {})):
+            return None
+        return record
+
+    def sessions(self, username: str) -> list[dict[str, Any]]:
+        """The open sessions of a user, newest first (``id`` is the stored hash's first 12 characters)."""
+        record = self.get(username) or {}
+        rows = [{"id": digest[:12], **info} for digest, info in record.get("sessions", {}).items()]
+        return sorted(rows, key=lambda r: r["created_at"], reverse=True)
+
+    def revoke_all(self, username: str) -> None:
+        """Drop every session and remember-me cookie of ``username`` (logout does this)."""
+
+        def apply(data: dict) -> None:
+            record = data.get(username)
+            if record is not None:
+                record["session_version"] = int(record.get("session_version", 0)) + 1
+                record["sessions"] = {}
+
+        self.store.update(apply)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password may have at most {MAX_PASSWORD_LENGTH} characters")
