@@ -19,6 +19,7 @@ from flask import Flask, request, session
 
 from app.api import register_error_handlers
 from app.extensions import Managers, babel, bootstrap, csrf, login_manager
+from app.security_headers import install_security_headers
 from app.utils.stores.json_store import JsonStore, StoreError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -146,6 +147,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     register_error_handlers(app)
+    install_security_headers(app)
     _register_blueprints(app)
     _recover_admin(mms, apply_admin_password_from_env)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any, TypeVar
 
-from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -109,8 +110,8 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(exc: CSRFError):
         if is_api_request():
             return error_response(400, "csrf_failed", exc.description)
-        flash(exc.description, "danger")
-        return redirect(request.referrer or url_for("core.index"))
+        # never a redirect to the Referer (an open redirect a forged form could steer): say it here
+        return _page_error(400, _("The form expired or did not come from MMS. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -17,6 +17,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from app.utils.stores.backup_manager import BackupManager
+from app.utils.stores.host_key_manager import HOST_KEYS_FILE, HostKeyStore
 from app.utils.stores.job_run_manager import JobRunManager
 from app.utils.stores.json_store import JsonStore
 from app.utils.stores.mapping_manager import MappingManager
@@ -43,6 +44,7 @@ class Managers:
     job_runs: JobRunManager
     backups: BackupManager
     mapping: MappingManager
+    host_keys: HostKeyStore
     extra_stores: dict[str, JsonStore] = field(default_factory=dict)
     #: What went wrong at start and was repaired (a new secret key, accounts started afresh), for the
     #: dashboard and the health page.
@@ -60,12 +62,13 @@ class Managers:
             job_runs=JobRunManager(instance_path),
             backups=BackupManager(instance_path, backup_path),
             mapping=MappingManager(instance_path),
+            host_keys=HostKeyStore(instance_path / HOST_KEYS_FILE),
         )
 
     def stores(self) -> dict[str, JsonStore]:
         """Every live store by file name (``settings.json`` ...), for health and restore."""
         found = [self.settings.store, self.users.store, self.job_runs.store, self.mapping.store,
-                 *self.extra_stores.values()]
+                 self.host_keys.store, *self.extra_stores.values()]
         return {store.path.name: store for store in found}
 
 

@@ -119,7 +119,9 @@ def browser(chromium, make_app):
 
     app = make_app(TESTING=False)
     server = LiveServer(app)
-    context = chromium.new_context(locale="fr-FR")
+    # Playwright's wait_for_function evaluates strings, which MMS's CSP (script-src 'self') forbids: the
+    # pages are checked under the real CSP by tests/test_browser_csp.py
+    context = chromium.new_context(locale="fr-FR", bypass_csp=True)
     session = BrowserSession(context.new_page(), server.url)
     session.app = app
     session.watch()

@@ -38,3 +38,36 @@ def test_recent_items_report_plex_failures(api, plex) -> None:
     api.call("PUT", "/api/settings", json={"values": {"plex_url": plex.url, "plex_token": "wrong"}})
     answer = api.call("GET", "/api/plex/recent").json
     assert answer["items"] == [] and "PLEX_TOKEN" in answer["error"]
+
+
+def test_image_proxy_refuses_encoded_traversal_and_non_images(api, plex) -> None:
+    api.call("PUT", "/api/settings", json={"values": {"plex_url": plex.url, "plex_token": plex.token}})
+    thumb = plex.movie["thumb"]
+    for bad in ("/library/%2e%2e/status/sessions", "/library/%252e%252e/x", "/library/metadata/1/../../x",
+                "/library/./metadata", "/library\\..\\x", "/library/\x00/x", "/%2flibrary/x"):
+        with api.client.get("/plex/image", query_string={"path": bad}) as response:
+            assert response.status_code == 400, bad
+    plex.images["/library/metadata/99/thumb/1"] = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
+    plex.image_types = {"/library/metadata/99/thumb/1": "image/svg+xml",
+                        "/library/metadata/98/thumb/1": "text/html"}
+    plex.images["/library/metadata/98/thumb/1"] = b"<html><script>alert(1)</script></html>"
+    for refused in ("/library/metadata/99/thumb/1", "/library/metadata/98/thumb/1"):
+        with api.client.get("/plex/image", query_string={"path": refused}) as response:
+            assert response.status_code == 502 and b"<script>" not in response.data, refused
+    with api.client.get("/plex/image", query_string={"path": thumb}) as ok:
+        assert ok.status_code == 200 and ok.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_every_response_forbids_framing_and_sniffing(api) -> None:
+    for path in ("/", "/configuration", "/api/health", "/login", "/static/css/theme.css"):
+        with api.client.get(path) as response:
+            assert response.headers["X-Frame-Options"] == "DENY", path
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"], path
+            assert response.headers["X-Content-Type-Options"] == "nosniff", path
+
+
+def test_a_failed_csrf_check_never_redirects_to_the_referer(api) -> None:
+    response = api.client.post("/logout", headers={"Referer": "https://evil.example/phish"})
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert "evil.example" not in response.text

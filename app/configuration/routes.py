@@ -55,6 +55,29 @@ def api_test_connection(name: str):
     return jsonify(report.__dict__)
 
 
+class TrustHostKey(BaseModel):
+    """The fingerprint the user read and accepts (``SHA256:...``)."""
+
+    fingerprint: str = Field(min_length=8, max_length=100)
+
+
+@bp.get("/api/settings/sftp/host-key")
+def api_sftp_host_key():
+    """The seedbox's pinned SSH host key."""
+    return jsonify(service.sftp_host_key())
+
+
+@bp.post("/api/settings/sftp/host-key/trust")
+def api_trust_sftp_host_key():
+    """Trust the key the seedbox presents now (after a re-install); 409 when its fingerprint is not
+    the one confirmed."""
+    body = parse_body(TrustHostKey)
+    try:
+        return jsonify(service.trust_sftp_host_key(body.fingerprint))
+    except ValueError as exc:
+        raise ApiError(409, "host_key_mismatch", str(exc)) from None
+
+
 @bp.get("/api/backups")
 def api_list_backups():
     """Every backup, newest first."""

@@ -11,8 +11,10 @@ from pydantic import ValidationError
 from app.extensions import managers
 from app.utils.clients.base import ConnectionReport
 from app.utils.clients.registry import TESTERS, run_service_test
+from app.utils.clients.sftp import SftpClient
 from app.utils.settings_schema import GROUPS, Settings, secret_fields
 from app.utils.stores.backup_manager import BackupInfo
+from app.utils.stores.host_key_manager import fingerprint as host_key_fingerprint
 from app.utils.stores.settings_manager import SECRET_MASK, SettingsError, secrets_for_new_hosts, unmask_secrets
 
 
@@ -62,7 +64,31 @@ def test_connection(service: str, values: dict[str, Any] | None = None) -> Conne
     """Test ``service`` with the saved settings (or unsaved ``values``). ``KeyError`` if unknown."""
     if service not in TESTERS:
         raise KeyError(service)
-    return run_service_test(service, candidate_settings(values))
+    settings = candidate_settings(values)
+    if service == "sftp":  # the host key is pinned on first use and checked after
+        return SftpClient.test_connection(settings, managers().host_keys)
+    return run_service_test(service, settings)
+
+
+def sftp_host_key() -> dict[str, Any]:
+    """The seedbox's pinned host key: ``{"host", "port", "pinned": record or None}``."""
+    settings = managers().settings.load()
+    return {"host": settings.sftp_host, "port": settings.sftp_port,
+            "pinned": managers().host_keys.get(settings.sftp_host, settings.sftp_port)}
+
+
+def trust_sftp_host_key(expected_fingerprint: str) -> dict[str, Any]:
+    """Pin the key the seedbox presents now, only if its fingerprint is the one the user confirmed
+    (shown in the :class:`HostKeyChanged` message). Raises ``ValueError`` when it differs,
+    :class:`UpstreamError` when the server cannot be reached."""
+    settings = managers().settings.load()
+    if not settings.sftp_host:
+        raise ValueError("no seedbox host is set")
+    key_type, blob = SftpClient.from_settings(settings).presented_key()
+    presented = host_key_fingerprint(blob)
+    if presented != expected_fingerprint.strip():
+        raise ValueError(f"the seedbox now presents {presented}, not {expected_fingerprint}: nothing trusted")
+    return {"pinned": managers().host_keys.pin(settings.sftp_host, settings.sftp_port, key_type, blob)}
 
 
 # -- backups -------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def transfer_entry(info_hash: str, settings: Settings | None = None) -> bool:
             files = copy_local(Path(source), target_dir, on_progress)
         else:
             target = SftpTarget(settings.sftp_host, settings.sftp_port, settings.sftp_username,
-                                settings.sftp_password, settings.sftp_key_path)
+                                settings.sftp_password, settings.sftp_key_path, managers().host_keys.path)
             puller = SftpPuller(target, connections=settings.transfer_connections,
                                 rate_limit=settings.transfer_rate_limit_kib * 1024, on_progress=on_progress)
             files = puller.pull(source, target_dir)

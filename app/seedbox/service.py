@@ -29,7 +29,7 @@ def torrent_client(settings: Settings | None = None) -> TorrentClient:
     if settings.torrent_client == "rtorrent":
         remover = None
         if settings.sftp_host and settings.sftp_username:
-            sftp = SftpClient.from_settings(settings)
+            sftp = SftpClient.from_settings(settings, managers().host_keys)
             root = settings.sftp_remote_path
 
             def remover(path: str) -> None:

@@ -33,6 +33,7 @@ import paramiko
 
 from app.utils.clients.errors import UpstreamAuthError, UpstreamError
 from app.utils.clients.sftp import BULK_WINDOW, BulkSftp, SftpClient, open_bulk_sftp, read_ranges
+from app.utils.stores.host_key_manager import HostKeyStore
 
 #: Files at least this big (bytes) are pulled in parallel segments.
 SEGMENT_THRESHOLD = 64 * 1024 * 1024
@@ -69,6 +70,8 @@ class SftpTarget:
     username: str
     password: str = ""
     key_path: str = ""
+    #: ``instance/ssh_host_keys.json`` (pinned host keys); empty: accept the key for this connection only.
+    host_keys_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,8 @@ class Progress:
 def connect(target: SftpTarget) -> paramiko.SSHClient:
     """An authenticated SSH connection (:meth:`SftpClient.connect`). Raises :class:`TransferError`
     (not retryable when the login is refused)."""
-    client = SftpClient(target.host, target.port, target.username, target.password, target.key_path)
+    host_keys = HostKeyStore(target.host_keys_path) if target.host_keys_path else None
+    client = SftpClient(target.host, target.port, target.username, target.password, target.key_path, host_keys)
     try:
         return client.connect()
     except UpstreamAuthError as exc:

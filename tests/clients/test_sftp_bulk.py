@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from paramiko.buffered_pipe import PipeTimeout
 
-from app.utils.clients.sftp import MAX_READ_SIZE, SAFE_READ_SIZE, BulkSftp, _ChunkPipe, open_bulk_sftp, read_ranges
+from app.utils.clients.sftp import (
+    MAX_READ_SIZE,
+    SAFE_READ_SIZE,
+    BulkSftp,
+    _chunk_pipe_class,
+    open_bulk_sftp,
+    read_ranges,
+)
 from app.utils.transfer import SftpPuller, SftpTarget, connect
 from tests.services.sshd import SshServer
 from tests.torrents import sha256_of, write_file
@@ -65,7 +72,7 @@ _operations = st.lists(st.one_of(st.tuples(st.just("feed"), st.binary(max_size=3
 @settings(max_examples=300, deadline=None)
 @given(_operations)
 def test_chunk_pipe_reads_what_a_plain_buffer_would(operations: list[tuple[str, object]]) -> None:
-    pipe, model = _ChunkPipe(), bytearray()
+    pipe, model = _chunk_pipe_class()(), bytearray()
     for kind, value in operations:
         if kind == "feed":
             pipe.feed(value)

@@ -365,7 +365,8 @@ class PlexEmulator(Emulator):
 
     def _image(self, request: Request) -> Reply:
         data = self.images.get(request.path)
-        return Reply(200, data, {"Content-Type": "image/png"}) if data else self._not_found()
+        content_type = getattr(self, "image_types", {}).get(request.path, "image/png")
+        return Reply(200, data, {"Content-Type": content_type}) if data else self._not_found()
 
     def _accounts(self, request: Request) -> Reply:
         root = _attrs(Element("MediaContainer"), {"identifier": "com.plexapp.system.accounts"})

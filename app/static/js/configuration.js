@@ -67,6 +67,7 @@ document.querySelectorAll('[data-test-service]').forEach((button) => {
       out.className = `small ${report.ok ? 'mms-state-ok' : 'mms-state-bad'}`;
       out.dataset.code = report.code;
       out.textContent = `${report.ok ? '✔' : '✘'} ${report.message} (${report.elapsed_ms} ms)`;
+      if (report.code === 'host_key_changed' && report.host_key) offerTrust(out, report.host_key.presented);
     } catch (err) {
       out.className = 'small mms-state-bad';
       out.dataset.code = err.code;
@@ -76,6 +77,25 @@ document.querySelectorAll('[data-test-service]').forEach((button) => {
     }
   });
 });
+
+// A changed seedbox host key: trusting the new one is an explicit act, with the fingerprint shown.
+function offerTrust(out, presented) {
+  const trust = document.createElement('button');
+  trust.type = 'button';
+  trust.className = 'btn btn-sm btn-outline-warning ms-2';
+  trust.textContent = `${text('trustKeyText')} ${presented}`;
+  trust.addEventListener('click', async () => {
+    trust.disabled = true;
+    const answer = await api('POST', '/api/settings/sftp/host-key/trust', { fingerprint: presented }).catch(() => null);
+    if (answer) {
+      out.className = 'small mms-state-ok';
+      out.textContent = `✔ ${text('trustedText')} ${answer.pinned.fingerprint}`;
+    } else {
+      trust.disabled = false;
+    }
+  });
+  out.append(trust);
+}
 
 // Backups
 document.getElementById('backup-create')?.addEventListener('click', async () => {

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from app.utils.clients.errors import (
+    HostKeyChanged,
     UpstreamAuthError,
     UpstreamBadResponse,
     UpstreamError,
@@ -44,9 +45,12 @@ class ConnectionReport:
     message: str
     code: str = "ok"
     elapsed_ms: int = 0
+    #: For ``host_key_changed``: ``{"pinned": fingerprint, "presented": fingerprint}``.
+    host_key: dict[str, str] | None = None
 
 
 _CODES = {
+    HostKeyChanged: "host_key_changed",
     UpstreamTimeout: "timeout",
     UpstreamServerError: "server_error",
     UpstreamAuthError: "auth",
@@ -63,7 +67,8 @@ def run_connection_test(service: str, probe: Callable[[], str]) -> ConnectionRep
         message = probe()
     except UpstreamError as exc:
         code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
-        return ConnectionReport(service, False, exc.message, code, int((time.monotonic() - start) * 1000))
+        keys = {"pinned": exc.pinned, "presented": exc.presented} if isinstance(exc, HostKeyChanged) else None
+        return ConnectionReport(service, False, exc.message, code, int((time.monotonic() - start) * 1000), keys)
     return ConnectionReport(service, True, message, "ok", int((time.monotonic() - start) * 1000))
 
 

@@ -7,6 +7,7 @@
     │   ├── UpstreamServerError  the service answered HTTP 5xx               -> API 502
     │   └── UpstreamTimeout      no answer within the client's timeout       -> API 504
     ├── UpstreamAuthError        credentials refused (401/403)               -> API 502
+    ├── HostKeyChanged           the SSH host key differs from the pinned one -> API 502
     ├── UpstreamNotFound         the item does not exist upstream (404)      -> API 404
     └── UpstreamBadResponse      an answer that does not parse as expected   -> API 502
 
@@ -57,6 +58,19 @@ class UpstreamAuthError(UpstreamError):
     def __init__(self, service: str, message: str = "", *, setting: str | None = None):
         hint = f"check the API key of {service}" if setting is None else f"check {setting} ({service})"
         super().__init__(service, f"{message}; {hint}" if message else hint, setting=setting)
+
+
+class HostKeyChanged(UpstreamError):
+    """The SSH server presented another host key than the one pinned on first use: ``pinned`` and
+    ``presented`` are OpenSSH SHA-256 fingerprints. Nothing is sent until the user trusts the new key."""
+
+    code = "host_key_changed"
+
+    def __init__(self, service: str, host: str, pinned: str, presented: str):
+        self.pinned, self.presented = pinned, presented
+        super().__init__(service, f"the host key of {host} changed: pinned {pinned}, presented {presented}. "
+                         "If you re-installed the seedbox, trust the new key on the Configuration page; "
+                         "otherwise someone may be in the middle", setting="SFTP_HOST")
 
 
 class UpstreamNotFound(UpstreamError):

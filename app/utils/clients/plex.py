@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 from xml.etree.ElementTree import ParseError
 
 from plexapi.exceptions import BadRequest, NotFound, PlexApiException, Unauthorized
@@ -142,6 +143,33 @@ def _guids(item: Any) -> dict[str, str]:
         if scheme and value:
             found[scheme] = value
     return found
+
+
+#: Image types passed on to the browser (SVG is not: it can carry script).
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+
+
+def image_path(path: str) -> str:
+    """``path`` normalised when it is an image path of the Plex server (``/library/...``, ``/photo/...``,
+    ``/:/resources/...``), else ``ValueError``. Percent-encoding is undone until stable before checking,
+    so ``%2e%2e`` is a ``..`` too; a scheme, ``//``, a ``..`` segment, a backslash or a NUL are refused."""
+    path, _sep, query = path.partition("?")
+    decoded = path
+    for _ in range(5):
+        again = unquote(decoded)
+        if again == decoded:
+            break
+        decoded = again
+    else:
+        raise ValueError("too many levels of percent-encoding")
+    if (not decoded.startswith("/") or decoded.startswith("//") or "://" in decoded or "\\" in decoded
+            or "\x00" in decoded or ".." in decoded.split("/")):
+        raise ValueError("an image path of the Plex server is expected (starting with /)")
+    if posixpath.normpath(decoded) != decoded.rstrip("/") and posixpath.normpath(decoded) + "/" != decoded:
+        raise ValueError("the image path is not in its plain form")
+    if not decoded.startswith(("/library/", "/photo/", "/:/resources/")):
+        raise ValueError("not a Plex image path")
+    return path + (f"?{query}" if query else "")
 
 
 class PlexClient:
@@ -339,14 +367,11 @@ class PlexClient:
         Only server-relative paths are accepted (no scheme, no ``//``, no ``..``): raises ``ValueError``.
         Returns (bytes, content type); refuses bodies over :data:`MAX_IMAGE_BYTES`.
         """
-        if not path.startswith("/") or path.startswith("//") or "://" in path or ".." in path.split("?")[0]:
-            raise ValueError("an image path of the Plex server is expected (starting with /)")
-        if not path.startswith(("/library/", "/photo/", "/:/resources/")):
-            raise ValueError("not a Plex image path")
+        path = image_path(path)
         response = self.session.get(f"{self.base_url}{path}", headers={"X-Plex-Token": self.token}, stream=True)
         with response:
             content_type = response.headers.get("Content-Type", "application/octet-stream")
-            if not content_type.startswith("image/"):
+            if content_type.split(";")[0].strip().lower() not in IMAGE_TYPES:
                 raise UpstreamBadResponse(SERVICE, f"{path} is not an image ({content_type})")
             data = response.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
         if len(data) > MAX_IMAGE_BYTES:
