@@ -78,7 +78,8 @@ def test_the_pipeline_refuses_a_changed_key_and_the_user_trusts_it_explicitly(ap
         SftpPuller(target).pull(str(sshd.dir), Path(mms.instance_path) / "staging")
     wrong = api.call("POST", "/api/settings/sftp/host-key/trust", json={"fingerprint": "SHA256:not-the-one"})
     assert wrong.status_code == 409
-    trusted = api.call("POST", "/api/settings/sftp/host-key/trust", json={"fingerprint": refused["host_key"]["presented"]})
+    trusted = api.call("POST", "/api/settings/sftp/host-key/trust",
+                       json={"fingerprint": refused["host_key"]["presented"]})
     assert trusted.status_code == 200 and trusted.json["pinned"]["fingerprint"] == _server_fingerprint(sshd)
     assert api.call("POST", "/api/settings/test/sftp").json["ok"] is True
 
