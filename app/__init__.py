@@ -17,7 +17,7 @@ from typing import Any
 from dotenv import load_dotenv
 from flask import Flask, request, session
 
-from app.api import register_error_handlers
+from app.api import install_api_conventions
 from app.extensions import Managers, babel, bootstrap, csrf, login_manager
 from app.security_headers import install_security_headers
 from app.utils.stores.json_store import JsonStore, StoreError
@@ -146,7 +146,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
-    register_error_handlers(app)
+    install_api_conventions(app)
     install_security_headers(app)
     _register_blueprints(app)
     _recover_admin(mms, apply_admin_password_from_env)

@@ -9,9 +9,11 @@ the field; anything unexpected to a JSON 500 (logged), never an HTML page.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, TypeVar
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
@@ -52,11 +54,20 @@ def parse_body(model: type[M]) -> M:
     """Validate the JSON body against ``model``; raises :class:`ApiError` 400 (not JSON) or 422 (fields)."""
     data = request.get_json(silent=True)
     if data is None:
-        raise ApiError(400, "invalid_json", "the request body must be a JSON object")
+        raise ApiError(400, "invalid_json", f"the request body must be JSON (nested at most {MAX_JSON_DEPTH} levels)")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ApiError(422, "validation_error", "invalid input", validation_fields(exc)) from None
+
+
+def parse_query(model: type[M]) -> M:
+    """Validate the query string against ``model`` (each parameter once); raises :class:`ApiError` 400
+    naming each bad parameter (``limit=abc``)."""
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise ApiError(400, "invalid_query", "invalid query parameters", validation_fields(exc)) from None
 
 
 def validation_fields(exc: ValidationError) -> dict[str, str]:
@@ -72,6 +83,48 @@ def _store_status(exc: StoreError) -> tuple[int, str]:
     if isinstance(exc, StoreLockTimeout):
         return 503, "store_busy"
     return 500, "store_error"
+
+
+#: Deepest nesting of arrays/objects accepted in a JSON body (deeper input costs recursion, not data).
+MAX_JSON_DEPTH = 32
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> int:
+    """Nesting depth of a JSON text (strings skipped), counted up to ``limit + 1`` and stopped there:
+    cheap on any input (one regex pass, no recursion)."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    depth = deepest = 0
+    for match in _JSON_TOKENS.finditer(data):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+class DepthLimitedJSON(DefaultJSONProvider):
+    """Flask's JSON provider refusing bodies nested deeper than :data:`MAX_JSON_DEPTH` (``ValueError``, so
+    ``get_json`` reports a bad body) before the parser recurses into them."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if json_depth(s) > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        return super().loads(s, **kwargs)
+
+
+def install_api_conventions(app: Flask) -> None:
+    """The JSON provider with its depth limit; ``//`` in a path is a 404 (JSON under /api), not a
+    redirect; then the error handlers."""
+    app.json_provider_class = DepthLimitedJSON
+    app.json = DepthLimitedJSON(app)
+    app.url_map.merge_slashes = False
+    register_error_handlers(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Response, abort, jsonify, request
+from pydantic import BaseModel, Field
 
+from app.api import parse_query
 from app.plex import bp, service
 
 
@@ -20,7 +22,13 @@ def image():
     return response
 
 
+class RecentQuery(BaseModel):
+    """``?limit=N`` (1-100, default 12)."""
+
+    limit: int = Field(default=12, ge=1, le=100)
+
+
 @bp.get("/api/plex/recent")
 def api_recent():
     """Recently added movies and shows, images as MMS proxy URLs."""
-    return jsonify(service.recent_items(int(request.args.get("limit", 12))))
+    return jsonify(service.recent_items(parse_query(RecentQuery).limit))

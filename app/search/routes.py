@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template
 from pydantic import BaseModel, Field
 
-from app.api import ApiError, parse_body
+from app.api import ApiError, parse_body, parse_query
 from app.extensions import managers
 from app.search import bp, service
-from app.utils.media.releases import describe, parse_many, score_release
+from app.utils.media.releases import MAX_NAME_CHARS, describe, parse_many, score_release
 from app.utils.settings_schema import N_
 
 #: Filter categories shown translated on the page.
@@ -22,7 +22,7 @@ MAX_PARSE_NAMES = 10_000
 class ParseRequest(BaseModel):
     """``{"names": ["Release.Name...", ...]}``."""
 
-    names: list[str] = Field(min_length=1, max_length=MAX_PARSE_NAMES)
+    names: list[Annotated[str, Field(max_length=MAX_NAME_CHARS)]] = Field(min_length=1, max_length=MAX_PARSE_NAMES)
 
 
 class Filters(BaseModel):
@@ -79,17 +79,19 @@ def api_search():
     return jsonify(service.search(params))
 
 
+class MediaQuery(BaseModel):
+    """``?source=tmdb-movie|tmdb-tv|sonarr|radarr&id=N[&season=N]``."""
+
+    source: str = Field(max_length=20)
+    id: int = Field(ge=1, le=2**31)
+    season: int | None = Field(default=None, ge=0, le=1000)
+
+
 @bp.get("/api/search/media")
 def api_media_searches():
     """The searches for one media (``source`` tmdb-movie, tmdb-tv, sonarr or radarr; ``id``; ``season``)."""
-    source = request.args.get("source", "")
+    query = parse_query(MediaQuery)
     try:
-        media_id = int(request.args.get("id", ""))
-        season: Any = request.args.get("season")
-        season = int(season) if season not in (None, "") else None
-    except ValueError:
-        raise ApiError(422, "validation_error", "id and season must be numbers", {"id": "not a number"}) from None
-    try:
-        return jsonify(service.media_searches(source, media_id, season))
+        return jsonify(service.media_searches(query.source, query.id, query.season))
     except ValueError as exc:
         raise ApiError(422, "validation_error", str(exc), {"source": str(exc)}) from None

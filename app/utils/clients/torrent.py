@@ -29,6 +29,42 @@ class TorrentSourceError(ValueError):
     """The .torrent or magnet is not valid (the message says why)."""
 
 
+#: Deepest list/dictionary nesting accepted in .torrent bytes (real files use 3 or 4 levels).
+MAX_BENCODE_DEPTH = 32
+
+
+def bencode_depth(data: bytes, limit: int = MAX_BENCODE_DEPTH) -> int:
+    """Nesting depth of bencoded ``data`` (BEP 3: ``i..e`` integers, ``N:`` strings, ``l``/``d`` ... ``e``),
+    scanned without recursion and stopped past ``limit``; malformed input returns what was seen (torf then
+    refuses it)."""
+    depth = deepest = 0
+    i, size = 0, len(data)
+    while i < size:
+        c = data[i]
+        if c in (0x6C, 0x64):  # l, d
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+            i += 1
+        elif c == 0x65:  # e
+            depth -= 1
+            i += 1
+        elif c == 0x69:  # i...e
+            end = data.find(b"e", i)
+            if end < 0:
+                break
+            i = end + 1
+        elif 0x30 <= c <= 0x39:  # N:bytes
+            colon = data.find(b":", i)
+            if colon < 0 or not data[i:colon].isdigit():
+                break
+            i = colon + 1 + int(data[i:colon])
+        else:
+            break
+    return deepest
+
+
 @dataclass(frozen=True)
 class TorrentSource:
     """What to add: exactly one of a magnet URI or .torrent bytes; ``info_hash`` computed by torf."""
@@ -54,6 +90,8 @@ class TorrentSource:
         """Parse .torrent bytes. Raises :class:`TorrentSourceError`."""
         if len(data) > MAX_TORRENT_BYTES:
             raise TorrentSourceError(f"the .torrent is larger than {MAX_TORRENT_BYTES} bytes")
+        if bencode_depth(data) > MAX_BENCODE_DEPTH:
+            raise TorrentSourceError(f"not a valid .torrent file (nested deeper than {MAX_BENCODE_DEPTH} levels)")
         try:
             parsed = torf.Torrent.read_stream(io.BytesIO(data), validate=True)
         except (torf.TorfError, ValueError) as exc:

@@ -211,8 +211,16 @@ def _resolution(raw: str | None, name: str) -> str | None:
     return None
 
 
+#: Longest release name parsed, in characters: real names stay far below; a longer one is cut before
+#: parsing (the parser's cost grows fast with length: 20,000 characters took 40 s).
+MAX_NAME_CHARS = 512
+
+
 def parse_release(name: str) -> ParsedRelease:
-    """Parse one release name (a torrent title, a file name or a path: its last part). Never raises on text."""
+    """Parse one release name (a torrent title, a file name or a path: its last part), cut to
+    :data:`MAX_NAME_CHARS` characters first. Never raises on text."""
+    if len(name) > MAX_NAME_CHARS:
+        name = name[-MAX_NAME_CHARS:] if ("/" in name or "\\" in name) else name[:MAX_NAME_CHARS]
     base = name
     if "/" in name or "\\" in name:
         last = name.replace("\\", "/").rsplit("/", 1)[-1]
