@@ -148,7 +148,7 @@ def pytest_generate_tests(metafunc):
 
 
 def test_every_api_route_answers_json_and_never_500(fuzz_client, route) -> None:
-    app, api = fuzz_client
+    _app, api = fuzz_client
     rule, method, model = route
     schema_bodies = from_schema(model.model_json_schema()) if model is not None and method != "GET" else _json
     bodies = st.one_of(schema_bodies.map(lambda b: ("json", b)), _json.map(lambda b: ("json", b)),
