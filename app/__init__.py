@@ -158,12 +158,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return {"navigation": navigation(), "current_lang": select_locale(), "languages": LANGUAGES,
                 "request_path": request.path}
 
-    from app.jobs import JobRunner, job_specs
+    from app.jobs import JobRunner
 
-    mms.jobs = JobRunner(app, job_specs(), instance_path)
+    mms.jobs = JobRunner(app, feature_jobs(), instance_path)
     if app.config["SCHEDULER_ENABLED"]:
         mms.jobs.start()
     return app
+
+
+def feature_jobs() -> list:
+    """Every feature's scheduled jobs (``app/<feature>/jobs.py``), in display order."""
+    from app.configuration.jobs import JOBS as configuration_jobs
+    from app.seedbox.jobs import JOBS as seedbox_jobs
+
+    return [*seedbox_jobs, *configuration_jobs]
 
 
 def _register_stores(app: Flask) -> None:

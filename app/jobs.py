@@ -10,8 +10,10 @@ A run, scheduled or manual, also holds ``job-<id>.lock``, so a job never runs
 twice at once, even when "run now" is pressed in another process.
 
 Schedules come from the settings. :meth:`JobRunner.sync_schedules` applies them;
-it runs after every settings save and every ``SYNC_INTERVAL_S`` seconds in the
-scheduler's process (for saves made by another process).
+it runs when a save in this process sends :data:`~app.utils.stores.settings_manager.settings_saved`
+and every ``SYNC_INTERVAL_S`` seconds in the scheduler's process (for saves made by another
+process). This module is the mechanism only: each feature declares its jobs in
+``app/<feature>/jobs.py`` (``JOBS``) and :func:`app.create_app` hands them to the runner.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 from flask import Flask
 
-from app.utils.settings_schema import N_, Settings
+from app.utils.settings_schema import Settings
 from app.utils.stores.job_run_manager import JobRunManager
 from app.utils.stores.json_store import LOCK_DIR_NAME, StoreError
+from app.utils.stores.settings_manager import settings_saved
 
 log = logging.getLogger(__name__)
 
@@ -55,57 +57,27 @@ class JobSpec:
     schedule: Callable[[Settings], str]
 
 
-def _backup_job() -> str:
-    from app.configuration.service import run_scheduled_backup
+class JobResult(str):
+    """A job's one-line result that also says how many of its items failed (``failed``): a run with
+    failed items is recorded ``partial``, not ``ok``. It is a ``str``, so callers that print it need
+    nothing else."""
 
-    return run_scheduled_backup()
+    failed: int
 
-
-def _backup_trigger(settings: Settings) -> BaseTrigger | None:
-    hour = settings.backup_hour
-    return {
-        "disabled": None,
-        "hourly": CronTrigger(minute=0),
-        "daily": CronTrigger(hour=hour, minute=0),
-        "weekly": CronTrigger(day_of_week="mon", hour=hour, minute=0),
-    }[settings.backup_schedule]
+    def __new__(cls, text: str, failed: int = 0) -> JobResult:
+        value = super().__new__(cls, text)
+        value.failed = failed
+        return value
 
 
-def _backup_schedule(settings: Settings) -> str:
-    if settings.backup_schedule in ("daily", "weekly"):
-        return f"{settings.backup_schedule} {settings.backup_hour:02d}:00"
-    return settings.backup_schedule
-
-
-def _sftp_scanner() -> str:
-    from app.seedbox.pipeline import scan_once
-
-    return scan_once()
-
-
-def _staging_processor() -> str:
-    from app.seedbox.pipeline import process_once
-
-    return process_once()
-
-
-def _every(field: str) -> Callable[[Settings], BaseTrigger | None]:
+def every(field: str) -> Callable[[Settings], BaseTrigger | None]:
+    """A trigger every ``settings.<field>`` seconds."""
     return lambda settings: IntervalTrigger(seconds=getattr(settings, field))
 
 
-def _every_text(field: str) -> Callable[[Settings], str]:
+def every_text(field: str) -> Callable[[Settings], str]:
+    """The schedule of :func:`every` for people."""
     return lambda settings: f"every {getattr(settings, field)} s"
-
-
-def job_specs() -> tuple[JobSpec, ...]:
-    """Every job MMS runs, in display order."""
-    return (
-        JobSpec("sftp_scanner", N_("Seedbox: finished torrents to staging"), _sftp_scanner,
-                _every("sftp_scan_interval_s"), _every_text("sftp_scan_interval_s")),
-        JobSpec("staging_processor", N_("Staging: import into the library"), _staging_processor,
-                _every("staging_interval_s"), _every_text("staging_interval_s")),
-        JobSpec("backup", N_("Backup of the settings and databases"), _backup_job, _backup_trigger, _backup_schedule),
-    )
 
 
 class _Recorder:
@@ -147,7 +119,7 @@ def _same_trigger(a: BaseTrigger | None, b: BaseTrigger | None) -> bool:
 class JobRunner:
     """Owns the scheduler of one app; see the module docstring."""
 
-    def __init__(self, app: Flask, specs: tuple[JobSpec, ...], instance_path: Path):
+    def __init__(self, app: Flask, specs: tuple[JobSpec, ...] | list[JobSpec], instance_path: Path):
         self.app = app
         self.specs = {spec.id: spec for spec in specs}
         self.lock_dir = instance_path / LOCK_DIR_NAME
@@ -176,12 +148,17 @@ class JobRunner:
         self.scheduler.start()
         self.scheduler.add_job(self.sync_schedules, IntervalTrigger(seconds=SYNC_INTERVAL_S), id=SYNC_JOB_ID,
                                replace_existing=True)
+        settings_saved.connect(self._settings_saved, sender=self.app.extensions["mms"].settings)
         self.sync_schedules()
         return True
+
+    def _settings_saved(self, sender: object, **_extra: object) -> dict[str, str]:
+        return self.sync_schedules()
 
     def shutdown(self) -> None:
         """Stop the scheduler (waiting for running jobs) and release the process lock."""
         if self.scheduler is not None:
+            settings_saved.disconnect(self._settings_saved)
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
         if self._process_lock is not None:
@@ -232,7 +209,8 @@ class JobRunner:
 
     # -- running -------------------------------------------------------------------------
     def execute(self, job_id: str, trigger: str = "schedule") -> str | None:
-        """Run one job now in this thread, recorded; returns its status (``ok``/``error``/``skipped``).
+        """Run one job now in this thread, recorded; returns its status (``ok``, ``partial`` when some
+        of its items failed, ``error``, ``skipped``).
 
         The job runs even when ``job_runs.json`` cannot be written; that failure is logged.
         """
@@ -253,8 +231,9 @@ class JobRunner:
                     log.exception("job %s failed", job_id)
                     recorder.finish("error", error=f"{type(exc).__name__}: {exc}")
                     return "error"
-                recorder.finish("ok", result=result)
-                return "ok"
+                status = "partial" if getattr(result, "failed", 0) else "ok"
+                recorder.finish(status, result=result)
+                return status
             finally:
                 lock.release()
 

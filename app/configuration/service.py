@@ -15,7 +15,13 @@ from app.utils.clients.sftp import SftpClient
 from app.utils.settings_schema import GROUPS, Settings, secret_fields
 from app.utils.stores.backup_manager import BackupInfo
 from app.utils.stores.host_key_manager import fingerprint as host_key_fingerprint
-from app.utils.stores.settings_manager import SECRET_MASK, SettingsError, secrets_for_new_hosts, unmask_secrets
+from app.utils.stores.settings_manager import (
+    SECRET_MASK,
+    SettingsError,
+    secrets_for_new_hosts,
+    settings_saved,
+    unmask_secrets,
+)
 
 
 def settings_view() -> dict[str, Any]:
@@ -28,9 +34,8 @@ def settings_view() -> dict[str, Any]:
 
 def save_settings(values: dict[str, Any]) -> dict[str, Any]:
     """Validate and store ``values``; schedules are re-applied at once. Raises ``SettingsError``."""
-    managers().settings.save(values)
-    changes = managers().jobs.sync_schedules() if managers().jobs else {}
-    return {**settings_view(), "schedule_changes": changes}
+    managers().settings.save(values)  # the job runner hears it (settings_saved) and applies the schedules
+    return settings_view()
 
 
 def candidate_settings(values: dict[str, Any] | None) -> Settings:
@@ -126,6 +131,5 @@ def restore_backup(source: str | IO[bytes]) -> dict[str, Any]:
     keep = mms.settings.load().backup_keep
     validators = {"settings.json": mms.settings.validate_data, "users.json": mms.users.validate_data}
     safety, restored = mms.backups.restore(path_or_file, mms.stores(), keep=max(keep, 1) + 1, validators=validators)
-    if mms.jobs:
-        mms.jobs.sync_schedules()
+    settings_saved.send(mms.settings)  # the restored schedules apply at once
     return {"safety_backup": safety.name, "restored": restored}

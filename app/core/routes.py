@@ -7,8 +7,7 @@ from flask import abort, jsonify, redirect, render_template, request, session, u
 from app import LANGUAGES
 from app.api import ApiError
 from app.core import bp
-from app.core.service import health_report, jobs_overview
-from app.extensions import managers
+from app.core.service import health_report, jobs_overview, reset_store, run_job_now
 
 
 @bp.route("/")
@@ -61,7 +60,7 @@ def api_jobs():
 def api_run_job(job_id: str):
     """Start a job now (202); 404 for an unknown job."""
     try:
-        managers().jobs.run_now(job_id)
+        run_job_now(job_id)
     except KeyError:
         raise ApiError(404, "unknown_job", f"no job {job_id}") from None
     return jsonify({"job": job_id, "started": True}), 202
@@ -70,10 +69,10 @@ def api_run_job(job_id: str):
 @bp.post("/api/stores/<name>/reset")
 def api_reset_store(name: str):
     """Start an unreadable store afresh, keeping the bad file aside (user's explicit choice)."""
-    store = managers().stores().get(name)
-    if store is None:
-        raise ApiError(404, "unknown_store", f"no store {name}")
-    if store.status().state != "corrupt":
-        raise ApiError(409, "store_not_corrupt", f"{name} is readable; nothing to reset")
-    kept = store.reset_corrupt()
-    return jsonify({"store": name, "kept_at": str(kept) if kept else None})
+    try:
+        kept = reset_store(name)
+    except KeyError:
+        raise ApiError(404, "unknown_store", f"no store {name}") from None
+    except ValueError as exc:
+        raise ApiError(409, "store_not_corrupt", str(exc)) from None
+    return jsonify({"store": name, "kept_at": kept})

@@ -11,7 +11,8 @@ from app.utils.stores.json_store import StoreError
 from app.utils.stores.settings_manager import SettingsError
 
 #: Status words shown translated on the health page.
-STATUS_WORDS = (N_("ok"), N_("missing"), N_("corrupt"), N_("newer_schema"), N_("degraded"))
+STATUS_WORDS = (N_("ok"), N_("missing"), N_("corrupt"), N_("newer_schema"), N_("degraded"), N_("partial"),
+                N_("error"), N_("skipped"), N_("running"))
 
 
 def store_statuses() -> list[dict[str, Any]]:
@@ -34,6 +35,21 @@ def service_statuses(settings: Settings) -> list[dict[str, Any]]:
         configured = all(getattr(settings, f) for f in urls + keys)
         out.append({"service": group.service, "title": group.title, "configured": configured})
     return out
+
+
+def run_job_now(job_id: str) -> None:
+    """Start a job now, outside its schedule; raises ``KeyError`` for an unknown job."""
+    managers().jobs.run_now(job_id)
+
+
+def reset_store(name: str) -> str | None:
+    """Start an unreadable store afresh (the user's explicit choice), keeping the bad file aside; returns
+    where it was kept. Raises ``KeyError`` (no such store) or ``ValueError`` (the store is readable)."""
+    store = managers().stores()[name]
+    if store.status().state != "corrupt":
+        raise ValueError(f"{name} is readable; nothing to reset")
+    kept = store.reset_corrupt()
+    return str(kept) if kept else None
 
 
 def jobs_overview() -> list[dict[str, Any]]:
@@ -72,7 +88,7 @@ def health_report() -> dict[str, Any]:
         jobs = [{"id": spec.id, "title": spec.title, "schedule": "", "enabled": False, "next_run": None,
                  "last_run": {"status": "error", "error": str(exc), "started_at": ""}, "scheduler_here": False}
                 for spec in managers().jobs.specs.values()]
-    failed_jobs = [j for j in jobs if j["last_run"] and j["last_run"].get("status") == "error"]
+    failed_jobs = [j for j in jobs if j["last_run"] and j["last_run"].get("status") in ("error", "partial")]
     startup = list(managers().startup_problems)
     summary = [s["detail"] for s in problems] + ([settings_error] if settings_error else []) + startup + [
         f"{j['title']}: {j['last_run'].get('error') or j['last_run'].get('result') or ''}".strip() for j in failed_jobs]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, request
+from flask import Response, abort, jsonify, request, url_for
 from pydantic import BaseModel, Field
 
 from app.api import parse_query
@@ -31,4 +31,5 @@ class RecentQuery(BaseModel):
 @bp.get("/api/plex/recent")
 def api_recent():
     """Recently added movies and shows, images as MMS proxy URLs."""
-    return jsonify(service.recent_items(parse_query(RecentQuery).limit))
+    return jsonify(service.recent_items(parse_query(RecentQuery).limit,
+                                        lambda path: url_for("plex.image", path=path)))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
-
-from flask import url_for
 
 from app.extensions import managers
 from app.utils.clients.errors import UpstreamError
@@ -16,13 +15,9 @@ def client() -> PlexClient:
     return PlexClient.from_settings(managers().settings.load())
 
 
-def image_url(path: str | None) -> str | None:
-    """The MMS URL that serves a Plex image path (``/library/metadata/1/thumb/...``)."""
-    return url_for("plex.image", path=path) if path else None
-
-
-def recent_items(limit: int = 12) -> dict[str, Any]:
-    """``{"items": [{"rating_key", "title", "year", "type", "image"}], "error": None | str}``."""
+def recent_items(limit: int = 12, image_url: Callable[[str], str] = lambda path: path) -> dict[str, Any]:
+    """``{"items": [{"rating_key", "title", "year", "type", "image"}], "error": None | str}``; ``image_url``
+    turns a Plex image path into the URL the browser gets (the route passes MMS's proxy)."""
     settings = managers().settings.load()
     if not settings.plex_url or not settings.plex_token:
         return {"items": [], "error": None, "configured": False}
@@ -31,7 +26,8 @@ def recent_items(limit: int = 12) -> dict[str, Any]:
     except UpstreamError as exc:
         return {"items": [], "error": str(exc), "configured": True}
     return {"configured": True, "error": None, "items": [
-        {"rating_key": i.rating_key, "title": i.title, "year": i.year, "type": i.type, "image": image_url(i.thumb)}
+        {"rating_key": i.rating_key, "title": i.title, "year": i.year, "type": i.type,
+         "image": image_url(i.thumb) if i.thumb else None}
         for i in found]}
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.api import ApiError, parse_body, parse_query
 from app.extensions import managers
 from app.search import bp, service
-from app.utils.media.releases import MAX_NAME_CHARS, describe, parse_many, score_release
+from app.utils.media.releases import MAX_NAME_CHARS
 from app.utils.settings_schema import N_
 
 #: Filter categories shown translated on the page.
@@ -62,8 +62,7 @@ def index():
 def api_parse():
     """Parse and score release names (no seeders known: reliability counts 0 seeders)."""
     body = parse_body(ParseRequest)
-    weights = managers().settings.load().score_weights
-    return jsonify({"releases": [describe(p, score_release(p, None, weights)) for p in parse_many(body.names)]})
+    return jsonify({"releases": service.parse_names(body.names)})
 
 
 @bp.post("/api/search")

@@ -163,6 +163,12 @@ def search(params: SearchParams) -> dict[str, Any]:
     return {"results": results, "indexers": statuses, "message": message}
 
 
+def parse_names(names: list[str]) -> list[dict[str, Any]]:
+    """Parse and score release names (no seeders known: reliability counts 0 seeders), in order."""
+    weights = managers().settings.load().score_weights
+    return [describe(p, score_release(p, None, weights)) for p in parse_many(names)]
+
+
 def media_searches(source: str, media_id: int, season: int | None = None) -> dict[str, Any]:
     """Searches for one media from TMDB (movie/tv), Sonarr or Radarr: titles, year, ids, seasons.
 

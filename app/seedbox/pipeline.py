@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.extensions import managers
+from app.jobs import JobResult
 from app.seedbox.service import torrent_client
 from app.utils.clients.errors import UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import PlexClient
@@ -27,6 +28,7 @@ from app.utils.clients.tvdb import TvdbClient
 from app.utils.media import naming
 from app.utils.media.releases import parse_release, score_release
 from app.utils.settings_schema import Settings
+from app.utils.stores.mapping_manager import TRANSITIONS
 from app.utils.transfer import SftpPuller, SftpTarget, TransferError, copy_local, progress_dict
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def _retry_due(entry: dict[str, Any], settings: Settings) -> bool:
     return (datetime.now(UTC) - last).total_seconds() >= wait
 
 
-def scan_once(now_only: list[str] | None = None) -> str:
+def scan_once(now_only: list[str] | None = None) -> JobResult:
     """Body of the ``sftp_scanner`` job: mark finished torrents completed, pull completed ones to staging.
 
     ``now_only`` limits the run to these info hashes and ignores retry back-off (the retry button).
@@ -65,20 +67,10 @@ def scan_once(now_only: list[str] | None = None) -> str:
     for entry in [e for e in entries if e["state"] == "downloading"]:
         checked += 1
         try:
-            info = client.torrent(entry["info_hash"], with_files=False)
-        except UpstreamNotFound:
-            mapping.transition(entry["info_hash"], "transfer_failed", "the torrent is no longer in the client")
+            completed += _check_download(client, entry)
+        except Exception as exc:  # noqa: BLE001 - each entry fails on its own, recorded, the run goes on
             failed += 1
-            continue
-        except UpstreamError as exc:
-            mapping.update_progress(entry["info_hash"], error=f"torrent client unreachable: {exc}")
-            continue
-        if info.complete:
-            mapping.transition(entry["info_hash"], "completed", f"finished on the seedbox ({info.size} bytes)",
-                               seedbox_path=info.content_path, bytes_total=info.size)
-            completed += 1
-        else:
-            mapping.update_progress(entry["info_hash"], progress={"seedbox": round(info.progress, 4)}, error=None)
+            _record_failure(entry["info_hash"], "transfer_failed", exc)
     for entry in mapping.all().values():
         if now_only is not None and entry["info_hash"] not in now_only:
             continue
@@ -87,11 +79,56 @@ def scan_once(now_only: list[str] | None = None) -> str:
             and (now_only is not None or _retry_due(entry, settings)))
         if not ready:
             continue
-        if transfer_entry(entry["info_hash"], settings):
+        try:
+            ok = transfer_entry(entry["info_hash"], settings)
+        except Exception as exc:  # noqa: BLE001 - each entry fails on its own, recorded, the run goes on
+            ok = False
+            _record_failure(entry["info_hash"], "transfer_failed", exc)
+        if ok:
             pulled += 1
         else:
             failed += 1
-    return f"{checked} checked, {completed} completed, {pulled} transferred, {failed} failed"
+    return JobResult(f"{checked} checked, {completed} completed, {pulled} transferred, {failed} failed", failed)
+
+
+def _check_download(client: Any, entry: dict[str, Any]) -> int:
+    """Ask the client about one downloading entry; 1 when it just completed."""
+    mapping = managers().mapping
+    try:
+        info = client.torrent(entry["info_hash"], with_files=False)
+    except UpstreamNotFound:
+        mapping.transition(entry["info_hash"], "transfer_failed", "the torrent is no longer in the client")
+        raise _Recorded() from None
+    except UpstreamError as exc:
+        mapping.update_progress(entry["info_hash"], error=f"torrent client unreachable: {exc}")
+        return 0
+    if info.complete:
+        mapping.transition(entry["info_hash"], "completed", f"finished on the seedbox ({info.size} bytes)",
+                           seedbox_path=info.content_path, bytes_total=info.size)
+        return 1
+    mapping.update_progress(entry["info_hash"], progress={"seedbox": round(info.progress, 4)}, error=None)
+    return 0
+
+
+class _Recorded(Exception):
+    """A failure already recorded on its entry (only counted by the caller)."""
+
+
+def _record_failure(info_hash: str, state: str, exc: Exception) -> None:
+    """Record an entry's unexpected failure as ``state`` with its reason, whatever state it is in; a failure
+    to record it is logged (the run goes on)."""
+    if isinstance(exc, _Recorded):
+        return
+    reason = f"unexpected error: {type(exc).__name__}: {exc}"
+    log.exception("entry %s failed", info_hash)
+    try:
+        current = managers().mapping.get(info_hash)["state"]
+        if state in TRANSITIONS.get(current, ()):
+            managers().mapping.transition(info_hash, state, reason)
+        else:
+            managers().mapping.update_progress(info_hash, error=reason)
+    except Exception:
+        log.exception("could not record the failure of %s", info_hash)
 
 
 def transfer_entry(info_hash: str, settings: Settings | None = None) -> bool:
@@ -122,6 +159,9 @@ def transfer_entry(info_hash: str, settings: Settings | None = None) -> bool:
         fields = {} if exc.retryable else {"attempts": settings.transfer_max_attempts}
         mapping.transition(info_hash, "transfer_failed", str(exc), **fields)
         return False
+    except (OSError, EOFError) as exc:  # a remote file that shrank mid-pull, a full staging disk...
+        mapping.transition(info_hash, "transfer_failed", f"transfer stopped: {type(exc).__name__}: {exc}")
+        return False
     size = sum(f.stat().st_size for f in files)
     mapping.transition(info_hash, "transferred", f"{len(files)} file(s), {size} bytes in "
                        f"{time.monotonic() - started:.1f} s", staging_path=str(target_dir), bytes_done=size)
@@ -129,19 +169,43 @@ def transfer_entry(info_hash: str, settings: Settings | None = None) -> bool:
 
 
 # -- import --------------------------------------------------------------------------------------
-def process_once(now_only: list[str] | None = None) -> str:
+def process_once(now_only: list[str] | None = None) -> JobResult:
     """Body of the ``staging_processor`` job: import every ``transferred`` entry."""
     settings = managers().settings.load()
+    recovered = recover_interrupted_imports()
     done = failed = 0
     for entry in list(managers().mapping.all().values()):
         if entry["state"] != "transferred" or (now_only is not None and entry["info_hash"] not in now_only):
             continue
-        if import_entry(entry["info_hash"], settings):
+        try:
+            ok = import_entry(entry["info_hash"], settings)
+        except Exception as exc:  # noqa: BLE001 - each entry fails on its own, recorded, the run goes on
+            ok = False
+            _record_failure(entry["info_hash"], "import_failed", exc)
+        if ok:
             done += 1
         else:
             failed += 1
-    cleaned = cleanup_once(settings)
-    return f"{done} imported, {failed} failed, {cleaned} removed from the seedbox"
+    cleaned, cleanup_failed = cleanup_once(settings)
+    summary = f"{done} imported, {failed} failed, {cleaned} removed from the seedbox"
+    if cleanup_failed:
+        summary += f", {cleanup_failed} removal(s) failed"
+    if recovered:
+        summary += f", {recovered} interrupted import(s) made retryable"
+    return JobResult(summary, failed + cleanup_failed + recovered)
+
+
+def recover_interrupted_imports() -> int:
+    """Entries left ``importing`` by a crash (the staging processor never runs twice at once, so none is
+    being imported now) become ``import_failed``, retryable, with the reason. Returns how many."""
+    mapping = managers().mapping
+    count = 0
+    for entry in mapping.all().values():
+        if entry["state"] == "importing":
+            mapping.transition(entry["info_hash"], "import_failed",
+                               "the import was interrupted (MMS stopped during it); retry it")
+            count += 1
+    return count
 
 
 def import_entry(info_hash: str, settings: Settings | None = None) -> bool:
@@ -346,34 +410,44 @@ def _arr_import(entry: dict[str, Any], settings: Settings) -> str:
 
 
 # -- cleanup -------------------------------------------------------------------------------------
-def cleanup_once(settings: Settings) -> int:
-    """Remove imported torrents from the seedbox per ``seedbox_cleanup`` (data deleted too)."""
+def cleanup_once(settings: Settings) -> tuple[int, int]:
+    """Remove imported torrents from the seedbox per ``seedbox_cleanup`` (data deleted too). Each entry
+    fails on its own: the reason is kept on the entry (``error``) and counted. Returns (removed, failed)."""
     if settings.seedbox_cleanup == "keep":
-        return 0
+        return 0, 0
     mapping = managers().mapping
     client = torrent_client(settings)
-    removed = 0
+    removed = failed = 0
     for entry in mapping.all().values():
         if entry["state"] != "imported":
             continue
         try:
-            info = client.torrent(entry["info_hash"], with_files=False)
-        except UpstreamNotFound:
-            continue
-        except UpstreamError:
-            return removed
-        age_days = (datetime.now(UTC) - datetime.fromisoformat(entry["updated_at"])).days
-        due = {"after_import": True, "ratio": info.ratio >= settings.cleanup_ratio,
-               "days": age_days >= settings.cleanup_days}[settings.seedbox_cleanup]
-        if due:
+            removed += _cleanup_entry(client, entry, settings)
+        except Exception as exc:  # noqa: BLE001 - each entry fails on its own, recorded, the run goes on
+            failed += 1
+            log.warning("cleanup of %s failed: %s", entry["info_hash"], exc)
             try:
-                client.remove(entry["info_hash"], delete_data=True)
-            except UpstreamError as exc:
-                log.warning("cleanup of %s failed: %s", entry["info_hash"], exc)
-                continue
-            mapping.transition(entry["info_hash"], "removed", f"removed from the seedbox ({settings.seedbox_cleanup})")
-            removed += 1
-    return removed
+                mapping.update_progress(entry["info_hash"], error=f"seedbox cleanup failed: {exc}")
+            except Exception:
+                log.exception("could not record the cleanup failure of %s", entry["info_hash"])
+    return removed, failed
+
+
+def _cleanup_entry(client: Any, entry: dict[str, Any], settings: Settings) -> int:
+    """Remove one imported torrent when it is due; 1 when removed. Raises on failure."""
+    try:
+        info = client.torrent(entry["info_hash"], with_files=False)
+    except UpstreamNotFound:
+        return 0
+    age_days = (datetime.now(UTC) - datetime.fromisoformat(entry["updated_at"])).days
+    due = {"after_import": True, "ratio": info.ratio >= settings.cleanup_ratio,
+           "days": age_days >= settings.cleanup_days}[settings.seedbox_cleanup]
+    if not due:
+        return 0
+    client.remove(entry["info_hash"], delete_data=True)
+    managers().mapping.transition(entry["info_hash"], "removed",
+                                  f"removed from the seedbox ({settings.seedbox_cleanup})")
+    return 1
 
 
 def retry(info_hash: str) -> dict[str, Any]:
@@ -387,4 +461,8 @@ def retry(info_hash: str) -> dict[str, Any]:
         mapping.transition(info_hash, "transferred", "retry asked")
     else:
         raise ValueError(f"nothing to retry in state {entry['state']}")
-    return mapping.get(info_hash)
+    entry = mapping.get(info_hash)
+    if managers().jobs is not None:
+        managers().jobs.run_now("sftp_scanner" if entry["state"] in ("completed", "downloading")
+                                else "staging_processor")
+    return entry

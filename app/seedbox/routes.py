@@ -12,7 +12,7 @@ from app.api import ApiError, parse_body, validation_fields
 from app.extensions import managers
 from app.seedbox import bp, mapping, pipeline, service
 from app.utils.clients.torrent import MAX_TORRENT_BYTES
-from app.utils.stores.mapping_manager import EntryNotFound, Mapping, MappingError, normalize_hash
+from app.utils.stores.mapping_manager import EntryNotFound, Mapping, MappingError, TransitionError, normalize_hash
 
 #: Releases accepted in one batch.
 MAX_BATCH = 100
@@ -121,8 +121,7 @@ def api_remove(info_hash: str):
 @bp.get("/api/pending")
 def api_pending():
     """The pending map, newest first."""
-    entries = sorted(managers().mapping.all().values(), key=lambda e: e["created_at"], reverse=True)
-    return jsonify({"entries": entries})
+    return jsonify({"entries": service.pending_entries()})
 
 
 def _entry_hash(info_hash: str) -> str:
@@ -142,7 +141,6 @@ def api_retry(info_hash: str):
         raise ApiError(404, "not_found", str(exc)) from None
     except ValueError as exc:
         raise ApiError(409, "nothing_to_retry", str(exc)) from None
-    managers().jobs.run_now("sftp_scanner" if entry["state"] in ("completed", "downloading") else "staging_processor")
     return jsonify({"entry": entry})
 
 
@@ -152,10 +150,11 @@ def api_remap(info_hash: str):
     key = _entry_hash(info_hash)
     body = parse_body(MappingBody)
     try:
-        entry = managers().mapping.get(key)
-        updated = managers().mapping.add(key, entry["release_name"], body.to_mapping())
+        updated = service.remap_entry(key, body.to_mapping())
     except EntryNotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from None
+    except TransitionError as exc:
+        raise ApiError(409, "not_remappable", str(exc)) from None
     return jsonify({"entry": updated})
 
 
@@ -164,7 +163,7 @@ def api_forget(info_hash: str):
     """Forget an entry (the torrent stays in the client)."""
     key = _entry_hash(info_hash)
     try:
-        managers().mapping.forget(key)
+        service.forget_entry(key)
     except EntryNotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from None
     return jsonify({"forgotten": key})

@@ -23,6 +23,22 @@ from app.utils.settings_schema import Settings
 from app.utils.stores.mapping_manager import Mapping, MappingError
 
 
+def pending_entries() -> list[dict[str, Any]]:
+    """The pending map, newest first."""
+    return sorted(managers().mapping.all().values(), key=lambda e: e["created_at"], reverse=True)
+
+
+def remap_entry(info_hash: str, mapping: Mapping) -> dict[str, Any]:
+    """Change what an entry is for, keeping its state and history. Raises ``EntryNotFound`` /
+    ``TransitionError`` (a removed, importing or imported entry)."""
+    return managers().mapping.remap(info_hash, mapping)
+
+
+def forget_entry(info_hash: str) -> None:
+    """Forget an entry (the torrent stays in the client). Raises ``EntryNotFound``."""
+    managers().mapping.forget(info_hash)
+
+
 def torrent_client(settings: Settings | None = None) -> TorrentClient:
     """The configured client; for rTorrent, data is deleted over SFTP (never ``d.delete_tied``)."""
     settings = settings or managers().settings.load()

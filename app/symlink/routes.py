@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from app.api import ApiError, error_response, parse_body
 from app.configuration.service import test_connection
-from app.extensions import managers
 from app.symlink import bp, service
 
 
@@ -40,17 +39,14 @@ def _scan_error(exc: service.ScanError):
 @bp.route("/symlink")
 def index():
     """The media health page."""
-    settings = managers().settings.load()
-    return render_template("symlink/index.html", media_root=settings.media_root, history=service.history())
+    return render_template("symlink/index.html", media_root=service.health_settings()["media_root"],
+                           history=service.history())
 
 
 @bp.get("/api/symlink/config")
 def api_config():
     """The health settings (edited on the Configuration page or here)."""
-    s = managers().settings.load()
-    return jsonify({"media_root": s.media_root, "health_workers": s.health_workers,
-                    "health_min_size_kib": s.health_min_size_kib,
-                    "health_path_mappings": [m.model_dump() for m in s.health_path_mappings]})
+    return jsonify(service.health_settings())
 
 
 @bp.post("/api/symlink/config")
@@ -59,12 +55,10 @@ def api_save_config():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "the request body must be a JSON object")
-    allowed = {"media_root", "health_workers", "health_min_size_kib", "health_path_mappings"}
-    values = {k: v for k, v in body.items() if k in allowed}
-    if set(body) - allowed:
-        raise ApiError(422, "validation_error", "unknown setting", {k: "unknown" for k in set(body) - allowed})
-    managers().settings.save(values)
-    return api_config()
+    unknown = set(body) - service.HEALTH_SETTINGS
+    if unknown:
+        raise ApiError(422, "validation_error", "unknown setting", {k: "unknown" for k in unknown})
+    return jsonify(service.save_health_settings(body))
 
 
 @bp.get("/api/symlink/map")
@@ -73,11 +67,7 @@ def api_map():
     path = request.args.get("path", "").strip()
     if not path:
         raise ApiError(422, "validation_error", "give a path", {"path": "required"})
-    for mapping in managers().settings.load().health_path_mappings:
-        mapped = mapping.to_arr(path)
-        if mapped is not None:
-            return jsonify({"path": path, "arr_path": mapped, "mapping": mapping.model_dump()})
-    return jsonify({"path": path, "arr_path": None, "mapping": None})
+    return jsonify(service.map_path(path))
 
 
 @bp.get("/api/symlink/directories")

@@ -343,6 +343,32 @@ def rescan_arr(folders: list[str], settings: Settings, search: bool = False) -> 
     return told
 
 
+#: The settings this page edits (the same validation as the Configuration page).
+HEALTH_SETTINGS = frozenset({"media_root", "health_workers", "health_min_size_kib", "health_media_extensions",
+                             "health_path_mappings"})
+
+
+def health_settings() -> dict[str, Any]:
+    """The media health settings, as the page shows them."""
+    values = managers().settings.load().model_dump(mode="json")
+    return {name: values[name] for name in sorted(HEALTH_SETTINGS)}
+
+
+def save_health_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Save some of :data:`HEALTH_SETTINGS`; raises ``SettingsError`` (nothing written)."""
+    managers().settings.save({k: v for k, v in values.items() if k in HEALTH_SETTINGS})
+    return health_settings()
+
+
+def map_path(path: str) -> dict[str, Any]:
+    """How a path of MMS's library maps into Sonarr/Radarr's view (the settings' path mappings)."""
+    for mapping in managers().settings.load().health_path_mappings:
+        mapped = mapping.to_arr(path)
+        if mapped is not None:
+            return {"path": path, "arr_path": mapped, "mapping": mapping.model_dump()}
+    return {"path": path, "arr_path": None, "mapping": None}
+
+
 def directories(path: str | None = None) -> dict[str, Any]:
     """The sub-folders of a folder under the media root, each with its symlink count (recursive)."""
     settings = managers().settings.load()

@@ -21,7 +21,7 @@ document.querySelectorAll('[data-run-job]').forEach((button) => {
       await api('POST', `/api/jobs/${encodeURIComponent(job)}/run`);
       toast(button.dataset.startedText, 'info');
       const run = await waitForRun(job, since.replace('Z', '+00:00'));
-      if (run) toast(`${job}: ${run.status} ${run.result || run.error || ''}`, run.status === 'ok' ? 'success' : 'danger');
+      if (run) toast(`${job}: ${run.status} ${run.result || run.error || ''}`, run.status === 'ok' ? 'success' : run.status === 'partial' ? 'warning' : 'danger');
       window.location.reload();
     } catch {
       button.disabled = false;

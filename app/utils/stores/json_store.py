@@ -16,6 +16,7 @@ until the user restores a backup or resets the store explicitly
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import re
 import shutil
@@ -229,12 +230,16 @@ class JsonStore:
         """Read-modify-write under the lock.
 
         ``fn`` receives the data, mutates it in place and may return a value,
-        which ``update`` returns; it must not keep a reference to the data. When
+        which ``update`` returns (a deep copy when it is a dict or a list); ``fn`` must not keep a
+        reference to the data. When
         ``fn`` raises, nothing is written. Raises :class:`StoreLockTimeout`,
         :class:`StoreCorruptError`, :class:`OSError` (disk full: the old file stays).
         """
         with self.edit() as data:
-            return fn(data)
+            result = fn(data)
+        # a copy: the data stays cached for the next update, so a caller editing what it got back
+        # must not change what the next unrelated write puts on disk
+        return copy.deepcopy(result) if isinstance(result, dict | list) else result
 
     @contextlib.contextmanager
     def edit(self) -> Iterator[Any]:

@@ -35,6 +35,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "imported": frozenset({"removed"}),
     "removed": frozenset(),
 }
+#: States in which an entry may be re-mapped (before its import, or after a failed one).
+REMAPPABLE = frozenset({"downloading", "completed", "transferring", "transferred", "transfer_failed",
+                        "import_failed"})
 #: Fields a caller may set when adding an entry (besides the info hash and release name).
 ENTRY_FIELDS = ("media_type", "title", "year", "tmdb_id", "tvdb_id", "imdb_id", "sonarr_series_id",
                 "radarr_movie_id", "season", "episodes", "client", "label", "seedbox_path", "staging_path",
@@ -137,6 +140,32 @@ class MappingManager:
                      "history": [{"state": "downloading", "time": now, "detail": "sent to the torrent client"}]}
             entry.update(values)
             data[key] = entry
+            return entry
+
+        return self.store.update(apply)
+
+    def remap(self, info_hash: str, mapping: Mapping) -> dict[str, Any]:
+        """Change what an entry is for, keeping its state and history (a guarded change: only in
+        :data:`REMAPPABLE` states, else :class:`TransitionError`). Raises :class:`EntryNotFound`."""
+        key = normalize_hash(info_hash)
+        values = {
+            "media_type": mapping.media_type, "title": mapping.title, "year": mapping.year,
+            "tmdb_id": mapping.tmdb_id, "tvdb_id": mapping.tvdb_id, "imdb_id": mapping.imdb_id,
+            "sonarr_series_id": mapping.sonarr_series_id, "radarr_movie_id": mapping.radarr_movie_id,
+            "season": mapping.season, "episodes": list(mapping.episodes),
+        }
+
+        def apply(data: dict[str, Any]) -> dict[str, Any]:
+            entry = data.get(key)
+            if entry is None:
+                raise EntryNotFound(f"no pending entry for {info_hash}")
+            if entry["state"] not in REMAPPABLE:
+                raise TransitionError(f"an entry in state {entry['state']} cannot be re-mapped")
+            now = _now()
+            old = f"{entry.get('title')} ({entry.get('media_type')})"
+            entry.update(values, updated_at=now)
+            entry["history"].append({"state": entry["state"], "time": now,
+                                     "detail": f"re-mapped from {old} to {mapping.title} ({mapping.media_type})"})
             return entry
 
         return self.store.update(apply)

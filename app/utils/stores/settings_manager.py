@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_origin
 
+from blinker import Namespace
 from pydantic import ValidationError
 
 from app.utils.settings_schema import SECRET_HOSTS, Settings, env_name, field_meta, secret_fields
@@ -24,6 +25,9 @@ from app.utils.urls import same_host
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.json"
+#: Sent (sender: the :class:`SettingsManager`) after every successful save in this process; the job
+#: runner listens to apply new schedules at once.
+settings_saved = Namespace().signal("mms-settings-saved")
 SECRET_MASK = "••••••••"
 
 
@@ -209,7 +213,9 @@ class SettingsManager:
                 data[field] = settings.model_dump(mode="json")[field]
             return settings
 
-        return self.store.update(apply)
+        saved = self.store.update(apply)
+        settings_saved.send(self)
+        return saved
 
     def public_view(self) -> list[dict[str, Any]]:
         """The fields for the browser: value (secrets masked), source, metadata and limits."""

@@ -1,0 +1,36 @@
+"""The scheduled backup."""
+
+from __future__ import annotations
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from app.jobs import JobSpec
+from app.utils.settings_schema import N_, Settings
+
+
+def _backup_job() -> str:
+    from app.configuration.service import run_scheduled_backup
+
+    return run_scheduled_backup()
+
+
+def _backup_trigger(settings: Settings) -> BaseTrigger | None:
+    hour = settings.backup_hour
+    return {
+        "disabled": None,
+        "hourly": CronTrigger(minute=0),
+        "daily": CronTrigger(hour=hour, minute=0),
+        "weekly": CronTrigger(day_of_week="mon", hour=hour, minute=0),
+    }[settings.backup_schedule]
+
+
+def _backup_schedule(settings: Settings) -> str:
+    if settings.backup_schedule in ("daily", "weekly"):
+        return f"{settings.backup_schedule} {settings.backup_hour:02d}:00"
+    return settings.backup_schedule
+
+
+JOBS = (
+    JobSpec("backup", N_("Backup of the settings and databases"), _backup_job, _backup_trigger, _backup_schedule),
+)
