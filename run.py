@@ -7,6 +7,7 @@ app without the scheduler, so CLI commands never start the jobs.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -34,12 +35,37 @@ def main() -> int:
         return 2
     host = os.environ.get("HOST", "0.0.0.0")
     port = int(os.environ.get("PORT", "5000"))
+    signal.signal(signal.SIGTERM, _stop)  # docker stop, systemd: leave through the same path as Ctrl-C
     print(f"MMS listening on http://{host}:{port}/", flush=True)
     try:
         serve(app, host=host, port=port, threads=8)
+    except KeyboardInterrupt:
+        pass
     finally:
-        app.extensions["mms"].jobs.shutdown()
+        shutdown(app)
     return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def shutdown(app) -> None:
+    """Stop the scheduler (running jobs finish), the worker pools and the forkserver: no process is
+    left behind when MMS exits."""
+    from app.utils.media import health, releases
+
+    app.extensions["mms"].jobs.shutdown()
+    releases.shutdown_workers()
+    health.shutdown_workers()
+    try:
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver
+        if getattr(server, "_forkserver_pid", None):
+            server._stop()
+    except (ImportError, AttributeError, OSError):  # another Python: the forkserver ends with us anyway
+        pass
 
 
 if __name__ == "__main__":

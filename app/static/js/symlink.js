@@ -110,12 +110,10 @@ $('health-settings').addEventListener('submit', async (event) => {
   let mappings;
   try { mappings = JSON.parse($('hs-map').value || '[]'); } catch (err) { toast(err.message); return; }
   const saved = await api('POST', '/api/symlink/config', { media_root: $('hs-root').value, health_workers: Number($('hs-workers').value), health_min_size_kib: Number($('hs-min').value), health_path_mappings: mappings }).catch(() => null);
-  if (saved) { toast(event.target.dataset.savedText, 'success'); $('map-test').addEventListener('click', async () => {
-  const r = await api('GET', `/api/symlink/map?path=${encodeURIComponent($('map-path').value)}`).catch(() => null);
-  if (r) $('map-result').textContent = r.arr_path ? `${r.path} → ${r.arr_path}` : $('map-result').dataset.noneText;
-});
-
-loadFolders(null, $('folder-tree')); }
+  if (saved) {
+    toast(event.target.dataset.savedText, 'success');
+    loadFolders(null, $('folder-tree'));
+  }
 });
 document.querySelectorAll('[data-health-test]').forEach((b) => b.addEventListener('click', async () => {
   const r = await api('POST', `/api/symlink/services/test/${b.dataset.healthTest}`).catch(() => null);

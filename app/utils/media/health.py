@@ -13,6 +13,7 @@ import errno
 import os
 import stat
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -197,20 +198,33 @@ def _check_tree(root: str | list[str], include_files: bool, min_size: int,
 
 
 _pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
 
 
 def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool kept for the life of the process (workers import MMS once)."""
-    if workers not in _pools:
-        _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
-    return _pools[workers]
+    """The one process pool, kept for the life of the process (workers import MMS once). A new
+    ``health_workers`` value replaces it: the old pool finishes what it runs, then its workers exit."""
+    with _pools_lock:
+        if workers not in _pools:
+            for old in _pools.values():
+                old.shutdown(wait=False, cancel_futures=False)
+            _pools.clear()
+            _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+        return _pools[workers]
+
+
+def worker_pids() -> list[int]:
+    """The process ids of the live phase-1 workers (tests)."""
+    with _pools_lock:
+        return [pid for pool in _pools.values() for pid in (getattr(pool, "_processes", None) or {})]
 
 
 def shutdown_workers() -> None:
     """Stop the phase-1 worker processes (tests, shutdown)."""
-    for pool in _pools.values():
-        pool.shutdown(wait=True, cancel_futures=True)
-    _pools.clear()
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+        _pools.clear()
 
 
 def basic_check(roots: list[str], *, include_files: bool = False, min_size: int = 0, workers: int = 2,
