@@ -202,7 +202,7 @@ def test_sigterm_leaves_no_process_behind(tmp_path: Path) -> None:
         children = psutil.Process(server.pid).children(recursive=True)
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0, log.read_text()
-        gone, alive = psutil.wait_procs(children, timeout=30)
+        _gone, alive = psutil.wait_procs(children, timeout=30)
         assert alive == [], [(p.pid, p.name()) for p in alive]
     finally:
         if server.poll() is None:
