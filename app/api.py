@@ -12,6 +12,7 @@ import logging
 import re
 from typing import Any, TypeVar
 
+import orjson
 from flask import Flask, Response, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
@@ -110,12 +111,26 @@ def json_depth(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> int:
 
 class DepthLimitedJSON(DefaultJSONProvider):
     """Flask's JSON provider refusing bodies nested deeper than :data:`MAX_JSON_DEPTH` (``ValueError``, so
-    ``get_json`` reports a bad body) before the parser recurses into them."""
+    ``get_json`` reports a bad body) before the parser recurses into them; answers are encoded by orjson
+    (several times faster than the standard library on the pending map), falling back to Flask's encoder
+    for what orjson does not know."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         if json_depth(s) > MAX_JSON_DEPTH:
             raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
         return super().loads(s, **kwargs)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if kwargs:
+            return super().dumps(obj, **kwargs)
+        try:
+            return orjson.dumps(obj, default=self.default, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            return super().dumps(obj)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps(obj), mimetype=self.mimetype)
 
 
 def install_api_conventions(app: Flask) -> None:

@@ -127,6 +127,7 @@ class JobRunner:
         self.scheduler: BackgroundScheduler | None = None
         self._process_lock: FileLock | None = None
         self._sync_lock = threading.Lock()
+        self._enabled: tuple[Settings, dict[str, bool]] | None = None
 
     @property
     def owns_scheduler(self) -> bool:
@@ -199,6 +200,15 @@ class JobRunner:
         if changes:
             log.info("schedules changed: %s", changes)
         return changes
+
+    def enabled(self, job_id: str, settings: Settings) -> bool:
+        """Whether the job has a schedule under ``settings`` (remembered per settings object: building
+        a trigger costs more than a page's other work)."""
+        cached = self._enabled
+        if cached is None or cached[0] is not settings:
+            cached = (settings, {spec.id: spec.trigger(settings) is not None for spec in self.specs.values()})
+            self._enabled = cached
+        return cached[1][job_id]
 
     def next_run(self, job_id: str) -> datetime | None:
         """When the job runs next (this process only knows if it owns the scheduler)."""

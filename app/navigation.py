@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.utils.settings_schema import N_
@@ -34,3 +35,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
 def navigation() -> tuple[NavEntry, ...]:
     """The entries of the navigation bar."""
     return NAVIGATION
+
+
+def navigation_links(url_for: Callable[[str], str], cache: dict[str, tuple]) -> tuple[tuple[NavEntry, str], ...]:
+    """``(entry, href)`` pairs; the hrefs are built once per script root (``cache`` keyed by it, owned by
+    the caller) since they never change while the app runs."""
+    key = url_for("core.index")
+    if key not in cache:
+        cache[key] = tuple((entry, url_for(entry.endpoint)) for entry in NAVIGATION)
+    return cache[key]

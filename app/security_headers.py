@@ -36,8 +36,12 @@ HEADERS = {
 def install_security_headers(app: Flask) -> None:
     """Add :data:`HEADERS` to every response (a view may set its own stricter value first)."""
 
+    items = tuple(HEADERS.items())
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        headers = response.headers
+        for name, value in items:
+            if name not in headers:
+                headers.add(name, value)
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict
 from typing import Any
 
@@ -17,11 +18,12 @@ STATUS_WORDS = (N_("ok"), N_("missing"), N_("corrupt"), N_("newer_schema"), N_("
 
 def store_statuses() -> list[dict[str, Any]]:
     """Each store's :class:`~app.utils.stores.json_store.StoreStatus` as a dict."""
-    return [asdict(store.status()) for store in managers().stores().values()]
+    return [dict(store.status().__dict__) for store in managers().stores().values()]
 
 
-def service_statuses(settings: Settings) -> list[dict[str, Any]]:
-    """Per service group: ``configured`` when its address and credentials are set."""
+@functools.cache
+def _service_fields() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Per service group: (service, title, the settings that must be set for it to count as configured)."""
     secrets = secret_fields()
     out = []
     for group in GROUPS:
@@ -32,14 +34,23 @@ def service_statuses(settings: Settings) -> list[dict[str, Any]]:
         urls = [f for f in fields if f.endswith(("_url", "_host"))]
         keys = [f for f in fields if f in secrets and f not in ("tvdb_pin", "qbittorrent_password",
                                                                "sftp_password")]
-        configured = all(getattr(settings, f) for f in urls + keys)
-        out.append({"service": group.service, "title": group.title, "configured": configured})
-    return out
+        out.append((group.service, group.title, tuple(urls + keys)))
+    return tuple(out)
+
+
+def service_statuses(settings: Settings) -> list[dict[str, Any]]:
+    """Per service group: ``configured`` when its address and credentials are set."""
+    return [{"service": service, "title": title, "configured": all(getattr(settings, f) for f in needed)}
+            for service, title, needed in _service_fields()]
 
 
 def run_job_now(job_id: str) -> None:
     """Start a job now, outside its schedule; raises ``KeyError`` for an unknown job."""
     managers().jobs.run_now(job_id)
+
+
+def _as_dict(info: Any) -> dict[str, Any] | None:
+    return asdict(info) if info is not None else None
 
 
 def reset_store(name: str) -> str | None:
@@ -65,7 +76,7 @@ def jobs_overview() -> list[dict[str, Any]]:
             "id": spec.id,
             "title": spec.title,
             "schedule": spec.schedule(settings),
-            "enabled": spec.trigger(settings) is not None,
+            "enabled": runner.enabled(spec.id, settings),
             "last_run": runs[0] if runs else None,
             "next_run": next_run.isoformat() if next_run else None,
             "scheduler_here": runner.owns_scheduler,
@@ -99,5 +110,5 @@ def health_report() -> dict[str, Any]:
         "jobs": jobs,
         "services": service_statuses(settings) if settings else [],
         "settings_error": settings_error,
-        "latest_backup": next(iter(asdict(b) for b in managers().backups.list()), None),
+        "latest_backup": _as_dict(managers().backups.latest()),
     }

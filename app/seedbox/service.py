@@ -7,9 +7,13 @@ stops the others, and the report says, per item, sent or failed and why.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from flask import current_app
 
 from app.extensions import managers
 from app.search.service import result_cache
@@ -24,8 +28,8 @@ from app.utils.stores.mapping_manager import Mapping, MappingError
 
 
 def pending_entries() -> list[dict[str, Any]]:
-    """The pending map, newest first."""
-    return sorted(managers().mapping.all().values(), key=lambda e: e["created_at"], reverse=True)
+    """The pending map, newest first (read-only entries, for display)."""
+    return sorted(managers().mapping.all_shared().values(), key=lambda e: e["created_at"], reverse=True)
 
 
 def remap_entry(info_hash: str, mapping: Mapping) -> dict[str, Any]:
@@ -95,6 +99,7 @@ def send_one(item: SendItem, mapping: Mapping, settings: Settings | None = None,
     """
     settings = settings or managers().settings.load()
     client = client or torrent_client(settings)
+    _torrent_cache().clear()
     try:
         source, name, extra = _source(item, settings)
         info_hash = client.add(source, label=settings.torrent_label, save_path=settings.torrent_save_path or None)
@@ -131,11 +136,50 @@ def send_batch(items: list[SendItem], mapping: Mapping, pause_s: float | None = 
     return report
 
 
+#: Seconds a torrent list (or the client's failure) is reused: the page polls, several browsers may watch,
+#: and an unreachable client would otherwise be asked (and wait its connect timeout) on every request.
+TORRENT_LIST_TTL_S = 2.0
+
+
+class _TorrentListCache:
+    """The last torrent list (or error) per client settings, for :data:`TORRENT_LIST_TTL_S` seconds."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple | None = None
+        self.at = 0.0
+        self.value: list[Any] | UpstreamError | None = None
+
+    def get(self, key: tuple, fetch: Callable[[], list[Any]]) -> list[Any]:
+        with self.lock:
+            if self.key != key or time.monotonic() - self.at > TORRENT_LIST_TTL_S:
+                try:
+                    self.value = fetch()
+                except UpstreamError as exc:
+                    self.value = exc
+                self.key, self.at = key, time.monotonic()
+            value = self.value
+        if isinstance(value, UpstreamError):
+            raise value
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.key = None
+
+
+def _torrent_cache() -> _TorrentListCache:
+    return current_app.extensions.setdefault("mms_torrent_list", _TorrentListCache())
+
+
 def list_torrents() -> dict[str, Any]:
-    """The client's torrents with the pending-map entry of each. Raises an :class:`UpstreamError`."""
+    """The client's torrents with the pending-map entry of each (the client is asked at most every
+    :data:`TORRENT_LIST_TTL_S` seconds; a send or a removal asks again). Raises an :class:`UpstreamError`."""
     settings = managers().settings.load()
-    pending = managers().mapping.all()
-    torrents = torrent_client(settings).torrents()
+    pending = managers().mapping.all_shared()
+    key = (settings.torrent_client, settings.qbittorrent_url, settings.qbittorrent_username,
+           settings.qbittorrent_password, settings.rtorrent_url)
+    torrents = _torrent_cache().get(key, lambda: torrent_client(settings).torrents())
     rows = []
     for torrent in torrents:
         entry = pending.get(torrent.info_hash)
@@ -152,6 +196,7 @@ def list_torrents() -> dict[str, Any]:
 
 def remove_torrent(info_hash: str, delete_data: bool) -> None:
     """Remove a torrent from the client (data only when asked) and mark its pending entry removed."""
+    _torrent_cache().clear()
     torrent_client().remove(info_hash, delete_data=delete_data)
     mapping = managers().mapping
     entry = mapping.all().get(info_hash.upper())

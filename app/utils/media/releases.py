@@ -22,6 +22,7 @@ Scores are out of 100 (clamped to 0..100), weights from the settings.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -216,9 +217,19 @@ def _resolution(raw: str | None, name: str) -> str | None:
 MAX_NAME_CHARS = 512
 
 
+#: Parsed names kept (each a few hundred bytes): searches and pages parse the same names again and again.
+PARSE_CACHE_SIZE = 8192
+
+
 def parse_release(name: str) -> ParsedRelease:
     """Parse one release name (a torrent title, a file name or a path: its last part), cut to
-    :data:`MAX_NAME_CHARS` characters first. Never raises on text."""
+    :data:`MAX_NAME_CHARS` characters first. Never raises on text. Results are immutable and the last
+    :data:`PARSE_CACHE_SIZE` are kept (``functools.lru_cache``)."""
+    return _parse_release(name)
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _parse_release(name: str) -> ParsedRelease:
     if len(name) > MAX_NAME_CHARS:
         name = name[-MAX_NAME_CHARS:] if ("/" in name or "\\" in name) else name[:MAX_NAME_CHARS]
     base = name

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from app.utils.stores.json_store import JsonStore, StoreCorruptError, StoreError
 
 BACKUP_RE = re.compile(r"^mms-backup-\d{8}-\d{6}-\d{6}(?:-[a-z]+)?\.zip$")
 MEMBER_RE = re.compile(r"^[A-Za-z0-9_.-]+\.json$")
+#: Seconds :meth:`BackupManager.latest` is remembered (the dashboard asks on every view).
+LATEST_TTL_S = 5.0
 #: Largest member accepted in an archive, in bytes, once decompressed (a store is far smaller).
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 #: Largest total accepted, in bytes, all members decompressed.
@@ -65,6 +68,7 @@ class BackupManager:
     def __init__(self, instance_path: Path | str, backup_path: Path | str):
         self.instance_path = Path(instance_path)
         self.backup_path = Path(backup_path)
+        self._latest: tuple[float, BackupInfo | None] | None = None
 
     # -- helpers -----------------------------------------------------------------
     def _store_files(self) -> list[Path]:
@@ -106,6 +110,7 @@ class BackupManager:
             if skipped:
                 archive.comment = ("left out (unreadable): " + ", ".join(skipped)).encode()
         tmp.replace(target)
+        self._latest = None
         if keep is not None:
             self.prune(keep)
         return self._info(target)
@@ -129,15 +134,38 @@ class BackupManager:
                     continue
         return sorted(infos, key=lambda b: b.name, reverse=True)
 
+    def latest(self) -> BackupInfo | None:
+        """The newest readable archive (only that one is opened), or ``None``; remembered for
+        :data:`LATEST_TTL_S` seconds (this object's own creations and deletions are seen at once)."""
+        cached = self._latest
+        if cached is not None and time.monotonic() - cached[0] < LATEST_TTL_S:
+            return cached[1]
+        found = self._find_latest()
+        self._latest = (time.monotonic(), found)
+        return found
+
+    def _find_latest(self) -> BackupInfo | None:
+        if not self.backup_path.is_dir():
+            return None
+        names = sorted((p.name for p in self.backup_path.iterdir() if BACKUP_RE.match(p.name)), reverse=True)
+        for name in names:
+            try:
+                return self._info(self.backup_path / name)
+            except (zipfile.BadZipFile, OSError):
+                continue
+        return None
+
     def delete(self, name: str) -> None:
         """Delete one archive. Raises :class:`BackupNotFound`."""
         self.path_of(name).unlink()
+        self._latest = None
 
     def prune(self, keep: int) -> list[str]:
         """Delete the oldest archives beyond ``keep``; returns the names deleted."""
         doomed = [b.name for b in self.list()[keep:]]
         for name in doomed:
             (self.backup_path / name).unlink(missing_ok=True)
+        self._latest = None
         return doomed
 
     # -- restore -------------------------------------------------------------------

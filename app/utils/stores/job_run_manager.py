@@ -58,5 +58,5 @@ class JobRunManager:
         self.finish(job_id, started, status="skipped", duration_s=0.0, result=reason)
 
     def runs(self, job_id: str) -> list[dict]:
-        """The recorded runs of ``job_id``, newest first."""
-        return self.store.read().get(job_id, [])
+        """The recorded runs of ``job_id``, newest first (the caller's own copy)."""
+        return [dict(run) for run in self.store.read_shared().get(job_id, [])]

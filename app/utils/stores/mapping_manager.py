@@ -101,8 +101,13 @@ class MappingManager:
         self.store = JsonStore(Path(instance_path) / PENDING_FILE, schema_version=1)
 
     def all(self) -> dict[str, dict[str, Any]]:
-        """Every entry by info hash."""
+        """Every entry by info hash (the caller's own copy)."""
         return self.store.read()
+
+    def all_shared(self) -> dict[str, dict[str, Any]]:
+        """Every entry by info hash, shared with other readers (no parse while the file is unchanged):
+        for read-only use, such as answering the API; never modify it."""
+        return self.store.read_shared()
 
     def get(self, info_hash: str) -> dict[str, Any]:
         """One entry; raises :class:`EntryNotFound`."""

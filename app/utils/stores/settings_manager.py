@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_origin
 
+import orjson
 from blinker import Namespace
 from pydantic import ValidationError
 
@@ -38,6 +39,10 @@ class SettingsError(ValueError):
         self.problems = problems  # (field, source, message)
         text = "; ".join(f"setting {env_name(f)} (from {src}): {msg}" for f, src, msg in problems)
         super().__init__(f"Invalid settings: {text}")
+
+
+_ENV_NAMES = tuple(env_name(field) for field in Settings.model_fields)
+_ENV_KEYS = tuple(os.fsencode(name) for name in _ENV_NAMES)
 
 
 def _is_structured(field: str) -> bool:
@@ -106,6 +111,8 @@ class SettingsManager:
         self.store = JsonStore(Path(instance_path) / SETTINGS_FILE, schema_version=1)
         self._environ = environ
         self._reported: str | None = None
+        self._loaded: tuple[tuple, Settings] | None = None
+        self._public: tuple[tuple, list[dict[str, Any]]] | None = None
 
     # -- layers --------------------------------------------------------------------
     def _env_values(self) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
@@ -129,7 +136,7 @@ class SettingsManager:
         """The values of settings.json; an unreadable file gives none (defaults and the environment
         apply, the app keeps running, the health page and the dashboard report the file)."""
         try:
-            data = self.store.read()
+            data = self.store.read_shared()
         except StoreError as exc:
             if str(exc) != self._reported:
                 self._reported = str(exc)
@@ -160,7 +167,33 @@ class SettingsManager:
             raise SettingsError(problems) from None
 
     def load(self) -> Settings:
-        """The current settings. Raises :class:`SettingsError` naming every bad setting."""
+        """The current settings. Raises :class:`SettingsError` naming every bad setting.
+
+        Validated once per version of settings.json and of the environment's values (an immutable
+        :class:`Settings` is shared between callers); a save by any process shows at the next call.
+        """
+        key = self._version()
+        cached = self._loaded
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        settings = self._load()
+        self._loaded = (key, settings)
+        return settings
+
+    def _version(self) -> tuple:
+        """What the settings depend on: settings.json's signature and the environment's values of the
+        settings' variables (read from the process environment's raw table when there is one)."""
+        if self._environ is None:
+            raw = getattr(os.environ, "_data", None)
+            if isinstance(raw, dict):
+                env = tuple(raw.get(name) for name in _ENV_KEYS)
+            else:
+                env = tuple(os.environ.get(name) for name in _ENV_NAMES)
+        else:
+            env = tuple(self._environ.get(name) for name in _ENV_NAMES)
+        return self.store.version(), env
+
+    def _load(self) -> Settings:
         env, problems = self._env_values()
         if problems:
             raise SettingsError(problems)
@@ -218,7 +251,16 @@ class SettingsManager:
         return saved
 
     def public_view(self) -> list[dict[str, Any]]:
-        """The fields for the browser: value (secrets masked), source, metadata and limits."""
+        """The fields for the browser: value (secrets masked), source, metadata and limits (built once
+        per version of the settings; each call gets its own copy)."""
+        key = self._version()
+        cached = self._public
+        if cached is None or cached[0] != key:
+            cached = (key, self._public_view())
+            self._public = cached
+        return orjson.loads(orjson.dumps(cached[1]))  # a copy each caller owns (orjson: ~20x deepcopy)
+
+    def _public_view(self) -> list[dict[str, Any]]:
         settings = self.load()
         sources = self.sources()
         secrets = secret_fields()

@@ -68,11 +68,12 @@ class UserManager:
 
     def has_accounts(self) -> bool:
         """Whether at least one account exists (else the setup page is shown)."""
-        return bool(self.store.read())
+        return bool(self.store.read_shared())
 
     def get(self, username: str) -> dict | None:
         """A copy of the account record, or ``None``."""
-        return self.store.read().get(username)
+        record = self.store.read_shared().get(username)
+        return copy.deepcopy(record) if record is not None else None
 
     def create_admin(self, username: str, password: str, *, only_if_none: bool = True) -> dict:
         """Create the admin account (or replace it, ``only_if_none=False``: every session is dropped).
@@ -166,13 +167,13 @@ class UserManager:
         username, sep2, version = username.rpartition(":")
         if not (sep and sep2 and username and version.isdigit()):
             return None
-        record = self.get(username)
+        record = self.store.read_shared().get(username)  # read only; a copy of the account is returned
         if record is None or int(record.get("session_version", 0)) != int(version):
             return None
         digest = token_digest(rest)
         if not any(hmac.compare_digest(digest, known) for known in record.get("sessions", {})):
             return None
-        return record
+        return {k: v for k, v in record.items() if k != "sessions"}
 
     def sessions(self, username: str) -> list[dict[str, Any]]:
         """The open sessions of a user, newest first (``id`` is the stored hash's first 12 characters)."""
