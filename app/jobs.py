@@ -168,8 +168,8 @@ class JobRunner:
 
     # -- schedules -----------------------------------------------------------------------
     def _settings(self) -> Settings:
-        with self.app.app_context():
-            return self.app.extensions["mms"].settings.load()
+        with self.app.app_context():  # fresh: this sync is how saves by other processes arrive
+            return self.app.extensions["mms"].settings.load(fresh=True)
 
     def sync_schedules(self) -> dict[str, str]:
         """Make each job's trigger match the settings; returns ``{job_id: change}`` for what changed."""

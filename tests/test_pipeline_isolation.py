@@ -63,7 +63,7 @@ def test_a_file_shrinking_mid_pull_fails_its_entry_only(tmp_path: Path, sshd: Ss
     assert sha256_of(tmp_path / "staging" / ("BB" * 20) / healthy.name) == sha256_of(healthy)
     run = mms.job_runs.runs("sftp_scanner")[0]
     assert run["status"] == "partial" and "1 failed" in run["result"]
-    assert any("sftp_scanner" in p or "Seedbox" in p for p in _problems(app))
+    assert any(p["title"].startswith("Seedbox") and "1 failed" in p["detail"] for p in _problems(app))
 
 
 def _problems(app) -> list[str]:
@@ -216,3 +216,34 @@ def _up(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.mark.parametrize("recorded", [None, "", ".", "..", "/", "/etc", "STAGING_ROOT"])
+def test_an_import_never_takes_files_from_outside_its_staging_folder(tmp_path: Path, make_app, monkeypatch,
+                                                                     recorded) -> None:
+    """An entry without a staging folder once imported from the working directory: a ``.ts`` file became the
+    "movie" and every ``.idx`` (git's pack indexes) its "subtitles"."""
+    from app.seedbox import pipeline
+
+    work = tmp_path / "work"
+    (work / ".git" / "objects" / "pack").mkdir(parents=True)
+    bait = [work / "index.d.ts", work / ".git" / "objects" / "pack" / "pack-1.idx", work / "notes.srt"]
+    for path in bait:
+        path.write_bytes(b"x" * 4096)
+    monkeypatch.chdir(work)
+    app = make_app()
+    mms = app.extensions["mms"]
+    staging, library = tmp_path / "staging", tmp_path / "library"
+    staging.mkdir()
+    mms.settings.save({"staging_path": str(staging), "movies_path": str(library)})
+    key = "AB" * 20
+    mms.mapping.add(key, "Film.2020.1080p", Mapping("movie", "Film", 2020, tmdb_id=1))
+    path = str(staging) if recorded == "STAGING_ROOT" else recorded
+    for state in ("completed", "transferring", "transferred"):
+        mms.mapping.transition(key, state, "test", staging_path=path)
+    with app.app_context():
+        result = pipeline.process_once()
+    entry = mms.mapping.get(key)
+    assert result.failed == 1 and entry["state"] == "import_failed", entry
+    assert "staging" in entry["error"]
+    assert all(p.exists() for p in bait) and not library.exists()

@@ -85,7 +85,8 @@ def jobs_overview() -> list[dict[str, Any]]:
 
 
 def health_report() -> dict[str, Any]:
-    """Stores, jobs, services and settings state; ``status`` is ``ok`` or ``degraded``."""
+    """Stores, jobs, services and settings state; ``status`` is ``ok`` or ``degraded``; ``problems`` lists
+    every failure for the summary views as ``{"title": untranslated msgid, "detail": text}``."""
     stores = store_statuses()
     problems = [s for s in stores if s["state"] in ("corrupt", "newer_schema")]
     try:
@@ -101,8 +102,11 @@ def health_report() -> dict[str, Any]:
                 for spec in managers().jobs.specs.values()]
     failed_jobs = [j for j in jobs if j["last_run"] and j["last_run"].get("status") in ("error", "partial")]
     startup = list(managers().startup_problems)
-    summary = [s["detail"] for s in problems] + ([settings_error] if settings_error else []) + startup + [
-        f"{j['title']}: {j['last_run'].get('error') or j['last_run'].get('result') or ''}".strip() for j in failed_jobs]
+    summary = ([{"title": N_("Data file unreadable"), "detail": s["detail"]} for s in problems]
+               + ([{"title": N_("Invalid settings"), "detail": settings_error}] if settings_error else [])
+               + [{"title": N_("Repaired at start"), "detail": text} for text in startup]
+               + [{"title": j["title"], "detail": j["last_run"].get("error") or j["last_run"].get("result") or ""}
+                  for j in failed_jobs])
     return {
         "status": "degraded" if problems or settings_error or failed_jobs or startup else "ok",
         "problems": summary,

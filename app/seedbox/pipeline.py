@@ -27,6 +27,7 @@ from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.tvdb import TvdbClient
 from app.utils.media import naming
 from app.utils.media.releases import parse_release, score_release
+from app.utils.paths import UnsafePathError, resolve_inside
 from app.utils.settings_schema import Settings
 from app.utils.stores.mapping_manager import TRANSITIONS
 from app.utils.transfer import SftpPuller, SftpTarget, TransferError, copy_local, progress_dict
@@ -231,8 +232,19 @@ def import_entry(info_hash: str, settings: Settings | None = None) -> bool:
     return True
 
 
-def _staged(entry: dict[str, Any]) -> naming.StagedFiles:
-    folder = Path(entry["staging_path"] or "")
+def _staged(entry: dict[str, Any], settings: Settings) -> naming.StagedFiles:
+    """The files of an entry's staging folder, which must be a folder inside ``staging_path``: an import
+    never takes files from anywhere else (an entry without a staging folder once made ``Path("")``, the
+    working directory, its source). Raises :class:`ImportFailure`."""
+    recorded = entry.get("staging_path")
+    if not recorded:
+        raise ImportFailure("no staging folder is recorded for this entry: transfer it again")
+    try:
+        folder = resolve_inside(settings.staging_path, recorded, follow_last=True)
+    except UnsafePathError as exc:
+        raise ImportFailure(f"the staging folder is not inside {settings.staging_path}: {exc}") from None
+    if folder == Path(settings.staging_path).resolve():
+        raise ImportFailure("the staging folder recorded is the whole staging area, not the entry's own folder")
     if not folder.is_dir():
         raise ImportFailure(f"staging folder {folder} is missing")
     files = [p for p in folder.rglob("*") if p.is_file()]
@@ -288,7 +300,7 @@ def _place(source: Path, target: Path, release_name: str, weights: dict[str, Any
 
 
 def _builtin_import(entry: dict[str, Any], settings: Settings) -> str:
-    staged = _staged(entry)
+    staged = _staged(entry, settings)
     weights = settings.score_weights
     placed: list[Path] = []
     notes: list[str] = []
@@ -385,7 +397,7 @@ def _arr_path(settings: Settings, local: str) -> str:
 
 
 def _arr_import(entry: dict[str, Any], settings: Settings) -> str:
-    _staged(entry)
+    _staged(entry, settings)
     path = _arr_path(settings, entry["staging_path"])
     if entry["media_type"] == "tv":
         sonarr = SonarrClient.from_settings(settings)

@@ -40,6 +40,10 @@ function showResults(scan) {
     const tr = document.createElement('tr');
     tr.dataset.category = f.category;
     [f.path, f.category, f.detail].forEach((t) => tr.append(Object.assign(document.createElement('td'), { className: 'small text-break', textContent: t })));
+    if (!f.deletable) {
+      tr.dataset.kept = '1';
+      tr.lastChild.append(Object.assign(document.createElement('span'), { className: 'badge text-bg-secondary ms-1', textContent: $('scan-results').dataset.keptText }));
+    }
     return tr;
   }));
   $('delete-open').classList.toggle('d-none', !(scan.mode === 'real' && scan.state === 'completed' && scan.findings.some((f) => f.deletable)));
@@ -93,7 +97,14 @@ $('delete-confirm').addEventListener('click', async () => {
   const gone = new Set(answer.deleted);
   current.findings = current.findings.filter((f) => !gone.has(f.path));
   showResults(current);
-  toast(`${answer.deleted.length} ✓, ${answer.skipped.length} ↷, ${answer.failed.length} ✗, ${answer.arr.length} ⟳`, answer.failed.length || answer.skipped.length ? 'warning' : 'success');
+  const counts = {};
+  current.findings.forEach((f) => { counts[f.category] = (counts[f.category] || 0) + 1; });
+  showCounts(counts);
+  const message = $('delete-modal').dataset.doneText
+    .replace('{deleted}', answer.deleted.length).replace('{skipped}', answer.skipped.length)
+    .replace('{failed}', answer.failed.length).replace('{rescans}', answer.arr.length);
+  const reasons = [...answer.skipped.map((i) => `${i.path}: ${i.reason}`), ...answer.failed.map((i) => `${i.path}: ${i.error}`)];
+  toast(reasons.length ? `${message} — ${reasons.join(' · ')}` : message, reasons.length ? 'warning' : 'success');
 });
 
 // settings

@@ -215,12 +215,12 @@ class JsonStore:
         match = _REVISION_RE.match(head)
         return info.st_ino, info.st_size, info.st_mtime_ns, match.group(1) if match else None
 
-    def version(self) -> tuple | None:
+    def version(self, fresh: bool = False) -> tuple | None:
         """:meth:`signature`, looked up at most every :data:`SHARED_RECHECK_S` seconds (this object's own
-        writes reset it at once)."""
+        writes reset it at once; ``fresh`` looks now)."""
         looked = self._looked
         now = time.monotonic()
-        if looked is not None and now - looked[0] < SHARED_RECHECK_S:
+        if not fresh and looked is not None and now - looked[0] < SHARED_RECHECK_S:
             return looked[1]
         signature = self.signature()
         self._looked = (now, signature)

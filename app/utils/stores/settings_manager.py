@@ -166,12 +166,16 @@ class SettingsManager:
                 problems.append((field, sources.get(field, "settings.json"), err["msg"]))
             raise SettingsError(problems) from None
 
-    def load(self) -> Settings:
+    def load(self, fresh: bool = False) -> Settings:
         """The current settings. Raises :class:`SettingsError` naming every bad setting.
 
         Validated once per version of settings.json and of the environment's values (an immutable
-        :class:`Settings` is shared between callers); a save by any process shows at the next call.
+        :class:`Settings` is shared between callers). A save through this manager shows at the next
+        call; one by another process within :data:`~app.utils.stores.json_store.SHARED_RECHECK_S`
+        seconds, or at once with ``fresh``.
         """
+        if fresh:
+            self.store.version(fresh=True)
         key = self._version()
         cached = self._loaded
         if cached is not None and cached[0] == key:
