@@ -98,6 +98,16 @@ def api(app: Flask) -> ApiClient:
     return ApiClient(client)
 
 
+@pytest.fixture
+def sshd(tmp_path: Path):
+    """A real OpenSSH sshd on 127.0.0.1 (key login), serving this test's folder."""
+    from tests.services.sshd import SshServer
+
+    server = SshServer(tmp_path)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for the whole run."""

@@ -24,13 +24,6 @@ from tests.waiting import wait_for
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def sshd(tmp_path: Path):
-    server = SshServer(tmp_path)
-    yield server
-    server.stop()
-
-
 def _completed(mms, info_hash: str, source: Path, title: str) -> None:
     mms.mapping.add(info_hash, source.stem, Mapping("movie", title, 2020, tmdb_id=7))
     mms.mapping.transition(info_hash, "completed", "test", seedbox_path=str(source), bytes_total=source.stat().st_size)

@@ -21,13 +21,6 @@ from tests.torrents import sha256_of, write_file
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def sshd(tmp_path: Path):
-    server = SshServer(tmp_path)
-    yield server
-    server.stop()
-
-
 def _client(server: SshServer, store: HostKeyStore) -> SftpClient:
     return SftpClient(server.host, server.port, server.username, key_path=str(server.key_path), host_keys=store)
 

@@ -22,13 +22,6 @@ from tests.waiting import wait_for
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def sshd(tmp_path: Path):
-    server = SshServer(tmp_path)
-    yield server
-    server.stop()
-
-
 def _target(sshd: SshServer) -> SftpTarget:
     return SftpTarget(sshd.host, sshd.port, sshd.username, key_path=str(sshd.key_path))
 

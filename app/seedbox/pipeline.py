@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,12 +81,7 @@ def scan_once(now_only: list[str] | None = None) -> JobResult:
             and (now_only is not None or _retry_due(entry, settings)))
         if not ready:
             continue
-        try:
-            ok = transfer_entry(entry["info_hash"], settings)
-        except Exception as exc:  # noqa: BLE001 - each entry fails on its own, recorded, the run goes on
-            ok = False
-            _record_failure(entry["info_hash"], "transfer_failed", exc)
-        if ok:
+        if _isolated(entry["info_hash"], "transfer_failed", lambda e=entry: transfer_entry(e["info_hash"], settings)):
             pulled += 1
         else:
             failed += 1
@@ -109,6 +105,16 @@ def _check_download(client: Any, entry: dict[str, Any]) -> int:
         return 1
     mapping.update_progress(entry["info_hash"], progress={"seedbox": round(info.progress, 4)}, error=None)
     return 0
+
+
+def _isolated(info_hash: str, failed_state: str, step: Callable[[], bool]) -> bool:
+    """Run one entry's ``step``; anything it raises is recorded on that entry as ``failed_state`` (with
+    the reason) and the run goes on. Returns whether the step succeeded."""
+    try:
+        return step()
+    except Exception as exc:  # noqa: BLE001 - each entry fails on its own, recorded, the run goes on
+        _record_failure(info_hash, failed_state, exc)
+        return False
 
 
 class _Recorded(Exception):
@@ -178,12 +184,7 @@ def process_once(now_only: list[str] | None = None) -> JobResult:
     for entry in list(managers().mapping.all().values()):
         if entry["state"] != "transferred" or (now_only is not None and entry["info_hash"] not in now_only):
             continue
-        try:
-            ok = import_entry(entry["info_hash"], settings)
-        except Exception as exc:  # noqa: BLE001 - each entry fails on its own, recorded, the run goes on
-            ok = False
-            _record_failure(entry["info_hash"], "import_failed", exc)
-        if ok:
+        if _isolated(entry["info_hash"], "import_failed", lambda e=entry: import_entry(e["info_hash"], settings)):
             done += 1
         else:
             failed += 1
