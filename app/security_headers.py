@@ -36,12 +36,13 @@ HEADERS = {
 def install_security_headers(app: Flask) -> None:
     """Add :data:`HEADERS` to every response (a view may set its own stricter value first)."""
 
-    items = tuple(HEADERS.items())
+    items = tuple((name.lower(), name, value) for name, value in HEADERS.items())
 
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        for name, value in items:
-            if name not in headers:
+        present = {key.lower() for key, _value in headers.items()}  # one pass; a miss in Headers raises
+        for lower, name, value in items:
+            if lower not in present:
                 headers.add(name, value)
         return response

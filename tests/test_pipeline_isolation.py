@@ -240,3 +240,21 @@ def test_an_import_never_takes_files_from_outside_its_staging_folder(tmp_path: P
     assert result.failed == 1 and entry["state"] == "import_failed", entry
     assert "staging" in entry["error"]
     assert all(p.exists() for p in bait) and not library.exists()
+
+
+def test_the_pending_map_is_paged_newest_first(api) -> None:
+    mms = api.client.application.extensions["mms"]
+    for i in range(7):
+        mms.mapping.add(f"{i:040X}", f"Film.{i}", Mapping("movie", f"Film {i}", 2020, tmdb_id=i + 1))
+    mms.mapping.transition(f"{3:040X}", "transfer_failed", "cut")
+    first = api.call("GET", "/api/pending?page_size=3").json
+    assert first["total"] == 7 and len(first["entries"]) == 3 and first["counts"] == {"downloading": 6,
+                                                                                     "transfer_failed": 1}
+    created = [e["created_at"] for e in first["entries"]]
+    assert created == sorted(created, reverse=True)
+    third = api.call("GET", "/api/pending?page_size=3&page=3").json
+    assert len(third["entries"]) == 1
+    failed = api.call("GET", "/api/pending?state=transfer_failed").json
+    assert [e["info_hash"] for e in failed["entries"]] == [f"{3:040X}"] and failed["total"] == 1
+    for bad in ("page=0", "page_size=5000", "state=nope", "page=abc"):
+        assert api.call("GET", f"/api/pending?{bad}").status_code == 400, bad

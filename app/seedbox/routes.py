@@ -8,11 +8,18 @@ from typing import Literal
 from flask import jsonify, render_template, request
 from pydantic import BaseModel, Field, ValidationError
 
-from app.api import ApiError, parse_body, validation_fields
+from app.api import ApiError, parse_body, parse_query, validation_fields
 from app.extensions import managers
 from app.seedbox import bp, mapping, pipeline, service
 from app.utils.clients.torrent import MAX_TORRENT_BYTES
-from app.utils.stores.mapping_manager import EntryNotFound, Mapping, MappingError, TransitionError, normalize_hash
+from app.utils.stores.mapping_manager import (
+    STATES,
+    EntryNotFound,
+    Mapping,
+    MappingError,
+    TransitionError,
+    normalize_hash,
+)
 
 #: Releases accepted in one batch.
 MAX_BATCH = 100
@@ -118,10 +125,19 @@ def api_remove(info_hash: str):
     return jsonify({"removed": info_hash})
 
 
+class PendingQuery(BaseModel):
+    """``?page=1&page_size=50&state=transfer_failed`` (page_size at most 1,000)."""
+
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=50, ge=1, le=1000)
+    state: Literal[STATES] | None = None  # type: ignore[valid-type]
+
+
 @bp.get("/api/pending")
 def api_pending():
-    """The pending map, newest first."""
-    return jsonify({"entries": service.pending_entries()})
+    """One page of the pending map, newest first, with the total and the count of each state."""
+    query = parse_query(PendingQuery)
+    return jsonify(service.pending_entries(query.page, query.page_size, query.state))
 
 
 def _entry_hash(info_hash: str) -> str:

@@ -27,9 +27,20 @@ from app.utils.settings_schema import Settings
 from app.utils.stores.mapping_manager import Mapping, MappingError
 
 
-def pending_entries() -> list[dict[str, Any]]:
-    """The pending map, newest first (read-only entries, for display)."""
-    return sorted(managers().mapping.all_shared().values(), key=lambda e: e["created_at"], reverse=True)
+def pending_entries(page: int = 1, page_size: int | None = None, state: str | None = None) -> dict[str, Any]:
+    """One page of the pending map, newest first (read-only entries, for display), the way Sonarr pages
+    its queue: ``{"entries", "total" (after the state filter), "page", "page_size", "counts" (by state,
+    over all entries)}``; ``page_size`` ``None`` means every entry."""
+    everything = managers().mapping.all_shared().values()
+    counts: dict[str, int] = {}
+    for entry in everything:
+        counts[entry["state"]] = counts.get(entry["state"], 0) + 1
+    chosen = [e for e in everything if state is None or e["state"] == state]
+    chosen.sort(key=lambda e: e["created_at"], reverse=True)
+    start = (page - 1) * page_size if page_size else 0
+    shown = chosen[start:start + page_size] if page_size else chosen
+    return {"entries": shown, "total": len(chosen), "page": page, "page_size": page_size or len(chosen),
+            "counts": counts}
 
 
 def remap_entry(info_hash: str, mapping: Mapping) -> dict[str, Any]:

@@ -123,11 +123,17 @@ function pipelineRow(e) {
   return tr;
 }
 
+let pipelineSize = 50;
+const pipelineMore = document.getElementById('pipeline-more');
+pipelineMore.addEventListener('click', () => { pipelineSize += 50; refreshPipeline(); });
+
 async function refreshPipeline() {
-  const data = await api('GET', '/api/pending', undefined, { quiet: true }).catch(() => null);
+  const data = await api('GET', `/api/pending?page_size=${pipelineSize}`, undefined, { quiet: true }).catch(() => null);
   if (!data) return;
   const open = new Set([...pipelineBody.querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.hash));
   pipelineBody.replaceChildren(...data.entries.map(pipelineRow));
+  pipelineMore.classList.toggle('d-none', data.total <= data.entries.length);
+  pipelineMore.textContent = pipelineMore.dataset.text.replace('{shown}', data.entries.length).replace('{total}', data.total);
   pipelineBody.querySelectorAll('tr').forEach((tr) => { if (open.has(tr.dataset.hash)) tr.querySelector('details').open = true; });
 }
 

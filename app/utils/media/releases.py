@@ -27,7 +27,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from multiprocessing import get_context
 from typing import Any
@@ -372,14 +372,15 @@ def shutdown_workers() -> None:
         _pool = None
 
 
+_PARSED_FIELDS = tuple(f.name for f in fields(ParsedRelease))
+
+
 def describe(parsed: ParsedRelease, score: Score) -> dict[str, Any]:
     """The API shape of one parsed and scored release (``POST /api/releases/parse``)."""
-    data = asdict(parsed)
-    data["episodes"] = list(parsed.episodes)
-    data["seasons"] = list(parsed.seasons)
-    data["hdr"] = list(parsed.hdr)
-    data["audio"] = list(parsed.audio)
-    data["languages"] = list(parsed.languages)
+    # field by field (dataclasses.asdict deep-copies recursively: most of a 10-name parse's time)
+    data = {name: getattr(parsed, name) for name in _PARSED_FIELDS}
+    for name in ("episodes", "seasons", "hdr", "audio", "languages"):
+        data[name] = list(data[name])
     data["score"] = score.total
     data["score_breakdown"] = {"audio": score.audio, "video": score.video, "source": score.source,
                                "reliability": score.reliability, "labels": score.labels}

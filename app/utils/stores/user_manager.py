@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import hmac
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,8 +169,8 @@ class UserManager:
         record = self.store.read_shared().get(username)  # read only; a copy of the account is returned
         if record is None or int(record.get("session_version", 0)) != int(version):
             return None
-        digest = token_digest(rest)
-        if not any(hmac.compare_digest(digest, known) for known in record.get("sessions", {})):
+        # a dict lookup on the SHA-256 of a 256-bit random token: timing cannot reveal a usable prefix
+        if token_digest(rest) not in record.get("sessions", {}):
             return None
         return {k: v for k, v in record.items() if k != "sessions"}
 
