@@ -188,3 +188,18 @@ def test_double_slash_and_wrong_query_types_answer_json(fuzz_client) -> None:
     assert deep.status_code == 400 and "32" in deep.json["error"]["message"]
     huge = api.call("POST", "/api/releases/parse", json={"names": ["A" * 20_000]})
     assert huge.status_code == 422
+
+
+def test_deep_bencode_and_deep_multipart_json_are_refused_cheaply(fuzz_client) -> None:
+    import io
+
+    _app, api = fuzz_client
+    mapping = '{"media_type": "movie", "title": "Film", "tmdb_id": 1}'
+    deep_torrent = b"d4:infod4:name1:a" + b"l" * 5000 + b"e" * 5000 + b"ee"
+    answer = api.call("POST", "/api/seedbox/upload", content_type="multipart/form-data",
+                      data={"torrent": (io.BytesIO(deep_torrent), "x.torrent"), "mapping": mapping})
+    assert answer.status_code == 422 and "32" in answer.json["error"]["message"]
+    deep_json = "[" * 5000 + "]" * 5000
+    answer = api.call("POST", "/api/seedbox/upload", content_type="multipart/form-data",
+                      data={"torrent": (io.BytesIO(b"d1:ai1ee"), "x.torrent"), "mapping": deep_json})
+    assert answer.status_code == 400 and answer.is_json

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from pydantic import BaseModel, Field, ValidationError
 
 from app.api import ApiError, parse_body, parse_query, validation_fields
@@ -100,12 +99,12 @@ def api_upload():
     upload = request.files.get("torrent")
     if upload is None:
         raise ApiError(400, "missing_file", "send the .torrent in the multipart field 'torrent'")
-    try:
-        mapping_body = MappingBody.model_validate(json.loads(request.form.get("mapping") or "{}"))
-    except json.JSONDecodeError:
-        raise ApiError(400, "invalid_json", "the mapping field must be JSON") from None
-    except ValidationError as exc:
-        raise ApiError(422, "validation_error", "invalid mapping", validation_fields(exc)) from None
+    try:  # the app's JSON provider: nesting deeper than 32 levels is refused before parsing
+        mapping_body = MappingBody.model_validate(current_app.json.loads(request.form.get("mapping") or "{}"))
+    except ValueError as exc:
+        if isinstance(exc, ValidationError):
+            raise ApiError(422, "validation_error", "invalid mapping", validation_fields(exc)) from None
+        raise ApiError(400, "invalid_json", "the mapping field must be JSON (nested at most 32 levels)") from None
     item = service.SendItem(torrent=upload.read(MAX_TORRENT_BYTES + 1), name=None)  # +1: an oversize one is refused
     try:
         entry = service.send_one(item, mapping_body.to_mapping())
