@@ -128,4 +128,8 @@ def test_movie_and_season_pack_end_to_end(api, world) -> None:
     states = [h["state"] for h in entries[pack_hash]["history"]]
     assert states == ["downloading", "completed", "transferring", "transferred", "importing", "imported"]
     assert "sample/junk" in entries[pack_hash]["history"][-1]["detail"]
+    # staging left clean: the sample and junk the pack brought are removed, then its empty folders
+    assert "leftover file(s) removed" in entries[pack_hash]["history"][-1]["detail"]
+    assert not (w["staging"] / pack_hash).exists() and not (w["staging"] / movie_hash).exists()
+    assert w["staging"].is_dir()  # the staging area itself stays
     assert entries[movie_hash]["bytes_done"] == w["movie"].stat().st_size

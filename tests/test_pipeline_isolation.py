@@ -258,3 +258,34 @@ def test_the_pending_map_is_paged_newest_first(api) -> None:
     assert [e["info_hash"] for e in failed["entries"]] == [f"{3:040X}"] and failed["total"] == 1
     for bad in ("page=0", "page_size=5000", "state=nope", "page=abc"):
         assert api.call("GET", f"/api/pending?{bad}").status_code == 400, bad
+
+
+def test_staging_cleanup_removes_only_what_the_entry_brought(tmp_path: Path, make_app) -> None:
+    from app.seedbox import pipeline
+
+    app = make_app()
+    mms = app.extensions["mms"]
+    staging = tmp_path / "staging"
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "keep.nfo").write_text("not the entry's")
+    folder = staging / ("CD" * 20)
+    (folder / "Film" / "Sample").mkdir(parents=True)
+    (folder / "Film" / "Film.nfo").write_text("nfo")
+    (folder / "Film" / "Sample" / "sample.mkv").write_bytes(b"x" * 1000)
+    (folder / "Film" / "link.nfo").symlink_to(outside / "keep.nfo")  # a link: the link goes, its target stays
+    (folder / "Film" / "Bonus.mkv").write_bytes(b"x" * 5000)  # a video nobody imported: kept
+    (staging / "other-entry").mkdir()
+    (staging / "other-entry" / "x.nfo").write_text("another entry's")
+    mms.settings.save({"staging_path": str(staging)})
+    with app.app_context():
+        report = pipeline.clean_staging({"staging_path": str(folder)}, mms.settings.load())
+    assert "3 leftover file(s) removed" in report and "1 empty folder(s) removed" in report
+    assert sorted(p.name for p in folder.rglob("*")) == ["Bonus.mkv", "Film"]
+    assert (outside / "keep.nfo").read_text() == "not the entry's"
+    assert (staging / "other-entry" / "x.nfo").exists()
+    (folder / "Film" / "Bonus.mkv").unlink()
+    with app.app_context():
+        assert "2 empty folder(s) removed" in pipeline.clean_staging({"staging_path": str(folder)},
+                                                                    mms.settings.load())
+    assert not folder.exists() and staging.is_dir()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -229,12 +230,61 @@ def import_entry(info_hash: str, settings: Settings | None = None) -> bool:
         reason = "disk full in the library" if exc.errno == 28 else f"file error: {exc}"
         mapping.transition(info_hash, "import_failed", reason)
         return False
-    mapping.transition(info_hash, "imported", detail)
+    cleaned = clean_staging(entry, settings)
+    mapping.transition(info_hash, "imported", detail + (f"; staging: {cleaned}" if cleaned else ""))
     return True
 
 
+def clean_staging(entry: dict[str, Any], settings: Settings) -> str:
+    """After a successful import: remove what the entry brought that no library wants (``.nfo``, samples,
+    junk: :attr:`naming.StagedFiles.skipped`) and then its empty folders, its own staging folder included.
+    Only inside that folder (re-resolved inside ``staging_path``), each file checked again at that moment
+    (a regular file or link, still inside); anything else stays. Returns a short report ("" when
+    nothing was left); a failure is reported, never raised (the import itself succeeded)."""
+    try:
+        folder, staged = _staged_folder(entry, settings, need_videos=False)
+    except ImportFailure:
+        return ""
+    removed, kept = 0, []
+    for path in staged.skipped:
+        try:
+            resolved = path.parent.resolve() / path.name
+            if folder not in resolved.parents:
+                kept.append(path.name)
+                continue
+            info = os.lstat(resolved)
+            if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                kept.append(path.name)
+                continue
+            os.unlink(resolved)
+            removed += 1
+        except OSError as exc:
+            kept.append(f"{path.name} ({exc.strerror or exc})")
+    folders = 0
+    deepest_first = sorted((p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()),
+                           key=lambda p: len(p.parts), reverse=True)
+    for sub in [*deepest_first, folder]:
+        try:
+            sub.rmdir()  # only an empty folder goes
+            folders += 1
+        except OSError:
+            continue
+    parts = [f"{removed} leftover file(s) removed"] if removed else []
+    if folders:
+        parts.append(f"{folders} empty folder(s) removed")
+    if kept:
+        parts.append(f"kept {', '.join(kept[:5])}")
+    return ", ".join(parts)
+
+
 def _staged(entry: dict[str, Any], settings: Settings) -> naming.StagedFiles:
-    """The files of an entry's staging folder, which must be a folder inside ``staging_path``: an import
+    """The files of an entry's staging folder (see :func:`_staged_folder`), with at least one video."""
+    return _staged_folder(entry, settings)[1]
+
+
+def _staged_folder(entry: dict[str, Any], settings: Settings, need_videos: bool = True
+                   ) -> tuple[Path, naming.StagedFiles]:
+    """The entry's staging folder and its files; the folder must be inside ``staging_path``: an import
     never takes files from anywhere else (an entry without a staging folder once made ``Path("")``, the
     working directory, its source). Raises :class:`ImportFailure`."""
     recorded = entry.get("staging_path")
@@ -250,10 +300,10 @@ def _staged(entry: dict[str, Any], settings: Settings) -> naming.StagedFiles:
         raise ImportFailure(f"staging folder {folder} is missing")
     files = [p for p in folder.rglob("*") if p.is_file()]
     staged = naming.classify(files)
-    if not staged.videos:
+    if need_videos and not staged.videos:
         extra = f" ({len(staged.archives)} archive(s) not extracted)" if staged.archives else ""
         raise ImportFailure(f"no video file in staging{extra}")
-    return staged
+    return folder, staged
 
 
 def _episode_titles(entry: dict[str, Any], settings: Settings, season: int) -> dict[int, str] | None:
