@@ -171,9 +171,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def feature_jobs() -> list:
     """Every feature's scheduled jobs (``app/<feature>/jobs.py``), in display order."""
     from app.configuration.jobs import JOBS as configuration_jobs
+    from app.core.jobs import JOBS as core_jobs
     from app.seedbox.jobs import JOBS as seedbox_jobs
 
-    return [*seedbox_jobs, *configuration_jobs]
+    return [*seedbox_jobs, *configuration_jobs, *core_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:
@@ -202,9 +203,11 @@ def _request_scoped_gettext(app: Flask) -> None:
 
 def _register_stores(app: Flask) -> None:
     """Open every feature's store now, so each is checked at start and known to restores."""
+    from app.core.checks import status_store
     from app.symlink.service import scans_store
 
     scans_store(app)
+    status_store(app)
 
 
 def _check_stores(app: Flask) -> None:

@@ -7,7 +7,7 @@ from flask import abort, jsonify, redirect, render_template, request, session, u
 from app import LANGUAGES
 from app.api import ApiError
 from app.core import bp
-from app.core.service import health_report, jobs_overview, reset_store, run_job_now
+from app.core.service import health_report, jobs_overview, reset_store, run_job_now, test_all_services
 
 
 @bp.route("/")
@@ -48,6 +48,12 @@ def set_language(code: str):
 def api_health():
     """The health report as JSON."""
     return jsonify(health_report())
+
+
+@bp.post("/api/services/check")
+def api_check_services():
+    """Test every configured service now; their reachability as the health page shows it."""
+    return jsonify({"services": test_all_services()})
 
 
 @bp.get("/api/jobs")

@@ -6,6 +6,7 @@ import functools
 from dataclasses import asdict
 from typing import Any
 
+from app.core.checks import check_services, last_checks
 from app.extensions import managers
 from app.utils.settings_schema import GROUPS, N_, Settings, secret_fields
 from app.utils.stores.json_store import StoreError
@@ -38,15 +39,39 @@ def _service_fields() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
-def service_statuses(settings: Settings) -> list[dict[str, Any]]:
-    """Per service group: ``configured`` when its address and credentials are set."""
-    return [{"service": service, "title": title, "configured": all(getattr(settings, f) for f in needed)}
-            for service, title, needed in _service_fields()]
+def service_statuses(settings: Settings, checks: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Per service group: ``configured`` when its address and credentials are set; with the last
+    reachability ``checks`` (:mod:`app.core.checks`), ``reachable`` (``None`` before a first check),
+    ``message`` and ``checked_at``."""
+    out = []
+    for service, title, needed in _service_fields():
+        configured = all(getattr(settings, f) for f in needed)
+        check = (checks or {}).get(service) if configured else None
+        out.append({"service": service, "title": title, "configured": configured,
+                    "reachable": check["ok"] if check else None, "message": check["message"] if check else "",
+                    "checked_at": check["checked_at"] if check else None})
+    return out
 
 
 def run_job_now(job_id: str) -> None:
     """Start a job now, outside its schedule; raises ``KeyError`` for an unknown job."""
     managers().jobs.run_now(job_id)
+
+
+def test_all_services() -> list[dict[str, Any]]:
+    """Check every configured service now ("Test all connections"); returns :func:`service_statuses`."""
+    results = check_services()
+    return service_statuses(managers().settings.load(), results)
+
+
+def failed_pipeline_entries() -> list[dict[str, Any]]:
+    """The pipeline entries in a ``*_failed`` state (read-only), newest first."""
+    try:
+        entries = managers().mapping.all_shared().values()
+    except StoreError:
+        return []
+    failed = [e for e in entries if e["state"].endswith("_failed")]
+    return sorted(failed, key=lambda e: e["updated_at"], reverse=True)
 
 
 def _as_dict(info: Any) -> dict[str, Any] | None:
@@ -86,7 +111,8 @@ def jobs_overview() -> list[dict[str, Any]]:
 
 def health_report() -> dict[str, Any]:
     """Stores, jobs, services and settings state; ``status`` is ``ok`` or ``degraded``; ``problems`` lists
-    every failure for the summary views as ``{"title": untranslated msgid, "detail": text}``."""
+    every failure for the summary views as ``{"title": untranslated msgid, "subject": untranslated msgid
+    (optional), "detail": text}``."""
     stores = store_statuses()
     problems = [s for s in stores if s["state"] in ("corrupt", "newer_schema")]
     try:
@@ -100,19 +126,30 @@ def health_report() -> dict[str, Any]:
         jobs = [{"id": spec.id, "title": spec.title, "schedule": "", "enabled": False, "next_run": None,
                  "last_run": {"status": "error", "error": str(exc), "started_at": ""}, "scheduler_here": False}
                 for spec in managers().jobs.specs.values()]
-    failed_jobs = [j for j in jobs if j["last_run"] and j["last_run"].get("status") in ("error", "partial")]
+    failed_jobs = [j for j in jobs if j["last_run"] and j["last_run"].get("status") in ("error", "partial")
+                   and j["id"] != "service_check"]  # its failures are the services, listed below
+    services = service_statuses(settings, last_checks()) if settings else []
+    down = [s for s in services if s["reachable"] is False]
+    failed_entries = failed_pipeline_entries()
     startup = list(managers().startup_problems)
     summary = ([{"title": N_("Data file unreadable"), "detail": s["detail"]} for s in problems]
                + ([{"title": N_("Invalid settings"), "detail": settings_error}] if settings_error else [])
                + [{"title": N_("Repaired at start"), "detail": text} for text in startup]
                + [{"title": j["title"], "detail": j["last_run"].get("error") or j["last_run"].get("result") or ""}
-                  for j in failed_jobs])
+                  for j in failed_jobs]
+               + [{"title": N_("Service unreachable"), "subject": s["title"], "detail": s["message"]} for s in down]
+               + ([{"title": N_("Failed pipeline entries"),
+                    "detail": ", ".join(f"{e['release_name']} ({e['state']}, {e['attempts']}x)"
+                                        for e in failed_entries[:5])
+                              + (f" (+{len(failed_entries) - 5})" if len(failed_entries) > 5 else "")}]
+                  if failed_entries else []))
     return {
-        "status": "degraded" if problems or settings_error or failed_jobs or startup else "ok",
+        "status": "degraded" if summary else "ok",
         "problems": summary,
         "stores": stores,
         "jobs": jobs,
-        "services": service_statuses(settings) if settings else [],
+        "services": services,
+        "failed_entries": len(failed_entries),
         "settings_error": settings_error,
         "latest_backup": _as_dict(managers().backups.latest()),
     }

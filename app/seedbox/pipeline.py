@@ -20,7 +20,7 @@ from typing import Any
 
 from app.extensions import managers
 from app.jobs import JobResult
-from app.seedbox.service import torrent_client
+from app.seedbox.service import next_try_at, torrent_client
 from app.utils.clients.errors import UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import PlexClient
 from app.utils.clients.radarr import RadarrClient
@@ -35,8 +35,6 @@ from app.utils.stores.mapping_manager import TRANSITIONS
 from app.utils.transfer import SftpPuller, SftpTarget, TransferError, copy_local, progress_dict
 
 log = logging.getLogger(__name__)
-#: Seconds before retrying a failed transfer, doubled per attempt.
-RETRY_BASE_S = 30
 
 
 class ImportFailure(Exception):
@@ -50,11 +48,8 @@ def staging_folder(settings: Settings, info_hash: str) -> Path:
 
 # -- transfer ------------------------------------------------------------------------------------
 def _retry_due(entry: dict[str, Any], settings: Settings) -> bool:
-    if int(entry.get("attempts") or 0) >= settings.transfer_max_attempts:
-        return False
-    last = datetime.fromisoformat(entry["updated_at"])
-    wait = RETRY_BASE_S * 2 ** max(int(entry.get("attempts") or 1) - 1, 0)
-    return (datetime.now(UTC) - last).total_seconds() >= wait
+    due = next_try_at(entry, settings)
+    return due is not None and datetime.now(UTC) >= datetime.fromisoformat(due)
 
 
 def scan_once(now_only: list[str] | None = None) -> JobResult:

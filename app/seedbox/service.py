@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -39,8 +40,25 @@ def pending_entries(page: int = 1, page_size: int | None = None, state: str | No
     chosen.sort(key=lambda e: e["created_at"], reverse=True)
     start = (page - 1) * page_size if page_size else 0
     shown = chosen[start:start + page_size] if page_size else chosen
+    settings = managers().settings.load()
+    shown = [{**e, "next_try_at": next_try_at(e, settings)} if e["state"].endswith("_failed") else e for e in shown]
     return {"entries": shown, "total": len(chosen), "page": page, "page_size": page_size or len(chosen),
             "counts": counts}
+
+
+#: Seconds before a failed transfer is tried again on its own, doubled per attempt.
+RETRY_BASE_S = 30
+
+
+def next_try_at(entry: dict[str, Any], settings: Settings) -> str | None:
+    """When the pipeline tries a failed entry again on its own (ISO 8601 UTC), or ``None``: a failed import,
+    or a transfer out of attempts, waits for the user's retry."""
+    attempts = int(entry.get("attempts") or 0)
+    if entry["state"] != "transfer_failed" or attempts >= settings.transfer_max_attempts \
+            or not entry.get("seedbox_path"):
+        return None
+    wait = RETRY_BASE_S * 2 ** max(attempts - 1, 0)
+    return (datetime.fromisoformat(entry["updated_at"]) + timedelta(seconds=wait)).isoformat(timespec="seconds")
 
 
 def remap_entry(info_hash: str, mapping: Mapping) -> dict[str, Any]:

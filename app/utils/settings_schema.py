@@ -252,6 +252,9 @@ class Settings(BaseModel):
         title=N_("Check finished torrents every (seconds)"),
         json_schema_extra=_meta("schedules", kind="int"),
     )
+    service_check_interval_s: int = Field(
+        300, ge=30, le=86400, title=N_("Check that the services answer every (seconds)"),
+        json_schema_extra=_meta("schedules", kind="int"))
     staging_interval_s: int = Field(
         60,
         ge=5,

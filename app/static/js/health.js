@@ -13,3 +13,19 @@ document.querySelectorAll('[data-store-reset]').forEach((button) => {
     }
   });
 });
+
+const checkAll = document.getElementById('check-services');
+if (checkAll) {
+  checkAll.addEventListener('click', async () => {
+    const label = checkAll.textContent;
+    checkAll.disabled = true;
+    checkAll.textContent = checkAll.dataset.runningText;
+    try {
+      await api('POST', '/api/services/check');
+      window.location.reload();
+    } catch {
+      checkAll.disabled = false; // the fetch wrapper already showed the error
+      checkAll.textContent = label;
+    }
+  });
+}

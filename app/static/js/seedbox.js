@@ -87,6 +87,11 @@ function pipelineRow(e) {
   const stateBox = document.createElement('div');
   stateBox.append(badge);
   if (e.error) stateBox.append(Object.assign(document.createElement('div'), { className: 'small mms-state-bad', textContent: e.error }));
+  if (e.state.endsWith('_failed')) {
+    const next = e.next_try_at ? pipeline.dataset.nextTryText.replace('{time}', new Date(e.next_try_at).toLocaleTimeString()) : pipeline.dataset.manualRetryText;
+    const tries = pipeline.dataset.attemptsText.replace('{n}', e.attempts || 0);
+    stateBox.append(Object.assign(document.createElement('div'), { className: 'small text-body-secondary', textContent: `${tries} · ${next}` }));
+  }
   const total = e.bytes_total || 0;
   const done = e.bytes_done || 0;
   const pct = total ? Math.min(100, Math.round((done / total) * 100)) : (e.state === 'imported' ? 100 : 0);
