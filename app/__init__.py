@@ -154,10 +154,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
+        from app.i18n import js_catalog
         from app.navigation import navigation_links
 
         links = navigation_links(url_for, app.extensions.setdefault("mms_navigation", {}))
-        return {"navigation": links, "current_lang": select_locale(), "languages": LANGUAGES,
+        return {"navigation": links, "js_catalog": js_catalog, "current_lang": select_locale(), "languages": LANGUAGES,
                 "request_path": request.path}
 
     from app.jobs import JobRunner

@@ -186,14 +186,26 @@ def register_error_handlers(app: Flask) -> None:
         if is_api_request():
             code = (exc.name or "error").lower().replace(" ", "_")
             return error_response(exc.code or 500, code, exc.description or exc.name)
-        return exc
+        if exc.code is None or exc.code < 400 or exc.response is not None:
+            return exc  # redirects and ready-made answers pass through
+        return _page_error(exc.code, _PAGE_MESSAGES.get(exc.code, _PAGE_MESSAGES[400])())
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s", request.path)
         if is_api_request():
             return error_response(500, "internal_error", f"unexpected error ({type(exc).__name__}); see the log")
-        return _page_error(500, "unexpected error; see the log")
+        return _page_error(500, _("Unexpected error; the details are in the log."))
+
+
+_PAGE_MESSAGES = {
+    400: lambda: _("The request could not be understood."),
+    403: lambda: _("You may not open this page."),
+    404: lambda: _("This page does not exist. Check the address, or go back to the dashboard."),
+    405: lambda: _("This action is not possible on this page."),
+    413: lambda: _("What you sent is too large."),
+    429: lambda: _("Too many requests: wait a moment and try again."),
+}
 
 
 def _page_error(status: int, message: str):

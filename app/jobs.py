@@ -31,6 +31,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 from flask import Flask
+from flask_babel import gettext
 
 from app.utils.settings_schema import Settings
 from app.utils.stores.job_run_manager import JobRunManager
@@ -76,8 +77,8 @@ def every(field: str) -> Callable[[Settings], BaseTrigger | None]:
 
 
 def every_text(field: str) -> Callable[[Settings], str]:
-    """The schedule of :func:`every` for people."""
-    return lambda settings: f"every {getattr(settings, field)} s"
+    """The schedule of :func:`every` for people, in the request's language ("toutes les 60 s")."""
+    return lambda settings: gettext("every %(seconds)d s", seconds=getattr(settings, field))
 
 
 class _Recorder:

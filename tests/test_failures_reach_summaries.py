@@ -64,7 +64,7 @@ def test_failed_entries_show_attempts_and_next_try(api) -> None:
     assert imported["next_try_at"] is None  # an import waits for the user's retry
     problems = api.call("GET", "/api/health").json["problems"]
     failed = next(p for p in problems if p["title"] == "Failed pipeline entries")
-    assert "Film.2020 (transfer_failed, 1x)" in failed["detail"] and "Show.S01" in failed["detail"]
+    assert "Film.2020 (échec du transfert, 1x)" in failed["detail"] and "Show.S01" in failed["detail"]
 
 
 @pytest.mark.browser

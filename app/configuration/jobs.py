@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from flask_babel import gettext
 
 from app.jobs import JobSpec
 from app.utils.settings_schema import N_, Settings
@@ -26,9 +27,11 @@ def _backup_trigger(settings: Settings) -> BaseTrigger | None:
 
 
 def _backup_schedule(settings: Settings) -> str:
-    if settings.backup_schedule in ("daily", "weekly"):
-        return f"{settings.backup_schedule} {settings.backup_hour:02d}:00"
-    return settings.backup_schedule
+    """The backup schedule for people, in the request's language ("tous les jours à 03:00")."""
+    time = f"{settings.backup_hour:02d}:00"
+    return {"disabled": gettext("disabled"), "hourly": gettext("every hour, on the hour"),
+            "daily": gettext("every day at %(time)s", time=time),
+            "weekly": gettext("every Monday at %(time)s", time=time)}[settings.backup_schedule]
 
 
 JOBS = (

@@ -6,8 +6,11 @@ import functools
 from dataclasses import asdict
 from typing import Any
 
+from flask_babel import gettext
+
 from app.core.checks import check_services, last_checks
 from app.extensions import managers
+from app.i18n import STATES
 from app.utils.settings_schema import GROUPS, N_, Settings, secret_fields
 from app.utils.stores.json_store import StoreError
 from app.utils.stores.settings_manager import SettingsError
@@ -139,7 +142,8 @@ def health_report() -> dict[str, Any]:
                   for j in failed_jobs]
                + [{"title": N_("Service unreachable"), "subject": s["title"], "detail": s["message"]} for s in down]
                + ([{"title": N_("Failed pipeline entries"),
-                    "detail": ", ".join(f"{e['release_name']} ({e['state']}, {e['attempts']}x)"
+                    "detail": ", ".join(f"{e['release_name']} ({gettext(STATES.get(e['state'], e['state']))}, "
+                                        f"{e['attempts']}x)"
                                         for e in failed_entries[:5])
                               + (f" (+{len(failed_entries) - 5})" if len(failed_entries) > 5 else "")}]
                   if failed_entries else []))

@@ -371,6 +371,20 @@ SECRET_HOSTS: dict[str, str] = {
 }
 
 
+#: What each choice means, shown instead of the raw value (the value stays what is stored).
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "ui_language": {"fr": "Français", "en": "English"},
+    "torrent_client": {"qbittorrent": "qBittorrent", "rtorrent": "rTorrent"},
+    "transfer_backend": {"sftp": N_("SFTP from the seedbox"), "local": N_("local folder (same machine)")},
+    "import_mode": {"builtin": N_("built-in (MMS renames for Plex)"), "arr": N_("Sonarr / Radarr import")},
+    "seedbox_cleanup": {"keep": N_("keep"), "after_import": N_("remove after import"),
+                        "ratio": N_("remove at the ratio below"), "days": N_("remove after the days below")},
+    "backup_schedule": {"disabled": N_("disabled"), "hourly": N_("every hour"), "daily": N_("every day"),
+                        "weekly": N_("every week")},
+    "ranking": {"score": N_("by score"), "language": N_("French audio first, then score")},
+}
+
+
 def env_name(field: str) -> str:
     """Environment variable of a settings field: ``sonarr_api_key`` -> ``SONARR_API_KEY``."""
     return field.upper()

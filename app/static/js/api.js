@@ -10,6 +10,18 @@ export class ApiError extends Error {
   }
 }
 
+let catalog = null;
+
+// A word from the page's catalog (app/i18n.py), e.g. t('states', 'transfer_failed'); the key itself
+// when the catalog does not have it.
+export function t(table, key) {
+  if (catalog === null) {
+    const block = document.getElementById('mms-i18n');
+    try { catalog = block ? JSON.parse(block.textContent) : {}; } catch { catalog = {}; }
+  }
+  return (catalog[table] && catalog[table][key]) || key;
+}
+
 export function toast(message, kind = 'danger') {
   const box = document.getElementById('mms-toasts');
   if (!box) return;

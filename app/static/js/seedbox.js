@@ -1,4 +1,4 @@
-import { api, toast } from './api.js';
+import { api, toast, t as word } from './api.js';
 import { openMapping } from './mapping.js';
 
 const table = document.getElementById('torrents');
@@ -20,7 +20,7 @@ function row(t) {
   bar.textContent = `${pct}%`;
   if (t.complete) bar.classList.add('bg-success');
   const cells = [t.state, t.ratio.toFixed(2), t.label,
-    t.pending ? `${t.pending.title} · ${t.pending.state}` : '—'];
+    t.pending ? `${t.pending.title} · ${word('states', t.pending.state)}` : '—'];
   tr.append(name, progress, ...cells.map((c) => Object.assign(document.createElement('td'), { textContent: c, className: 'small' })));
   const actions = document.createElement('td');
   const remove = document.createElement('button');
@@ -83,7 +83,7 @@ function pipelineRow(e) {
   tr.dataset.hash = e.info_hash;
   tr.dataset.state = e.state;
   const cell = (content, cls = 'small') => { const td = document.createElement('td'); td.className = cls; if (content instanceof Node) td.append(content); else td.textContent = content ?? ''; return td; };
-  const badge = Object.assign(document.createElement('span'), { className: `badge ${STATE_CLASS[e.state] || 'text-bg-info'}`, textContent: e.state });
+  const badge = Object.assign(document.createElement('span'), { className: `badge ${STATE_CLASS[e.state] || 'text-bg-info'}`, textContent: word('states', e.state) });
   const stateBox = document.createElement('div');
   stateBox.append(badge);
   if (e.error) stateBox.append(Object.assign(document.createElement('div'), { className: 'small mms-state-bad', textContent: e.error }));

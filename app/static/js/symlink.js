@@ -1,4 +1,4 @@
-import { api, toast } from './api.js';
+import { api, toast, t as word } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 let current = null;
@@ -23,7 +23,7 @@ async function loadFolders(path, list) {
 
 function showCounts(counts) {
   $('scan-counts').replaceChildren(...Object.entries(counts).filter(([, n]) => n).map(([k, n]) => {
-    const badge = Object.assign(document.createElement('span'), { className: 'badge text-bg-warning', textContent: `${k}: ${n}` });
+    const badge = Object.assign(document.createElement('span'), { className: 'badge text-bg-warning', textContent: `${word('health', k)} : ${n}` });
     badge.dataset.category = k;
     badge.dataset.count = n;
     return badge;
@@ -34,12 +34,12 @@ function showResults(scan) {
   const filter = $('result-filter');
   const chosen = filter.value;
   const categories = [...new Set((scan.findings || []).map((f) => f.category))];
-  filter.replaceChildren(filter.options[0], ...categories.map((c) => new Option(c, c, false, c === chosen)));
+  filter.replaceChildren(filter.options[0], ...categories.map((c) => new Option(word('health', c), c, false, c === chosen)));
   const rows = (scan.findings || []).filter((f) => !filter.value || f.category === filter.value);
   document.querySelector('#scan-results tbody').replaceChildren(...rows.map((f) => {
     const tr = document.createElement('tr');
     tr.dataset.category = f.category;
-    [f.path, f.category, f.detail].forEach((t) => tr.append(Object.assign(document.createElement('td'), { className: 'small text-break', textContent: t })));
+    [f.path, word('health', f.category), f.detail].forEach((t) => tr.append(Object.assign(document.createElement('td'), { className: 'small text-break', textContent: t })));
     if (!f.deletable) {
       tr.dataset.kept = '1';
       tr.lastChild.append(Object.assign(document.createElement('span'), { className: 'badge text-bg-secondary ms-1', textContent: $('scan-results').dataset.keptText }));
@@ -56,8 +56,8 @@ async function poll() {
   current = scan;
   const pct = scan.total ? Math.round((scan.done / scan.total) * 100) : 0;
   $('scan-progress').dataset.state = scan.state;
-  $('scan-phase').textContent = `${scan.state} · ${scan.phase} · ${scan.done}/${scan.total}${scan.estimate_s != null ? ` · ~${scan.estimate_s} s` : ''}`;
-  $('scan-eta').textContent = scan.eta_s != null ? `ETA ${scan.eta_s} s · ${scan.rate}/s` : '';
+  $('scan-phase').textContent = `${word('health', scan.state)} · ${word('health', scan.phase)} · ${scan.done}/${scan.total}${scan.estimate_s != null ? ` · ~${scan.estimate_s} s` : ''}`;
+  $('scan-eta').textContent = scan.eta_s != null ? `${word('words', 'eta')} ${scan.eta_s} s · ${scan.rate}/s` : '';
   $('scan-bar').style.width = `${pct}%`;
   showCounts(scan.counts);
   showResults(scan);
@@ -86,7 +86,7 @@ $('result-filter').addEventListener('change', () => current && showResults(curre
 
 $('delete-open').addEventListener('click', () => {
   const deletable = current.findings.filter((f) => f.deletable);
-  $('delete-list').replaceChildren(...deletable.map((f) => Object.assign(document.createElement('li'), { textContent: `${f.path} (${f.category})` })));
+  $('delete-list').replaceChildren(...deletable.map((f) => Object.assign(document.createElement('li'), { textContent: `${f.path} (${word('health', f.category)})` })));
   window.bootstrap.Modal.getOrCreateInstance($('delete-modal')).show();
 });
 $('delete-confirm').addEventListener('click', async () => {

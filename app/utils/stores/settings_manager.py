@@ -19,7 +19,7 @@ import orjson
 from blinker import Namespace
 from pydantic import ValidationError
 
-from app.utils.settings_schema import SECRET_HOSTS, Settings, env_name, field_meta, secret_fields
+from app.utils.settings_schema import CHOICE_LABELS, SECRET_HOSTS, Settings, env_name, field_meta, secret_fields
 from app.utils.stores.json_store import JsonStore, StoreError
 from app.utils.urls import same_host
 
@@ -293,5 +293,6 @@ class SettingsManager:
             args = getattr(info.annotation, "__args__", None)
             if meta.get("kind") == "choice" and args:
                 item["choices"] = list(args)
+                item["choice_labels"] = CHOICE_LABELS.get(field, {})
             out.append(item)
         return out

@@ -1,0 +1,43 @@
+"""Words shown by the browser's JavaScript, from the same Flask-Babel catalog as the pages.
+
+Each page carries ``<script type="application/json" id="mms-i18n">`` with these words translated to the
+page's language (a data block: no script runs); ``static/js/api.js`` reads it with ``t(key)``.
+Technical values that reach the page (pipeline states, job statuses, media health categories) are
+shown through this table, never raw.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from app.utils.settings_schema import N_
+
+#: Pipeline states (DESIGN.md, the pending map).
+STATES = {
+    "downloading": N_("downloading"), "completed": N_("finished on the seedbox"), "transferring": N_("transferring"),
+    "transferred": N_("in staging"), "importing": N_("importing"), "imported": N_("imported"),
+    "transfer_failed": N_("transfer failed"), "import_failed": N_("import failed"), "removed": N_("removed"),
+}
+#: Job run statuses.
+RUN_STATUSES = {"ok": N_("ok"), "partial": N_("partial"), "error": N_("error"), "skipped": N_("skipped"),
+                "running": N_("running")}
+#: Media health categories (app.utils.media.health.CATEGORIES) and scan phases/states.
+HEALTH = {
+    "broken_link": N_("broken link"), "link_loop": N_("link loop"), "inaccessible": N_("not readable (permissions)"),
+    "empty": N_("empty file"), "too_small": N_("too small"), "io_error": N_("read error"),
+    "unreadable_media": N_("unreadable media"), "corrupt_media": N_("corrupt media"),
+    "basic": N_("basic"), "full": N_("full"), "queued": N_("queued"), "pending": N_("pending"),
+    "cancelled": N_("cancelled"), "dry": N_("dry run"), "real": N_("real"), "running": N_("running"),
+    "completed": N_("completed"), "error": N_("error"),
+}
+#: Other words of the scripts.
+WORDS = {
+    "deleted": N_("deleted"), "failed": N_("failed"), "sent": N_("sent"), "none": N_("none"),
+    "eta": N_("remaining"),
+}
+
+
+def js_catalog() -> dict[str, dict[str, str]]:
+    """Every table above, translated to the current request's language."""
+    return {name: {key: gettext(text) for key, text in table.items()}
+            for name, table in (("states", STATES), ("run", RUN_STATUSES), ("health", HEALTH), ("words", WORDS))}
