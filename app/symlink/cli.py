@@ -17,7 +17,8 @@ bp.cli.short_help = "Media health checks."
 @bp.cli.command("scan")
 @click.argument("path")
 @click.option("--depth", type=click.Choice(["basic", "full"]), default="basic", show_default=True)
-@click.option("--files", "include_files", is_flag=True, help="Check regular media files too, not only symlinks.")
+@click.option("--files/--links-only", "include_files", default=True, show_default=True,
+              help="Check regular media files as well as symlinks (the default), or symlinks only.")
 @click.option("--delete", is_flag=True, help="Delete what is found (needs --yes).")
 @click.option("--yes", is_flag=True, help="Confirm the deletion without asking.")
 @click.option("--json", "as_json", is_flag=True, help="Print counts and every finding as JSON.")

@@ -18,7 +18,7 @@ class ScanBody(BaseModel):
     paths: list[str] = Field(default_factory=list, max_length=200)
     mode: Literal["dry", "real"] = "dry"
     depth: Literal["basic", "full"] = "basic"
-    include_files: bool = False
+    include_files: bool = True
 
 
 class DeleteBody(BaseModel):

@@ -185,7 +185,7 @@ def manager() -> ScanManager:
     return current_app.extensions.setdefault("mms_scans", ScanManager())
 
 
-def start_scan(paths: list[str], mode: str = "dry", depth: str = "basic", include_files: bool = False) -> dict:
+def start_scan(paths: list[str], mode: str = "dry", depth: str = "basic", include_files: bool = True) -> dict:
     """Start a scan of ``paths`` (inside the media root); returns its snapshot."""
     settings = managers().settings.load()
     roots = [str(resolve_inside(settings.media_root, p, follow_last=True)) for p in (paths or [settings.media_root])]

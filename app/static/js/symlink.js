@@ -36,17 +36,45 @@ function showResults(scan) {
   const categories = [...new Set((scan.findings || []).map((f) => f.category))];
   filter.replaceChildren(filter.options[0], ...categories.map((c) => new Option(word('health', c), c, false, c === chosen)));
   const rows = (scan.findings || []).filter((f) => !filter.value || f.category === filter.value);
+  const table = $('scan-results');
+  const real = scan.mode === 'real' && scan.state === 'completed';
   document.querySelector('#scan-results tbody').replaceChildren(...rows.map((f) => {
     const tr = document.createElement('tr');
     tr.dataset.category = f.category;
-    [f.path, word('health', f.category), f.detail].forEach((t) => tr.append(Object.assign(document.createElement('td'), { className: 'small text-break', textContent: t })));
+    const pick = document.createElement('td');
+    pick.className = 'text-center';
+    if (real && f.deletable) {
+      const box = Object.assign(document.createElement('input'), { type: 'checkbox', className: 'form-check-input', checked: !unchecked.has(f.path) });
+      box.dataset.path = f.path;
+      box.setAttribute('aria-label', `${table.dataset.selectText}: ${f.path}`);
+      box.addEventListener('change', () => { if (box.checked) unchecked.delete(f.path); else unchecked.add(f.path); updateDeleteButton(); });
+      pick.append(box);
+    }
+    const path = Object.assign(document.createElement('td'), { className: 'small text-break', textContent: f.path });
+    const category = Object.assign(document.createElement('td'), { className: 'small', textContent: word('health', f.category) });
+    const detail = Object.assign(document.createElement('td'), { className: 'small text-break' });
+    if (f.detail) {
+      const more = document.createElement('details');
+      more.append(Object.assign(document.createElement('summary'), { textContent: table.dataset.detailsText }),
+        Object.assign(document.createElement('code'), { className: 'small', textContent: f.detail }));
+      detail.append(more);
+    }
     if (!f.deletable) {
       tr.dataset.kept = '1';
-      tr.lastChild.append(Object.assign(document.createElement('span'), { className: 'badge text-bg-secondary ms-1', textContent: $('scan-results').dataset.keptText }));
+      detail.append(Object.assign(document.createElement('span'), { className: 'badge text-bg-secondary ms-1', textContent: table.dataset.keptText }));
     }
+    tr.append(pick, path, category, detail);
     return tr;
   }));
-  $('delete-open').classList.toggle('d-none', !(scan.mode === 'real' && scan.state === 'completed' && scan.findings.some((f) => f.deletable)));
+  updateDeleteButton();
+}
+
+// the deletable findings the user left ticked
+const unchecked = new Set();
+const chosen = () => (current ? current.findings.filter((f) => f.deletable && !unchecked.has(f.path)) : []);
+function updateDeleteButton() {
+  const ok = current && current.mode === 'real' && current.state === 'completed' && chosen().length > 0;
+  $('delete-open').classList.toggle('d-none', !ok);
 }
 
 async function poll() {
@@ -65,6 +93,7 @@ async function poll() {
 }
 
 async function start(body) {
+  unchecked.clear();
   const scan = await api('POST', '/api/symlink/scans', body).catch(() => null);
   if (!scan) return;
   current = scan;
@@ -85,12 +114,12 @@ $('scan-cancel').addEventListener('click', () => current && api('POST', `/api/sy
 $('result-filter').addEventListener('change', () => current && showResults(current));
 
 $('delete-open').addEventListener('click', () => {
-  const deletable = current.findings.filter((f) => f.deletable);
+  const deletable = chosen();
   $('delete-list').replaceChildren(...deletable.map((f) => Object.assign(document.createElement('li'), { textContent: `${f.path} (${word('health', f.category)})` })));
   window.bootstrap.Modal.getOrCreateInstance($('delete-modal')).show();
 });
 $('delete-confirm').addEventListener('click', async () => {
-  const paths = current.findings.filter((f) => f.deletable).map((f) => f.path);
+  const paths = chosen().map((f) => f.path);
   const answer = await api('POST', `/api/symlink/scans/${current.id}/delete`, { paths, search: $('delete-search').checked }).catch(() => null);
   window.bootstrap.Modal.getOrCreateInstance($('delete-modal')).hide();
   if (!answer) return;

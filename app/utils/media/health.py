@@ -10,6 +10,7 @@ what passed (``basic`` depth: container and streams readable) or a full decode w
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 import subprocess
@@ -282,20 +283,30 @@ def basic_check(roots: list[str], *, include_files: bool = False, min_size: int 
 
 
 def probe(path: str, depth: str, extensions: frozenset[str] = VIDEO_EXTENSIONS) -> Finding | None:
-    """Phase 2 for one file: ``None`` when fine, else an ``unreadable_media`` / ``corrupt_media`` finding."""
+    """Phase 2 for one file: ``None`` when fine, else an ``unreadable_media`` / ``corrupt_media`` finding.
+
+    ``basic``: ffprobe reads the container and its streams, then the last :data:`TAIL_S` seconds are
+    decoded (a file cut short by a failed download keeps a header that promises the whole duration:
+    its end is where it shows). ``full``: every frame is decoded.
+    """
 
     def found(category: str, detail: str) -> Finding:
         return finding(path, category, None, detail, extensions=extensions)
 
     try:
-        result = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
-                                 path], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False)
+        result = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:format=duration",
+                                 "-of", "json", path], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S,
+                                check=False)
     except subprocess.TimeoutExpired:
         return found("unreadable_media", f"ffprobe took more than {PROBE_TIMEOUT_S} s")
-    if result.returncode != 0 or not result.stdout.strip():
+    try:
+        info = json.loads(result.stdout or "{}")
+    except json.JSONDecodeError:
+        info = {}
+    if result.returncode != 0 or not info.get("streams"):
         return found("unreadable_media", (result.stderr.strip() or "no stream")[:300])
     if depth != "full":
-        return None
+        return _tail_check(path, info, found)
     size = os.path.getsize(path)
     timeout = PROBE_TIMEOUT_S * (1 + size // (100 * 1024 * 1024))
     try:
@@ -306,6 +317,35 @@ def probe(path: str, depth: str, extensions: frozenset[str] = VIDEO_EXTENSIONS) 
     errors = decoded.stderr.strip()
     if decoded.returncode != 0 or errors:
         return found("corrupt_media", errors.splitlines()[0][:300] if errors else "decode failed")
+    return None
+
+
+#: Seconds decoded at the end of each file by the basic depth.
+TAIL_S = 3.0
+#: What ffmpeg says when the end of a file is missing.
+_TRUNCATED = ("File ended prematurely", "Output file is empty", "Invalid data found", "partial file",
+              "moov atom not found")
+
+
+def _tail_check(path: str, info: dict, found: Callable[[str, str], Finding]) -> Finding | None:
+    """Decode the last :data:`TAIL_S` seconds of ``path`` (its duration from ffprobe's ``info``)."""
+    try:
+        duration = float((info.get("format") or {}).get("duration") or 0)
+    except ValueError:
+        duration = 0.0
+    if duration <= 0:
+        return None  # nothing to seek to (a still image, a stream without duration): ffprobe's word stands
+    try:
+        decoded = subprocess.run(["ffmpeg", "-v", "warning", "-nostdin", "-ss", f"{max(0.0, duration - TAIL_S):.3f}",
+                                  "-i", path, "-f", "null", "-"], capture_output=True, text=True,
+                                 timeout=PROBE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return found("corrupt_media", f"decoding the end took more than {PROBE_TIMEOUT_S} s")
+    lines = [line.strip() for line in decoded.stderr.splitlines() if line.strip()]
+    bad = [line for line in lines if any(marker in line for marker in _TRUNCATED)]
+    if decoded.returncode != 0 or bad:
+        return found("corrupt_media", "the end of the file is missing or unreadable (truncated?): "
+                     + ((bad or lines or ["decode failed"])[0])[:250])
     return None
 
 
