@@ -114,10 +114,45 @@ def test_media_searches_from_sonarr_and_radarr(api) -> None:
                                                           "radarr_url": radarr.url, "radarr_api_key": radarr.api_key}})
         tv = api.call("GET", f"/api/search/media?source=sonarr&id={series['id']}").json
         assert tv["media"]["sonarr_series_id"] == series["id"] and tv["media"]["tvdb_id"] == 259570
-        assert tv["searches"] == [{"query": "Les Revenants S02", "kind": "tvsearch", "season": 2,
-                                   "missing_episodes": [1, 2, 3]}]
+        [season] = tv["searches"]
+        assert (season["query"], season["kind"], season["season"], season["missing_episodes"]) == (
+            "Les Revenants S02", "tvsearch", 2, [1, 2, 3])
+        assert season["tvdb_id"] == 259570 and season["titles"] == ["Les Revenants"]
         film = api.call("GET", f"/api/search/media?source=radarr&id={movie['id']}").json
-        assert [s["query"] for s in film["searches"]] == ["Amélie 2001", "Le Fabuleux Destin d'Amélie Poulain 2001"]
+        [search] = film["searches"]
+        assert search["titles"] == ["Amélie", "Le Fabuleux Destin d'Amélie Poulain"] and search["tmdb_id"] == 194
+        assert search["query"] == "Amélie 2001" and search["year"] == 2001
         missing = api.call("GET", "/api/search/media?source=radarr&id=999")
         assert missing.status_code == 404 and missing.json["error"]["code"] == "upstream_not_found"
         assert api.call("GET", "/api/search/media?source=x&id=1").status_code == 422
+
+
+def test_a_media_search_uses_ids_where_the_indexer_can_and_accent_free_titles_elsewhere(api) -> None:
+    with RadarrEmulator() as radarr, TorznabEmulator("Ids", "key-ids") as ids, \
+            TorznabEmulator("TextOnly", "key-text", id_search=False) as text_only:
+        movie = radarr.add_movie("Amélie", 2001, 194, original_title="Le Fabuleux Destin d'Amélie Poulain")
+        ids.feed.add_release("Le.Fabuleux.Destin.d.Amelie.Poulain.2001.MULTi.1080p.BluRay.x264-GRP", tmdbid=194,
+                             imdb=movie.get("imdbId"), categories=(2000,))
+        ids.feed.add_release("Amelie.From.Montmartre.2001.FRENCH.720p.WEB.x264-OTHER", tmdbid=999,
+                             categories=(2000,))  # same words, another film: an id search never returns it
+        text_only.feed.add_release("Amelie.2001.FRENCH.720p.WEB.x264-GRP", categories=(2000,))
+        values = {"radarr_url": radarr.url, "radarr_api_key": radarr.api_key, "service_timeout_s": 2,
+                  "torznab_indexers": [{"name": "Ids", "url": ids.url, "api_key": "key-ids"},
+                                       {"name": "TextOnly", "url": text_only.url, "api_key": "key-text"}]}
+        assert api.call("PUT", "/api/settings", json={"values": values}).status_code == 200
+        [search] = api.call("GET", f"/api/search/media?source=radarr&id={movie['id']}").json["searches"]
+        body = {k: v for k, v in search.items() if k != "missing_episodes" and v is not None}
+        answer = api.call("POST", "/api/search", json=body)
+        assert answer.status_code == 200, answer.json
+        names = sorted(r["name"] for r in answer.json["results"])
+        assert names == ["Amelie.2001.FRENCH.720p.WEB.x264-GRP",
+                         "Le.Fabuleux.Destin.d.Amelie.Poulain.2001.MULTi.1080p.BluRay.x264-GRP"]
+        modes = {s["indexer"]: s["mode"] for s in answer.json["indexers"]}
+        assert modes == {"Ids": "ids", "TextOnly": "text"}
+        searched = [r for r in ids.requests if r.arg("t") == "movie"]
+        assert searched and all(r.arg("tmdbid") == "194" and not r.arg("q") for r in searched)
+        queries = [r.arg("q") for r in text_only.requests if r.arg("t") == "search"]
+        assert "Amelie 2001" in queries and "Amélie 2001" in queries  # the accent-free form is what matched
+        again = api.call("POST", "/api/search", json=body)
+        assert len([r for r in ids.requests if r.arg("t") == "caps"]) == 1  # caps are remembered
+        assert again.json["results"]

@@ -49,6 +49,10 @@ class SearchRequest(BaseModel):
     tmdb_id: int | None = Field(default=None, ge=1)
     categories: list[int] = []
     filters: Filters = Filters()
+    #: A media search (from ``/api/search/media``): its titles and year, used when an indexer cannot
+    #: search by id.
+    titles: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=6)
+    year: int | None = Field(default=None, ge=1870, le=2100)
 
 
 @bp.route("/search")
@@ -69,17 +73,18 @@ def api_parse():
 def api_search():
     """Search every indexer; per-indexer failures are in ``indexers``, never a 5xx."""
     body = parse_body(SearchRequest)
-    if not body.query.strip() and not (body.imdb_id or body.tvdb_id or body.tmdb_id):
+    if not body.query.strip() and not body.titles and not (body.imdb_id or body.tvdb_id or body.tmdb_id):
         raise ApiError(422, "validation_error", "give a query or an id", {"query": "empty"})
     params = service.SearchParams(query=body.query.strip(), kind=body.kind, season=body.season,
                                   episode=body.episode, imdb_id=body.imdb_id, tvdb_id=body.tvdb_id,
                                   tmdb_id=body.tmdb_id, categories=tuple(body.categories),
+                                  titles=tuple(t.strip() for t in body.titles if t.strip()), year=body.year,
                                   filters=body.filters.model_dump(exclude_none=True))
     return jsonify(service.search(params))
 
 
 class MediaQuery(BaseModel):
-    """``?source=tmdb-movie|tmdb-tv|sonarr|radarr&id=N[&season=N]``."""
+    """``?source=tmdb-movie|tmdb-tv|sonarr|radarr|tvdb&id=N[&season=N]``."""
 
     source: str = Field(max_length=20)
     id: int = Field(ge=1, le=2**31)

@@ -26,8 +26,10 @@ from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.torznab import MOVIE_CATEGORIES, TV_CATEGORIES, Release, TorznabClient
+from app.utils.clients.tvdb import TvdbClient
 from app.utils.media.releases import describe, matches_filters, parse_many, rank_key, score_release
 from app.utils.settings_schema import Settings
+from app.utils.text import strip_accents
 from app.utils.urls import public_url
 
 #: Seconds a search's results can still be sent to the client.
@@ -44,6 +46,10 @@ class SearchParams:
 
     query: str = ""
     kind: str = "search"
+    #: A media search: the media's titles (French, original); with ids, each indexer gets an id search
+    #: when its caps allow, else text queries made from these titles (see :func:`query_variants`).
+    titles: tuple[str, ...] = ()
+    year: int | None = None
     season: int | None = None
     episode: int | None = None
     imdb_id: str | None = None
@@ -101,16 +107,91 @@ def _indexers(settings: Settings) -> tuple[list[TorznabClient], list[dict[str, A
     return clients, failures
 
 
-def _search_one(client: TorznabClient, params: SearchParams) -> tuple[list[Release], dict[str, Any]]:
-    start = time.monotonic()
+#: Seconds an indexer's caps (which search parameters it understands) are reused.
+CAPS_TTL_S = 3600
+#: Text queries sent at most per indexer for a media search without ids.
+MAX_TEXT_QUERIES = 4
+#: Torznab caps element of each search kind, and the id parameters each may take.
+_CAPS_ELEMENT = {"movie": "movie-search", "tvsearch": "tv-search"}
+_ID_PARAMS = {"movie": ("imdbid", "tmdbid"), "tvsearch": ("tvdbid", "imdbid", "tmdbid")}
+
+
+class _CapsCache:
+    """Each indexer's caps by base URL, for :data:`CAPS_TTL_S` seconds (an error is not kept)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: dict[str, tuple[float, Any]] = {}
+
+    def get(self, client: TorznabClient) -> Any:
+        key = client.base_url
+        with self.lock:
+            found = self.items.get(key)
+        if found is not None and time.monotonic() - found[0] < CAPS_TTL_S:
+            return found[1]
+        caps = client.caps()
+        with self.lock:
+            self.items[key] = (time.monotonic(), caps)
+        return caps
+
+
+def _caps_cache() -> _CapsCache:
+    return current_app.extensions.setdefault("mms_caps_cache", _CapsCache())
+
+
+def query_variants(params: SearchParams) -> list[str]:
+    """Text queries for a media search on an indexer without id search: each title (French, original),
+    then each one without its accents, with the year (movies) or ``S02``/``S02E03`` (series); at most
+    :data:`MAX_TEXT_QUERIES`, without repeats."""
+    if params.kind == "tvsearch" and params.season is not None:
+        suffix = f" S{params.season:02d}" + (f"E{params.episode:02d}" if params.episode is not None else "")
+    else:
+        suffix = f" {params.year}" if params.year else ""
+    titles = [t.strip() for t in params.titles if t and t.strip()] or [params.query]
+    variants = [*titles, *(strip_accents(t) for t in titles)]
+    out: list[str] = []
+    for title in variants:
+        query = f"{title}{suffix}".strip()
+        if query and query not in out:
+            out.append(query)
+    return out[:MAX_TEXT_QUERIES]
+
+
+def _id_search(client: TorznabClient, params: SearchParams, caps: _CapsCache) -> dict[str, Any] | None:
+    """The id parameters this indexer takes for this search (its caps), or ``None``: then text queries."""
+    if params.kind not in _CAPS_ELEMENT or not (params.imdb_id or params.tmdb_id or params.tvdb_id):
+        return None
     try:
-        found = client.search(params.query, kind=params.kind, categories=params.categories, season=params.season,
-                              episode=params.episode, imdb_id=params.imdb_id, tvdb_id=params.tvdb_id,
-                              tmdb_id=params.tmdb_id)
+        supported = set(caps.get(client).searching.get(_CAPS_ELEMENT[params.kind], []))
+    except UpstreamError:
+        return None
+    ids = {"imdbid": params.imdb_id, "tmdbid": params.tmdb_id, "tvdbid": params.tvdb_id}
+    usable = {name: ids[name] for name in _ID_PARAMS[params.kind] if ids[name] and name in supported}
+    return usable or None
+
+
+def _search_one(client: TorznabClient, params: SearchParams, caps: _CapsCache) -> tuple[list[Release], dict[str, Any]]:
+    """One indexer's part of a search (runs in a worker thread: no app context here)."""
+    start = time.monotonic()
+    mode = "text"
+    try:
+        if not params.titles:
+            found = client.search(params.query, kind=params.kind, categories=params.categories,
+                                  season=params.season, episode=params.episode, imdb_id=params.imdb_id,
+                                  tvdb_id=params.tvdb_id, tmdb_id=params.tmdb_id)
+        elif (ids := _id_search(client, params, caps)) is not None:
+            mode = "ids"
+            found = client.search("", kind=params.kind, categories=params.categories, season=params.season,
+                                  episode=params.episode, imdb_id=ids.get("imdbid"), tvdb_id=ids.get("tvdbid"),
+                                  tmdb_id=ids.get("tmdbid"))
+        else:
+            found = []
+            for query in query_variants(params):
+                found += client.search(query, kind="search", categories=params.categories)
     except UpstreamError as exc:
-        return [], {"indexer": client.indexer, "ok": False, "count": 0, "error": exc.message,
+        return [], {"indexer": client.indexer, "ok": False, "count": 0, "error": exc.message, "mode": mode,
                     "elapsed_ms": int((time.monotonic() - start) * 1000)}
-    return found, {"indexer": client.indexer, "ok": True, "count": len(found), "error": None,
+    return found, {"indexer": client.indexer, "ok": True, "count": len(found), "error": None, "mode": mode,
                    "elapsed_ms": int((time.monotonic() - start) * 1000)}
 
 
@@ -130,7 +211,8 @@ def search(params: SearchParams) -> dict[str, Any]:
     releases: list[Release] = []
     if clients:
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_INDEXERS, len(clients))) as pool:
-            for found, status in pool.map(lambda c: _search_one(c, params), clients):
+            caps = _caps_cache()
+            for found, status in pool.map(lambda c: _search_one(c, params, caps), clients):
                 releases += found
                 statuses.append(status)
     unique: dict[str, Release] = {}
@@ -169,6 +251,19 @@ def parse_names(names: list[str]) -> list[dict[str, Any]]:
     return [describe(p, score_release(p, None, weights)) for p in parse_many(names)]
 
 
+def _media_search(kind: str, titles: list[str], media: dict[str, Any], season: int | None = None) -> dict[str, Any]:
+    """One search of a media: its titles and ids (the indexers use the ids when they can); ``query``
+    is what it is shown as."""
+    search = {"kind": kind, "titles": titles, "year": media.get("year"), "imdb_id": media.get("imdb_id"),
+              "tmdb_id": media.get("tmdb_id"), "tvdb_id": media.get("tvdb_id") if kind == "tvsearch" else None,
+              "missing_episodes": []}
+    if season is not None:
+        search["season"] = season
+    params = SearchParams(kind=kind, titles=tuple(titles), year=media.get("year"), season=season)
+    search["query"] = query_variants(params)[0] if titles else ""
+    return search
+
+
 def media_searches(source: str, media_id: int, season: int | None = None) -> dict[str, Any]:
     """Searches for one media from TMDB (movie/tv), Sonarr or Radarr: titles, year, ids, seasons.
 
@@ -179,10 +274,10 @@ def media_searches(source: str, media_id: int, season: int | None = None) -> dic
     searches: list[dict[str, Any]] = []
     if source == "radarr":
         movie = RadarrClient.from_settings(settings).movie(media_id)
-        titles = dict.fromkeys(t for t in (movie.title, movie.original_title) if t)
+        titles = list(dict.fromkeys(t for t in (movie.title, movie.original_title) if t))
         media = {"media_type": "movie", "title": movie.title, "year": movie.year, "tmdb_id": movie.tmdb_id,
                  "imdb_id": movie.imdb_id or None, "radarr_movie_id": movie.id}
-        searches = [{"query": f"{t} {movie.year}".strip(), "kind": "movie", "missing_episodes": []} for t in titles]
+        searches = [_media_search("movie", titles, media)]
     elif source == "sonarr":
         client = SonarrClient.from_settings(settings)
         series = client.series(media_id)
@@ -194,22 +289,27 @@ def media_searches(source: str, media_id: int, season: int | None = None) -> dic
             if episode.season_number > 0 and not episode.has_file and episode.monitored and \
                     (episode.air_date or "9999") <= today:
                 missing.setdefault(episode.season_number, []).append(episode.episode_number)
-        searches = [{"query": f"{series.title} S{n:02d}", "kind": "tvsearch", "season": n,
-                     "missing_episodes": sorted(eps)} for n, eps in sorted(missing.items())]
+        titles = [series.title]
+        searches = [{**_media_search("tvsearch", titles, media, n), "missing_episodes": sorted(eps)}
+                    for n, eps in sorted(missing.items())]
     elif source in ("tmdb-movie", "tmdb-tv"):
         tmdb = TmdbClient.from_settings(settings)
         item = tmdb.movie(media_id) if source == "tmdb-movie" else tmdb.tv(media_id)
-        titles = dict.fromkeys(t for t in (item.title, item.original_title) if t)
+        titles = list(dict.fromkeys(t for t in (item.title, item.original_title) if t))
         media = {"media_type": item.media_type, "title": item.title, "year": item.year, "tmdb_id": item.id,
                  "tvdb_id": item.tvdb_id, "imdb_id": item.imdb_id or None}
         if item.media_type == "movie":
-            searches = [{"query": f"{t} {item.year or ''}".strip(), "kind": "movie", "missing_episodes": []}
-                        for t in titles]
+            searches = [_media_search("movie", titles, media)]
         else:
             seasons = [season] if season is not None else [s["season_number"] for s in item.seasons
                                                              if s.get("season_number")]
-            searches = [{"query": f"{t} S{n:02d}", "kind": "tvsearch", "season": n, "missing_episodes": []}
-                        for n in seasons for t in titles]
+            searches = [_media_search("tvsearch", titles, media, n) for n in seasons]
+    elif source == "tvdb":
+        show = TvdbClient.from_settings(settings).series(media_id)
+        media = {"media_type": "tv", "title": show.name, "year": show.year, "tvdb_id": show.id,
+                 "tmdb_id": show.tmdb_id, "imdb_id": show.imdb_id}
+        seasons = [season] if season is not None else [n for n in show.seasons if n]
+        searches = [_media_search("tvsearch", [show.name], media, n) for n in seasons]
     else:
         raise ValueError(f"unknown media source {source}")
     return {"media": media, "searches": searches}

@@ -10,16 +10,18 @@ from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.tvdb import TvdbClient
+from app.utils.text import matches
 
 
 def candidates(query: str, media_type: str) -> dict[str, Any]:
-    """Media matching ``query``: ``{"candidates": [...], "errors": [...]}``.
+    """Media matching ``query``: ``{"candidates": [...], "errors": [...]}``, library hits first.
 
     Each candidate: ``source`` (sonarr, radarr, sonarr-lookup, radarr-lookup, tmdb, tvdb),
     ``media_type``, ``title``, ``year``, ids, ``in_library`` and, for lookups, ``term`` to add it.
+    The library is matched accent- and case-insensitively ("amelie" finds "Amélie"); lookups are sent
+    as typed (the services fold accents themselves).
     """
     settings = managers().settings.load()
-    words = query.lower().strip()
     found: list[dict[str, Any]] = []
     errors: list[str] = []
 
@@ -37,7 +39,7 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
             owned = {m.tmdb_id for m in library}
             found.extend({"source": "radarr", "media_type": "movie", "title": m.title, "year": m.year,
                           "tmdb_id": m.tmdb_id, "imdb_id": m.imdb_id, "radarr_movie_id": m.id, "in_library": True}
-                         for m in library if words in m.title.lower() or words in (m.original_title or "").lower())
+                         for m in library if matches(query, m.title, m.original_title))
             found.extend({"source": "radarr-lookup", "media_type": "movie", "title": m.title, "year": m.year,
                           "tmdb_id": m.tmdb_id, "imdb_id": m.imdb_id, "in_library": False, "term": f"tmdb:{m.tmdb_id}"}
                          for m in radarr.lookup(query) if m.tmdb_id not in owned)
@@ -52,7 +54,7 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
             found.extend({"source": "sonarr", "media_type": "tv", "title": s.title, "year": s.year,
                           "tvdb_id": s.tvdb_id, "tmdb_id": s.tmdb_id or None, "imdb_id": s.imdb_id,
                           "sonarr_series_id": s.id, "in_library": True}
-                         for s in library if words in s.title.lower())
+                         for s in library if matches(query, s.title))
             found.extend({"source": "sonarr-lookup", "media_type": "tv", "title": s.title, "year": s.year,
                           "tvdb_id": s.tvdb_id, "imdb_id": s.imdb_id, "in_library": False, "term": f"tvdb:{s.tvdb_id}"}
                          for s in sonarr.lookup(query) if s.tvdb_id not in owned)

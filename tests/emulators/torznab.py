@@ -50,10 +50,12 @@ class FeedRelease:
 class TorznabFeed:
     """The releases and answers of one indexer."""
 
-    def __init__(self, title: str, api_key: str, base_url: str = "http://indexer.invalid"):
+    def __init__(self, title: str, api_key: str, base_url: str = "http://indexer.invalid", id_search: bool = True):
         self.title = title
         self.api_key = api_key
         self.base_url = base_url
+        #: Whether the caps offer imdbid/tmdbid/tvdbid (many Jackett definitions only take q)
+        self.id_search = id_search
         self.releases: list[FeedRelease] = []
 
     def add_release(self, title: str, *, size: int = 1_500_000_000, seeders: int = 10, leechers: int = 2,
@@ -109,8 +111,8 @@ class TorznabFeed:
   <limits max="100" default="100" />
   <searching>
     <search available="yes" supportedParams="q" />
-    <tv-search available="yes" supportedParams="q,season,ep,imdbid,tvdbid" />
-    <movie-search available="yes" supportedParams="q,imdbid,tmdbid" />
+    <tv-search available="yes" supportedParams="{'q,season,ep,imdbid,tvdbid' if self.id_search else 'q,season,ep'}" />
+    <movie-search available="yes" supportedParams="{'q,imdbid,tmdbid' if self.id_search else 'q'}" />
   </searching>
   <categories>
 {cats}
@@ -159,9 +161,9 @@ class TorznabFeed:
 class TorznabEmulator(Emulator):
     """A single Torznab indexer (Jackett-style) at ``{url}/api``; seed it through :attr:`feed`."""
 
-    def __init__(self, title: str = "YggTorrent", api_key: str = "torznab-key-123"):
+    def __init__(self, title: str = "YggTorrent", api_key: str = "torznab-key-123", id_search: bool = True):
         super().__init__()
-        self.feed = TorznabFeed(title, api_key)
+        self.feed = TorznabFeed(title, api_key, id_search=id_search)
         self.route("GET", r"/api", self.feed.answer)
 
     def malformed_reply(self) -> Reply:

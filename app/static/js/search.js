@@ -113,11 +113,72 @@ $('search-form').addEventListener('submit', (event) => {
   runSearches([params]);
 });
 
-$('media-form').addEventListener('submit', async (event) => {
+// -- pick the media by its title (Sonarr/Radarr library first, then TMDB/TheTVDB) ----------------------
+const mediaForm = $('media-form');
+const suggestions = $('media-suggestions');
+let picked = null;
+let typing = null;
+const SOURCE = {
+  radarr: (c) => ['radarr', c.radarr_movie_id], sonarr: (c) => ['sonarr', c.sonarr_series_id],
+  'radarr-lookup': (c) => ['tmdb-movie', c.tmdb_id], 'sonarr-lookup': (c) => ['tvdb', c.tvdb_id],
+  tmdb: (c) => [c.media_type === 'tv' ? 'tmdb-tv' : 'tmdb-movie', c.tmdb_id], tvdb: (c) => ['tvdb', c.tvdb_id],
+};
+
+function closeSuggestions() {
+  suggestions.classList.add('d-none');
+  $('media-title').setAttribute('aria-expanded', 'false');
+}
+
+async function suggest() {
+  const q = $('media-title').value.trim();
+  picked = null;
+  if (q.length < 2) { closeSuggestions(); return; }
+  const data = await api('GET', `/api/mapping/candidates?q=${encodeURIComponent(q)}&media_type=${$('media-type').value}`, undefined, { quiet: true }).catch(() => null);
+  if (!data || q !== $('media-title').value.trim()) return;
+  const seen = new Set();
+  const rows = data.candidates.filter((c) => {
+    const [source, id] = (SOURCE[c.source] || (() => [null, null]))(c);
+    const key = `${c.media_type}:${c.tmdb_id || c.tvdb_id || `${source}:${id}`}`;
+    if (!source || !id || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }).slice(0, 8);
+  suggestions.replaceChildren(...(rows.length ? rows.map((c) => {
+    const li = Object.assign(document.createElement('li'), { className: 'list-group-item list-group-item-action', tabIndex: 0 });
+    li.setAttribute('role', 'option');
+    li.textContent = `${c.title}${c.year ? ` (${c.year})` : ''}`;
+    if (c.in_library) li.append(Object.assign(document.createElement('span'), { className: 'badge text-bg-success ms-2', textContent: mediaForm.dataset.libraryText }));
+    const choose = () => {
+      const [source, id] = SOURCE[c.source](c);
+      picked = { source, id, label: li.firstChild.textContent };
+      $('media-title').value = picked.label;
+      closeSuggestions();
+    };
+    li.addEventListener('click', choose);
+    li.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); choose(); } });
+    return li;
+  }) : [Object.assign(document.createElement('li'), { className: 'list-group-item text-body-secondary', textContent: mediaForm.dataset.noneText })]));
+  suggestions.classList.remove('d-none');
+  $('media-title').setAttribute('aria-expanded', 'true');
+}
+
+$('media-title').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(suggest, 250); });
+$('media-type').addEventListener('change', () => { picked = null; suggest(); });
+document.addEventListener('click', (e) => { if (!mediaForm.contains(e.target)) closeSuggestions(); });
+
+function clearResults(message) {
+  results = [];
+  showIndexers([]);
+  $('search-message').textContent = message;
+  render();
+}
+
+mediaForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const params = new URLSearchParams({ source: $('media-source').value, id: $('media-id').value });
+  if (!picked) { $('media-info').textContent = mediaForm.dataset.pickText; suggest(); return; }
+  const params = new URLSearchParams({ source: picked.source, id: picked.id });
   const data = await api('GET', `/api/search/media?${params}`).catch(() => null);
-  if (!data) return;
+  if (!data) { lastMedia = null; clearResults(mediaForm.dataset.failedText); return; }
   lastMedia = data.media;
   $('media-info').textContent = `${data.media.title}${data.media.year ? ` (${data.media.year})` : ''}`;
   const select = $('episode-filter');
@@ -127,8 +188,8 @@ $('media-form').addEventListener('submit', async (event) => {
   const hasEpisodes = options.length > 1;
   select.classList.toggle('d-none', !hasEpisodes);
   $('episode-filter-label').classList.toggle('d-none', !hasEpisodes);
-  if (!data.searches.length) { toast($('media-info').textContent + ': 0', 'info'); return; }
-  runSearches(data.searches.map(({ missing_episodes: _m, ...p }) => p));
+  if (!data.searches.length) { clearResults(`${$('media-info').textContent}: 0`); return; }
+  runSearches(data.searches.map(({ missing_episodes: _m, ...p }) => Object.fromEntries(Object.entries(p).filter(([, v]) => v != null))));
 });
 
 $('episode-filter').addEventListener('change', render);
