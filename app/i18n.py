@@ -33,7 +33,7 @@ HEALTH = {
 #: Other words of the scripts.
 WORDS = {
     "deleted": N_("deleted"), "failed": N_("failed"), "sent": N_("sent"), "none": N_("none"),
-    "eta": N_("remaining"),
+    "eta": N_("remaining"), "close": N_("Close"),
 }
 
 

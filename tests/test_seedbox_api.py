@@ -116,3 +116,42 @@ def test_stopped_client_is_a_clear_502(api, qbt) -> None:
         "mapping": MOVIE}).json["report"]
     assert report[0]["ok"] is False and "cannot connect" in report[0]["error"]
     assert api.call("DELETE", f"/api/seedbox/torrents/{'C' * 40}").status_code == 502
+
+
+def test_inspect_refuses_what_is_not_a_torrent_and_reads_the_name(api) -> None:
+    bad_file = api.call("POST", "/api/seedbox/inspect", data={"torrent": (io.BytesIO(b"<html>"), "x.torrent")},
+                        content_type="multipart/form-data")
+    assert bad_file.status_code == 422 and bad_file.json["error"]["code"] == "not_a_torrent"
+    for text in ("hello", "ftp://x/y.torrent", "magnet:?dn=no-hash"):
+        answer = api.call("POST", "/api/seedbox/inspect", json={"link": text})
+        assert answer.status_code == 422, text
+    magnet = "magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=Le.Fabuleux.Destin.d.Amelie.Poulain.2001.MULTi.1080p.BluRay"
+    info = api.call("POST", "/api/seedbox/inspect", json={"link": magnet}).json
+    assert (info["title"], info["year"], info["media_type"], info["pending"]) == (
+        "Le Fabuleux Destin d Amelie Poulain", 2001, "movie", None)
+    data, info_hash = make_torrent(write_file(Path(api.client.application.instance_path) / "Show.S02.MULTi.mkv", 999))
+    from_file = api.call("POST", "/api/seedbox/inspect", data={"torrent": (io.BytesIO(data), "s.torrent")},
+                         content_type="multipart/form-data").json
+    assert from_file["info_hash"] == info_hash and from_file["media_type"] == "tv" and from_file["season"] == 2
+
+
+def test_what_is_already_pending_is_sent_only_when_confirmed(api, qbt) -> None:
+    _configure(api, qbt)
+    mms = api.client.application.extensions["mms"]
+    from app.utils.stores.mapping_manager import Mapping
+
+    mms.mapping.add("CD" * 20, "Show.S01E02.VOSTFR.720p", Mapping("tv", "Show", tvdb_id=77, season=1, episodes=(2,)))
+    magnet = "magnet:?xt=urn:btih:" + "cd" * 20 + "&dn=Show.S01E02.VOSTFR.720p"
+    mapping = {"media_type": "tv", "title": "Show", "tvdb_id": 77}
+    again = api.call("POST", "/api/seedbox/send", json={"items": [{"link": magnet}], "mapping": mapping}).json
+    assert again["sent"] == 0 and again["report"][0]["already_pending"] == ["Show.S01E02.VOSTFR.720p (downloading)"]
+    inspected = api.call("POST", "/api/seedbox/inspect", json={"link": magnet}).json
+    assert inspected["pending"] == {"state": "downloading", "title": "Show"}
+    pack = "magnet:?xt=urn:btih:" + "ef" * 20 + "&dn=Show.S01.MULTi.1080p.WEB.x264-GRP"
+    held = api.call("POST", "/api/seedbox/send", json={"items": [{"link": pack}], "mapping": mapping}).json
+    assert held["report"][0]["already_pending"] == ["Show.S01E02.VOSTFR.720p: S01 E02 (downloading)"]
+    assert "EF" * 20 not in {e["info_hash"] for e in api.call("GET", "/api/pending").json["entries"]}
+    sent = api.call("POST", "/api/seedbox/send", json={"items": [{"link": pack}], "mapping": mapping,
+                                                       "confirm": True}).json
+    assert sent["sent"] == 1
+    assert "EF" * 20 in {e["info_hash"] for e in api.call("GET", "/api/pending").json["entries"]}

@@ -58,6 +58,8 @@ class SendBody(BaseModel):
 
     items: list[ItemBody] = Field(min_length=1, max_length=MAX_BATCH)
     mapping: MappingBody
+    #: Send even what is already in the pipeline (after the user saw the warning).
+    confirm: bool = False
 
 
 class ArrAddBody(BaseModel):
@@ -88,7 +90,7 @@ def api_send():
     items = [service.SendItem(result_id=i.result_id, link=i.link, name=i.name) for i in body.items]
     if any(not (i.result_id or i.link) for i in items):
         raise ApiError(422, "validation_error", "each item needs a result_id or a link", {"items": "empty item"})
-    report = service.send_batch(items, body.mapping.to_mapping())
+    report = service.send_batch(items, body.mapping.to_mapping(), confirm=body.confirm)
     return jsonify({"report": report, "sent": sum(r["ok"] for r in report),
                     "failed": sum(not r["ok"] for r in report)})
 
@@ -107,10 +109,31 @@ def api_upload():
         raise ApiError(400, "invalid_json", "the mapping field must be JSON (nested at most 32 levels)") from None
     item = service.SendItem(torrent=upload.read(MAX_TORRENT_BYTES + 1), name=None)  # +1: an oversize one is refused
     try:
-        entry = service.send_one(item, mapping_body.to_mapping())
+        entry = service.send_one(item, mapping_body.to_mapping(), confirm=request.form.get("confirm") == "1")
+    except service.AlreadyPending as exc:
+        raise ApiError(409, "already_pending", exc.reason, {str(i): c for i, c in enumerate(exc.conflicts)}) from None
     except service.SendError as exc:
         raise ApiError(422, "send_failed", exc.reason) from None
     return jsonify({"entry": entry}), 201
+
+
+class InspectBody(BaseModel):
+    """``{"link": "magnet:?…" | "https://…/x.torrent"}``."""
+
+    link: str = Field(min_length=1, max_length=8000)
+
+
+@bp.post("/api/seedbox/inspect")
+def api_inspect():
+    """What a link (JSON) or an uploaded .torrent (multipart ``torrent``) is, before the mapping dialog:
+    name, info hash, parsed title, and what the pipeline already holds; 422 when it is not a torrent."""
+    upload = request.files.get("torrent")
+    try:
+        if upload is not None:
+            return jsonify(service.inspect_source(torrent=upload.read(MAX_TORRENT_BYTES + 1)))
+        return jsonify(service.inspect_source(link=parse_body(InspectBody).link))
+    except service.SendError as exc:
+        raise ApiError(422, "not_a_torrent", exc.reason) from None
 
 
 @bp.delete("/api/seedbox/torrents/<info_hash>")

@@ -106,6 +106,65 @@ class SendError(Exception):
         self.reason = reason
 
 
+class AlreadyPending(SendError):
+    """The release, or episodes of its season pack, are already in the pipeline; ``conflicts`` lists them.
+    Nothing was sent: send again with ``confirm`` to go on."""
+
+    def __init__(self, conflicts: list[str]):
+        super().__init__("already in the pipeline: " + "; ".join(conflicts))
+        self.conflicts = conflicts
+
+
+def pending_conflicts(info_hash: str | None, mapping: Mapping, release_name: str) -> list[str]:
+    """What the pipeline already holds of this release: the same info hash (not removed), or, for a
+    season pack of a series, entries of the same series and season with episodes (not removed)."""
+    entries = managers().mapping.all_shared()
+    found: list[str] = []
+    if info_hash:
+        same = entries.get(info_hash.upper())
+        if same is not None and same["state"] != "removed":
+            found.append(f"{same['release_name']} ({same['state']})")
+    parsed = parse_release(release_name)
+    season = mapping.season if mapping.season is not None else parsed.season
+    if mapping.media_type == "tv" and season is not None and not (mapping.episodes or parsed.episodes):
+        for entry in entries.values():
+            same_series = (mapping.tvdb_id and entry.get("tvdb_id") == mapping.tvdb_id) or (
+                mapping.sonarr_series_id and entry.get("sonarr_series_id") == mapping.sonarr_series_id)
+            if (same_series and entry.get("season") == season and entry.get("episodes")
+                    and entry["state"] != "removed" and entry["info_hash"] != (info_hash or "").upper()):
+                episodes = ", ".join(f"E{e:02d}" for e in entry["episodes"])
+                found.append(f"{entry['release_name']}: S{season:02d} {episodes} ({entry['state']})")
+    return found
+
+
+def inspect_source(link: str | None = None, torrent: bytes | None = None) -> dict[str, Any]:
+    """What an added link or .torrent is, before the mapping dialog: ``name``, ``info_hash`` (``None``
+    for a URL not fetched yet), the parsed ``title``/``year``/``season``/``episodes``, a ``media_type``
+    guess and ``pending`` (what the pipeline already holds). Raises :class:`SendError` for a file that
+    is not a .torrent or a text that is neither a magnet link nor an http(s) URL."""
+    try:
+        if torrent is not None:
+            source = TorrentSource.from_torrent(torrent)
+            name, info_hash = source.name, source.info_hash
+        elif link and link.strip().startswith("magnet:"):
+            source = TorrentSource.from_magnet(link.strip())
+            name, info_hash = source.name, source.info_hash
+        elif link and link.strip().startswith(("http://", "https://")):
+            path = link.strip().split("?")[0].rstrip("/")
+            name, info_hash = path.rsplit("/", 1)[-1].removesuffix(".torrent") or link.strip(), None
+        else:
+            raise SendError("not a magnet link (magnet:?xt=urn:btih:…) nor an http(s) URL of a .torrent")
+    except TorrentSourceError as exc:
+        raise SendError(str(exc)) from None
+    parsed = parse_release(name)
+    pending = managers().mapping.all_shared().get((info_hash or "").upper()) if info_hash else None
+    return {"name": name, "info_hash": info_hash, "title": parsed.title, "year": parsed.year,
+            "season": parsed.season, "episodes": list(parsed.episodes),
+            "media_type": "tv" if parsed.season is not None or parsed.episodes else "movie",
+            "pending": {"state": pending["state"], "title": pending["title"]} if pending and
+            pending["state"] != "removed" else None}
+
+
 def _source(item: SendItem, settings: Settings) -> tuple[TorrentSource, str, dict[str, Any]]:
     extra: dict[str, Any] = {}
     if item.result_id:
@@ -121,7 +180,7 @@ def _source(item: SendItem, settings: Settings) -> tuple[TorrentSource, str, dic
 
 
 def send_one(item: SendItem, mapping: Mapping, settings: Settings | None = None,
-             client: TorrentClient | None = None) -> dict[str, Any]:
+             client: TorrentClient | None = None, confirm: bool = False) -> dict[str, Any]:
     """Send one release and record it in the pending map (state ``downloading``); returns the entry.
 
     Raises :class:`SendError` with the reason (bad .torrent, client refused, client unreachable...).
@@ -131,6 +190,9 @@ def send_one(item: SendItem, mapping: Mapping, settings: Settings | None = None,
     _torrent_cache().clear()
     try:
         source, name, extra = _source(item, settings)
+        conflicts = [] if confirm else pending_conflicts(source.info_hash, mapping, name)
+        if conflicts:
+            raise AlreadyPending(conflicts)
         info_hash = client.add(source, label=settings.torrent_label, save_path=settings.torrent_save_path or None)
     except (TorrentSourceError, UpstreamError) as exc:
         raise SendError(str(exc)) from None
@@ -143,9 +205,11 @@ def send_one(item: SendItem, mapping: Mapping, settings: Settings | None = None,
         bytes_total=source.size, audio_class=parsed.audio_class, score=score.total, **extra)
 
 
-def send_batch(items: list[SendItem], mapping: Mapping, pause_s: float | None = None) -> list[dict[str, Any]]:
+def send_batch(items: list[SendItem], mapping: Mapping, pause_s: float | None = None,
+               confirm: bool = False) -> list[dict[str, Any]]:
     """Send several releases mapped to one media; returns one report line per item, in order:
-    ``{"name", "ok", "info_hash"?, "error"?}``. A pause (seconds, settings) separates client calls."""
+    ``{"name", "ok", "info_hash"?, "error"?, "already_pending"?: [what]}`` (an item already in the
+    pipeline is not sent unless ``confirm``). A pause (seconds, settings) separates client calls."""
     settings = managers().settings.load()
     pause = settings.batch_pause_s if pause_s is None else pause_s
     client = torrent_client(settings)
@@ -155,7 +219,9 @@ def send_batch(items: list[SendItem], mapping: Mapping, pause_s: float | None = 
             time.sleep(pause)
         label = item.name or item.link or item.result_id or "upload"
         try:
-            entry = send_one(item, mapping, settings, client)
+            entry = send_one(item, mapping, settings, client, confirm=confirm)
+        except AlreadyPending as exc:
+            report.append({"name": label, "ok": False, "error": exc.reason, "already_pending": exc.conflicts})
         except SendError as exc:
             report.append({"name": label, "ok": False, "error": exc.reason})
         except MappingError as exc:

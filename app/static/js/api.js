@@ -22,6 +22,42 @@ export function t(table, key) {
   return (catalog[table] && catalog[table][key]) || key;
 }
 
+// A toast that is shown after the reload the caller is about to do (success messages survive it).
+export function toastAfterReload(message, kind = 'success') {
+  const pending = JSON.parse(sessionStorage.getItem('mms-toasts') || '[]');
+  pending.push([message, kind]);
+  sessionStorage.setItem('mms-toasts', JSON.stringify(pending));
+}
+
+// The one confirmation dialog: confirmDialog({title, body, actions: [{value, label, kind}]}) resolves with
+// the chosen action's value, or null when dismissed. Replaces the browser's confirm() boxes.
+export function confirmDialog({ title, body = '', items = [], actions }) {
+  const el = document.getElementById('mms-confirm');
+  document.getElementById('mms-confirm-title').textContent = title;
+  const content = document.getElementById('mms-confirm-body');
+  content.replaceChildren(Object.assign(document.createElement('p'), { textContent: body }));
+  if (items.length) {
+    const list = Object.assign(document.createElement('ul'), { className: 'small text-break mb-0' });
+    items.forEach((item) => list.append(Object.assign(document.createElement('li'), { textContent: item })));
+    content.append(list);
+  }
+  const footer = document.getElementById('mms-confirm-actions');
+  const modal = window.bootstrap.Modal.getOrCreateInstance(el);
+  return new Promise((resolve) => {
+    let answer = null;
+    const cancel = Object.assign(document.createElement('button'), { type: 'button', className: 'btn btn-outline-light', textContent: footer.dataset.cancelText });
+    cancel.dataset.bsDismiss = 'modal';
+    footer.replaceChildren(cancel, ...actions.map((action) => {
+      const button = Object.assign(document.createElement('button'), { type: 'button', className: `btn btn-${action.kind || 'primary'}`, textContent: action.label });
+      button.dataset.confirmValue = action.value;
+      button.addEventListener('click', () => { answer = action.value; modal.hide(); });
+      return button;
+    }));
+    el.addEventListener('hidden.bs.modal', () => resolve(answer), { once: true });
+    modal.show();
+  });
+}
+
 export function toast(message, kind = 'danger') {
   const box = document.getElementById('mms-toasts');
   if (!box) return;
@@ -38,13 +74,13 @@ export function toast(message, kind = 'danger') {
   close.type = 'button';
   close.className = 'btn-close btn-close-white me-2 m-auto';
   close.setAttribute('data-bs-dismiss', 'toast');
-  close.setAttribute('aria-label', 'Close');
+  close.setAttribute('aria-label', t('words', 'close'));
   row.append(body, close);
   el.append(row);
   box.append(el);
-  const t = window.bootstrap.Toast.getOrCreateInstance(el, { delay: kind === 'danger' ? 10000 : 4000 });
+  const shown = window.bootstrap.Toast.getOrCreateInstance(el, { delay: kind === 'danger' ? 10000 : 4000 });
   el.addEventListener('hidden.bs.toast', () => el.remove());
-  t.show();
+  shown.show();
 }
 
 // api('PUT', '/api/settings', {values}) -> parsed JSON; throws ApiError (already shown as a toast
@@ -79,3 +115,10 @@ export async function api(method, url, body, { quiet = false } = {}) {
 }
 
 window.MMS = { api, toast, ApiError };
+
+// toasts left by toastAfterReload before the page reloaded
+window.addEventListener('DOMContentLoaded', () => {
+  const pending = JSON.parse(sessionStorage.getItem('mms-toasts') || '[]');
+  sessionStorage.removeItem('mms-toasts');
+  pending.forEach(([message, kind]) => toast(message, kind));
+});

@@ -1,4 +1,4 @@
-import { api, toast } from './api.js';
+import { api, confirmDialog, toast, toastAfterReload } from './api.js';
 
 const form = document.getElementById('settings-form');
 const text = (key) => form.dataset[key] || key;
@@ -100,13 +100,15 @@ function offerTrust(out, presented) {
 // Backups
 document.getElementById('backup-create')?.addEventListener('click', async () => {
   const info = await api('POST', '/api/backups');
-  toast(`${text('backupCreatedText')} ${info.name}`, 'success');
+  toastAfterReload(`${text('backupCreatedText')} ${info.name}`);
   window.location.reload();
 });
 
 document.querySelectorAll('[data-backup-delete]').forEach((button) => {
   button.addEventListener('click', async () => {
-    if (!window.confirm(`${text('confirmDeleteText')} ${button.dataset.backupDelete}`)) return;
+    const answer = await confirmDialog({ title: text('confirmDeleteText'), body: button.dataset.backupDelete,
+      actions: [{ value: 'delete', label: text('deleteText'), kind: 'danger' }] });
+    if (answer !== 'delete') return;
     await api('DELETE', `/api/backups/${encodeURIComponent(button.dataset.backupDelete)}`);
     window.location.reload();
   });
@@ -114,9 +116,11 @@ document.querySelectorAll('[data-backup-delete]').forEach((button) => {
 
 document.querySelectorAll('[data-backup-restore]').forEach((button) => {
   button.addEventListener('click', async () => {
-    if (!window.confirm(`${text('confirmRestoreText')} ${button.dataset.backupRestore}`)) return;
+    const answer = await confirmDialog({ title: text('confirmRestoreText'), body: button.dataset.backupRestore,
+      actions: [{ value: 'restore', label: text('restoreText'), kind: 'warning' }] });
+    if (answer !== 'restore') return;
     const result = await api('POST', `/api/backups/${encodeURIComponent(button.dataset.backupRestore)}/restore`);
-    toast(`${text('restoredText')} ${result.restored.join(', ')}`, 'success');
+    toastAfterReload(`${text('restoredText')} ${result.restored.join(', ')}`);
     window.location.reload();
   });
 });
@@ -125,6 +129,6 @@ document.getElementById('backup-upload')?.addEventListener('submit', async (even
   event.preventDefault();
   const data = new FormData(event.target);
   const result = await api('POST', '/api/backups/restore', data);
-  toast(`${text('restoredText')} ${result.restored.join(', ')}`, 'success');
+  toastAfterReload(`${text('restoredText')} ${result.restored.join(', ')}`);
   window.location.reload();
 });

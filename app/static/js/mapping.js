@@ -1,5 +1,5 @@
 // The global mapping modal: choose the media the release(s) are for; resolves with the mapping.
-import { api, toast } from './api.js';
+import { api, confirmDialog, t, toast } from './api.js';
 
 const modalEl = document.getElementById('mapping-modal');
 const $ = (id) => document.getElementById(id);
@@ -34,8 +34,7 @@ $('mapping-type').addEventListener('change', () => {
   $('mapping-episodes').classList.toggle('d-none', $('mapping-type').value !== 'tv');
 });
 
-$('mapping-search').addEventListener('submit', async (event) => {
-  event.preventDefault();
+async function searchCandidates(preferred = null) {
   const list = $('mapping-candidates');
   list.replaceChildren(Object.assign(document.createElement('div'), { className: 'small', textContent: text('searchingText') }));
   const params = new URLSearchParams({ q: $('mapping-query').value, media_type: $('mapping-type').value });
@@ -43,7 +42,9 @@ $('mapping-search').addEventListener('submit', async (event) => {
   $('mapping-errors').textContent = data.errors.join(' · ');
   list.replaceChildren();
   if (!data.candidates.length) list.append(Object.assign(document.createElement('div'), { className: 'small', textContent: text('noneText') }));
-  data.candidates.forEach((c) => {
+  // the library first (what Sonarr/Radarr already follow), then the lookups
+  const ordered = [...data.candidates].sort((a, b) => Number(b.in_library) - Number(a.in_library));
+  ordered.forEach((c) => {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'list-group-item list-group-item-action';
@@ -55,7 +56,14 @@ $('mapping-search').addEventListener('submit', async (event) => {
     button.append(badge);
     button.addEventListener('click', () => choose(c, button));
     list.append(button);
+    if (preferred && !chosen && ((preferred.tmdb_id && c.tmdb_id === preferred.tmdb_id)
+        || (preferred.tvdb_id && c.tvdb_id === preferred.tvdb_id))) choose(c, button);
   });
+}
+
+$('mapping-search').addEventListener('submit', (event) => {
+  event.preventDefault();
+  searchCandidates();
 });
 
 $('mapping-send').addEventListener('click', async () => {
@@ -86,10 +94,21 @@ $('mapping-send').addEventListener('click', async () => {
 
 modalEl.addEventListener('hidden.bs.modal', () => { if (resolver) { resolver(null); resolver = null; } });
 
-// openMapping({names, mediaType, query}) -> Promise<mapping | null>
-export function openMapping({ names = [], mediaType = 'movie', query = '' } = {}) {
+// openMapping({names, mediaType, query, entry}) -> Promise<mapping | null>; with ``entry`` (a pending-map
+// entry) the dialog re-maps it: pre-filled from its type, title, ids, season and episodes.
+export function openMapping({ names = [], mediaType = 'movie', query = '', entry = null } = {}) {
   chosen = null;
   $('mapping-send').disabled = true;
+  $('mapping-send').textContent = entry ? text('remapText') : text('sendText');
+  if (entry) {
+    mediaType = entry.media_type;
+    query = entry.title;
+    $('mapping-season').value = entry.season ?? '';
+    $('mapping-episode-list').value = (entry.episodes || []).join(',');
+  } else {
+    $('mapping-season').value = '';
+    $('mapping-episode-list').value = '';
+  }
   $('mapping-choice').textContent = '';
   $('mapping-candidates').replaceChildren();
   $('mapping-errors').textContent = '';
@@ -99,13 +118,29 @@ export function openMapping({ names = [], mediaType = 'movie', query = '' } = {}
   $('mapping-query').value = query;
   $('mapping-releases').textContent = names.slice(0, 5).join(' · ') + (names.length > 5 ? ` (+${names.length - 5})` : '');
   window.bootstrap.Modal.getOrCreateInstance(modalEl).show();
+  if (query) searchCandidates(entry);  // the search runs as the dialog opens
   return new Promise((resolve) => { resolver = resolve; });
 }
 
-// sendReleases(items, mapping) -> report (shown as toasts and returned)
+// confirmPending(conflicts) -> whether the user sends anyway what the pipeline already holds
+export async function confirmPending(conflicts) {
+  const answer = await confirmDialog({ title: text('pendingTitleText'), body: text('pendingBodyText'), items: conflicts,
+    actions: [{ value: 'send', label: text('sendAnywayText'), kind: 'warning' }] });
+  return answer === 'send';
+}
+
+// sendReleases(items, mapping) -> report (shown as toasts and returned); what is already in the pipeline
+// is sent only after the user confirms it.
 export async function sendReleases(items, mapping) {
   const answer = await api('POST', '/api/seedbox/send', { items, mapping });
-  toast(`${answer.sent} ✔ / ${answer.failed} ✘`, answer.failed ? 'warning' : 'success');
+  const held = answer.report.map((line, i) => [line, items[i]]).filter(([line]) => line.already_pending);
+  if (held.length && await confirmPending(held.flatMap(([line]) => line.already_pending))) {
+    const again = await api('POST', '/api/seedbox/send', { items: held.map(([, item]) => item), mapping, confirm: true });
+    held.forEach(([line], i) => Object.assign(line, again.report[i]));
+    answer.sent += again.sent;
+    answer.failed -= again.sent;
+  }
+  toast(`${answer.sent} ${t('words', 'sent')} / ${answer.failed} ${t('words', 'failed')}`, answer.failed ? 'warning' : 'success');
   return answer;
 }
 

@@ -1,4 +1,4 @@
-import { api, toast } from './api.js';
+import { api, ApiError, toast } from './api.js';
 import { openMapping, sendReleases } from './mapping.js';
 
 const $ = (id) => document.getElementById(id);
@@ -231,7 +231,7 @@ async function send(ids) {
   const mediaType = lastMedia?.media_type || (first && (first.seasons.length ? 'tv' : 'movie')) || 'movie';
   const mapping = lastMedia ? { ...lastMedia, episodes: [] } : await openMapping({ names: chosen.map((r) => r.name), mediaType, query: first ? first.title : '' });
   if (!mapping) return;
-  const answer = await sendReleases(chosen.map((r) => ({ result_id: r.id, name: r.name })), mapping).catch(() => null);
+  const answer = await sendReleases(chosen.map((r) => ({ result_id: r.id, name: r.name })), mapping).catch((e) => { console.error(e instanceof ApiError ? `${e.status} ${e.message}` : e); return null; });
   if (answer) showReport(answer);
 }
 

@@ -1,5 +1,5 @@
-import { api, toast, t as word } from './api.js';
-import { openMapping } from './mapping.js';
+import { api, confirmDialog, toast, t as word } from './api.js';
+import { confirmPending, openMapping, sendReleases } from './mapping.js';
 
 const table = document.getElementById('torrents');
 const body = table.querySelector('tbody');
@@ -25,8 +25,12 @@ function row(t) {
   const actions = document.createElement('td');
   const remove = document.createElement('button');
   remove.className = 'btn btn-sm btn-outline-danger';
-  remove.innerHTML = '<i class="bi bi-trash"></i>';
+  remove.type = 'button';
+  remove.innerHTML = '<i class="bi bi-trash" aria-hidden="true"></i>';
+  remove.setAttribute('aria-label', `${table.dataset.removeText} ${t.name}`);
+  remove.title = table.dataset.removeText;
   remove.dataset.remove = t.info_hash;
+  remove.dataset.name = t.name;
   actions.append(remove);
   tr.append(actions);
   return tr;
@@ -42,9 +46,12 @@ async function refresh() {
 
 body.addEventListener('click', async (event) => {
   const button = event.target.closest('[data-remove]');
-  if (!button || !window.confirm(table.dataset.confirmText)) return;
-  const withData = window.confirm(table.dataset.confirmDataText);
-  await api('DELETE', `/api/seedbox/torrents/${button.dataset.remove}?delete_data=${withData ? 1 : 0}`).catch(() => null);
+  if (!button) return;
+  const answer = await confirmDialog({ title: table.dataset.confirmText, body: button.dataset.name, actions: [
+    { value: 'keep', label: table.dataset.keepDataText, kind: 'warning' },
+    { value: 'data', label: table.dataset.deleteDataText, kind: 'danger' }] });
+  if (!answer) return;
+  await api('DELETE', `/api/seedbox/torrents/${button.dataset.remove}?delete_data=${answer === 'data' ? 1 : 0}`).catch(() => null);
   refresh();
 });
 
@@ -53,17 +60,34 @@ document.getElementById('add-form').addEventListener('submit', async (event) => 
   const link = document.getElementById('add-link').value.trim();
   const file = document.getElementById('add-file').files[0];
   if (!link && !file) return;
-  const mapping = await openMapping({ names: [file ? file.name : link.slice(0, 80)], mediaType: 'movie' });
-  if (!mapping) return;
+  // what it is, before the dialog: a file that is not a .torrent, or text that is no magnet/URL, stops here
+  let info;
   if (file) {
     const form = new FormData();
     form.append('torrent', file);
-    form.append('mapping', JSON.stringify(mapping));
-    const answer = await api('POST', '/api/seedbox/upload', form).catch(() => null);
-    if (answer) toast(`✔ ${answer.entry.release_name}`, 'success');
+    info = await api('POST', '/api/seedbox/inspect', form).catch(() => null);
   } else {
-    const answer = await api('POST', '/api/seedbox/send', { items: [{ link }], mapping }).catch(() => null);
-    if (answer) answer.report.forEach((r) => toast(r.ok ? `✔ ${r.name}` : `✘ ${r.error}`, r.ok ? 'success' : 'danger'));
+    info = await api('POST', '/api/seedbox/inspect', { link }).catch(() => null);
+  }
+  if (!info) return;
+  if (info.pending && !await confirmPending([`${info.name} (${word('states', info.pending.state)})`])) return;
+  const mapping = await openMapping({ names: [info.name], mediaType: info.media_type, query: info.title });
+  if (!mapping) return;
+  if (file) {
+    const send = async (confirm) => {
+      const form = new FormData();
+      form.append('torrent', file);
+      form.append('mapping', JSON.stringify(mapping));
+      if (confirm) form.append('confirm', '1');
+      return api('POST', '/api/seedbox/upload', form, { quiet: true });
+    };
+    let answer = await send(info.pending !== null).catch((e) => e);
+    if (answer.code === 'already_pending' && await confirmPending(Object.values(answer.fields))) answer = await send(true).catch((e) => e);
+    if (answer.entry) toast(`✔ ${answer.entry.release_name}`, 'success');
+    else if (answer.message && answer.code !== 'already_pending') toast(answer.message);
+  } else {
+    const answer = await sendReleases([{ link }], mapping).catch(() => null);
+    if (answer) answer.report.filter((r) => !r.ok && !r.already_pending).forEach((r) => toast(`✘ ${r.error}`, 'danger'));
   }
   event.target.reset();
   refresh();
@@ -129,6 +153,7 @@ function pipelineRow(e) {
 }
 
 let pipelineSize = 50;
+let pipelineEntries = new Map();
 const pipelineMore = document.getElementById('pipeline-more');
 pipelineMore.addEventListener('click', () => { pipelineSize += 50; refreshPipeline(); });
 
@@ -136,6 +161,7 @@ async function refreshPipeline() {
   const data = await api('GET', `/api/pending?page_size=${pipelineSize}`, undefined, { quiet: true }).catch(() => null);
   if (!data) return;
   const open = new Set([...pipelineBody.querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.hash));
+  pipelineEntries = new Map(data.entries.map((e) => [e.info_hash, e]));
   pipelineBody.replaceChildren(...data.entries.map(pipelineRow));
   pipelineMore.classList.toggle('d-none', data.total <= data.entries.length);
   pipelineMore.textContent = pipelineMore.dataset.text.replace('{shown}', data.entries.length).replace('{total}', data.total);
@@ -147,10 +173,15 @@ pipelineBody.addEventListener('click', async (event) => {
   if (!button) return;
   const { action, hash } = button.dataset;
   if (action === 'retry') await api('POST', `/api/pending/${hash}/retry`).catch(() => null);
-  if (action === 'forget' && window.confirm(pipeline.dataset.confirmForgetText)) await api('DELETE', `/api/pending/${hash}`).catch(() => null);
+  if (action === 'forget') {
+    const answer = await confirmDialog({ title: pipeline.dataset.confirmForgetText, body: button.closest('tr').cells[0].textContent,
+      actions: [{ value: 'forget', label: pipeline.dataset.forgetText, kind: 'danger' }] });
+    if (answer === 'forget') await api('DELETE', `/api/pending/${hash}`).catch(() => null);
+  }
   if (action === 'remap') {
     const row = button.closest('tr');
-    const mapping = await openMapping({ names: [row.cells[0].textContent], mediaType: 'movie' });
+    const entry = pipelineEntries.get(hash);
+    const mapping = await openMapping({ names: [row.cells[0].textContent], entry });
     if (mapping) await api('POST', `/api/pending/${hash}/remap`, mapping).catch(() => null);
   }
   refreshPipeline();
