@@ -146,6 +146,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     _request_scoped_gettext(app)
+    from app.i18n import human_size
+
+    app.jinja_env.filters["size"] = human_size
     bootstrap.init_app(app)
     install_api_conventions(app)
     install_security_headers(app)
@@ -155,10 +158,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.context_processor
     def _inject() -> dict[str, Any]:
         from app.i18n import js_catalog
-        from app.navigation import navigation_links
+        from app.navigation import GROUPS, navigation_links
 
         links = navigation_links(url_for, app.extensions.setdefault("mms_navigation", {}))
-        return {"navigation": links, "js_catalog": js_catalog, "current_lang": select_locale(), "languages": LANGUAGES,
+        return {"navigation": links, "nav_groups": GROUPS, "js_catalog": js_catalog,
+                "current_lang": select_locale(), "languages": LANGUAGES,
                 "request_path": request.path}
 
     from app.jobs import JobRunner

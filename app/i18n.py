@@ -8,7 +8,7 @@ shown through this table, never raw.
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 
 from app.utils.settings_schema import N_
 
@@ -30,6 +30,8 @@ HEALTH = {
     "cancelled": N_("cancelled"), "dry": N_("dry run"), "real": N_("real"), "running": N_("running"),
     "completed": N_("completed"), "error": N_("error"),
 }
+#: Size units (French: o, Ko, Mo, Go, To), for :func:`human_size` and the scripts' ``size()``.
+UNITS = {"B": N_("B"), "KB": N_("KB"), "MB": N_("MB"), "GB": N_("GB"), "TB": N_("TB")}
 #: Other words of the scripts.
 WORDS = {
     "deleted": N_("deleted"), "failed": N_("failed"), "sent": N_("sent"), "none": N_("none"),
@@ -40,4 +42,19 @@ WORDS = {
 def js_catalog() -> dict[str, dict[str, str]]:
     """Every table above, translated to the current request's language."""
     return {name: {key: gettext(text) for key, text in table.items()}
-            for name, table in (("states", STATES), ("run", RUN_STATUSES), ("health", HEALTH), ("words", WORDS))}
+            for name, table in (("states", STATES), ("run", RUN_STATUSES), ("health", HEALTH), ("words", WORDS),
+                                ("units", UNITS))}
+
+
+def human_size(size: int | float | None) -> str:
+    """A size in bytes for people, in the request's language: ``1,5 Go`` (decimal units, as disks and
+    trackers count), ``812 o``; empty for ``None``."""
+    if size is None:
+        return ""
+    value, unit = float(size), "B"
+    for bigger in ("KB", "MB", "GB", "TB"):
+        if abs(value) < 1000:
+            break
+        value, unit = value / 1000, bigger
+    digits = 0 if unit == "B" or value >= 100 else 1
+    return f"{format_decimal(round(value, digits), format='#,##0.#' if digits else '#,##0')} {gettext(UNITS[unit])}"

@@ -10,25 +10,34 @@ from app.utils.settings_schema import N_
 
 @dataclass(frozen=True)
 class NavEntry:
-    """A link: Flask ``endpoint``, ``title`` (translated in the template), Bootstrap ``icon`` name."""
+    """A link: Flask ``endpoint``, ``title`` (translated in the template), Bootstrap ``icon`` name, and
+    the ``group`` (a menu of the bar) it sits in, or ``None`` for the bar itself."""
 
     endpoint: str
     title: str
     icon: str
+    group: str | None = None
+
+
+#: The menus of the bar, in order: (key, title, icon).
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("library", N_("Library"), "collection-play"),
+    ("system", N_("System"), "sliders"),
+)
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("core.index", N_("Dashboard"), "house"),
     NavEntry("search.index", N_("Search"), "search"),
     NavEntry("seedbox.index", N_("Seedbox"), "cloud-download"),
-    NavEntry("plex_editor.index", N_("Plex editor"), "pencil-square"),
-    NavEntry("trailers.index", N_("Trailers"), "film"),
-    NavEntry("archive.index", N_("Watch archive"), "archive"),
-    NavEntry("symlink.index", N_("Media health"), "link-45deg"),
-    NavEntry("cloud_burst.index", N_("Cloud burst"), "cloud-lightning"),
-    NavEntry("core.jobs", N_("Jobs"), "clock-history"),
-    NavEntry("core.health", N_("Health"), "heart-pulse"),
-    NavEntry("configuration.page", N_("Configuration"), "gear"),
+    NavEntry("plex_editor.index", N_("Plex editor"), "pencil-square", "library"),
+    NavEntry("trailers.index", N_("Trailers"), "film", "library"),
+    NavEntry("archive.index", N_("Watch archive"), "archive", "library"),
+    NavEntry("symlink.index", N_("Media health"), "link-45deg", "library"),
+    NavEntry("cloud_burst.index", N_("Cloud burst"), "cloud-lightning", "library"),
+    NavEntry("core.jobs", N_("Jobs"), "clock-history", "system"),
+    NavEntry("core.health", N_("Health"), "heart-pulse", "system"),
+    NavEntry("configuration.page", N_("Configuration"), "gear", "system"),
 )
 
 

@@ -385,6 +385,10 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: Words of the store statuses shown translated (json_store.StoreStatus.detail of a missing file).
+STORE_WORDS = (N_("not written yet"),)
+
+
 def env_name(field: str) -> str:
     """Environment variable of a settings field: ``sonarr_api_key`` -> ``SONARR_API_KEY``."""
     return field.upper()

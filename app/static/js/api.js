@@ -22,6 +22,26 @@ export function t(table, key) {
   return (catalog[table] && catalog[table][key]) || key;
 }
 
+// A size in bytes in the page's language: size(1.5e9) -> "1,5 Go" in French, "1.5 GB" in English.
+export function size(bytes) {
+  if (bytes == null) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = Number(bytes);
+  let unit = 0;
+  while (Math.abs(value) >= 1000 && unit < units.length - 1) { value /= 1000; unit += 1; }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  const number = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: digits }).format(value);
+  return `${number} ${t('units', units[unit])}`;
+}
+
+// A time (ISO 8601) in the browser's own time zone, the zone shown: "1 déc. 2026, 21:30 UTC+1".
+export function localTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+    { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(date);
+}
+
 // A toast that is shown after the reload the caller is about to do (success messages survive it).
 export function toastAfterReload(message, kind = 'success') {
   const pending = JSON.parse(sessionStorage.getItem('mms-toasts') || '[]');
@@ -116,8 +136,9 @@ export async function api(method, url, body, { quiet = false } = {}) {
 
 window.MMS = { api, toast, ApiError };
 
-// toasts left by toastAfterReload before the page reloaded
+// toasts left by toastAfterReload before the page reloaded; server times shown in the local time zone
 window.addEventListener('DOMContentLoaded', () => {
+  document.querySelectorAll('time[data-local]').forEach((el) => { el.textContent = localTime(el.getAttribute('datetime')); });
   const pending = JSON.parse(sessionStorage.getItem('mms-toasts') || '[]');
   sessionStorage.removeItem('mms-toasts');
   pending.forEach(([message, kind]) => toast(message, kind));

@@ -1,4 +1,4 @@
-import { api, ApiError, toast } from './api.js';
+import { api, ApiError, size, toast } from './api.js';
 import { openMapping, sendReleases } from './mapping.js';
 
 const $ = (id) => document.getElementById(id);
@@ -9,7 +9,7 @@ let sortDir = -1;
 let wantedEpisodes = null;  // from a media search: per-episode filter
 let lastMedia = null;
 
-const gb = (bytes) => (bytes / 1e9).toFixed(2) + ' GB';
+const gb = (bytes) => size(bytes);
 const age = (hours) => (hours == null ? '' : hours < 48 ? `${Math.round(hours)} h` : `${Math.round(hours / 24)} d`);
 
 function filters() {

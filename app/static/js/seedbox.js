@@ -1,9 +1,17 @@
-import { api, confirmDialog, toast, t as word } from './api.js';
+import { api, confirmDialog, size, toast, t as word } from './api.js';
 import { confirmPending, openMapping, sendReleases } from './mapping.js';
 
 const table = document.getElementById('torrents');
 const body = table.querySelector('tbody');
 const REFRESH_MS = 5000;
+
+// seconds -> "2 h 05 min", "4 min", "35 s"
+function duration(seconds) {
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+  if (s >= 60) return `${Math.round(s / 60)} min`;
+  return `${s} s`;
+}
 
 function row(t) {
   const tr = document.createElement('tr');
@@ -19,7 +27,10 @@ function row(t) {
   bar.style.width = `${pct}%`;
   bar.textContent = `${pct}%`;
   if (t.complete) bar.classList.add('bg-success');
-  const cells = [t.state, t.ratio.toFixed(2), t.label,
+  const left = t.size * (1 - t.progress);
+  const eta = !t.complete && t.download_speed > 0 ? duration(left / t.download_speed) : '';
+  const speed = t.download_speed ? `↓ ${size(t.download_speed)}/s` : (t.upload_speed ? `↑ ${size(t.upload_speed)}/s` : '');
+  const cells = [size(t.size), speed, eta, t.state, t.ratio.toFixed(2), t.label,
     t.pending ? `${t.pending.title} · ${word('states', t.pending.state)}` : '—'];
   tr.append(name, progress, ...cells.map((c) => Object.assign(document.createElement('td'), { textContent: c, className: 'small' })));
   const actions = document.createElement('td');
@@ -100,7 +111,7 @@ setInterval(refresh, REFRESH_MS);
 const pipeline = document.getElementById('pipeline');
 const pipelineBody = pipeline.querySelector('tbody');
 const STATE_CLASS = { imported: 'text-bg-success', transfer_failed: 'text-bg-danger', import_failed: 'text-bg-danger', removed: 'text-bg-secondary' };
-const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = (bytes) => size(bytes);
 
 function pipelineRow(e) {
   const tr = document.createElement('tr');
