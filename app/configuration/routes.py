@@ -28,7 +28,7 @@ class ConnectionTest(BaseModel):
 def page():
     """The Configuration page."""
     return render_template("configuration/index.html", view=service.settings_view(),
-                           backups=service.list_backups())
+                           backups=service.list_backups(), editors=service.STRUCTURED_EDITORS)
 
 
 @bp.get("/api/settings")

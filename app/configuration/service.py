@@ -23,6 +23,11 @@ from app.utils.stores.settings_manager import (
     unmask_secrets,
 )
 
+#: The settings edited as rows on the Configuration page instead of raw JSON (field -> editor kind).
+STRUCTURED_EDITORS = {"torznab_indexers": "indexers", "health_path_mappings": "mappings",
+                      "health_media_extensions": "extensions", "score_weights": "weights",
+                      "search_filter_aliases": "aliases"}
+
 
 def settings_view() -> dict[str, Any]:
     """The settings for the page: groups (with their test service) and fields (secrets masked)."""

@@ -29,11 +29,137 @@ function collect(group) {
   return values;
 }
 
+// -- structured editors: rows instead of raw JSON (the hidden textarea keeps the JSON that is saved) ----
+const cols = {
+  indexers: [['name', 'text'], ['url', 'url'], ['api_key', 'password']],
+  mappings: [['local', 'text'], ['arr', 'text']],
+};
+
+function rowsTable(columns, rows, onChange) {
+  const wrap = document.createElement('div');
+  const table = Object.assign(document.createElement('table'), { className: 'table table-sm mb-1 align-middle' });
+  const head = document.createElement('tr');
+  columns.forEach(([name]) => head.append(Object.assign(document.createElement('th'), { className: 'small fw-normal text-body-secondary', textContent: text(`col${name[0].toUpperCase()}${name.slice(1).replace(/_/g, '')}Text`) })));
+  head.append(document.createElement('th'));
+  const body = document.createElement('tbody');
+  const addRow = (values) => {
+    const tr = document.createElement('tr');
+    columns.forEach(([name, type], i) => {
+      const td = document.createElement('td');
+      const input = Object.assign(document.createElement('input'), { className: 'form-control form-control-sm', type: type === 'number' ? 'number' : (type === 'password' ? 'password' : 'text'), value: values[i] ?? '' });
+      input.dataset.col = name;
+      input.setAttribute('aria-label', head.children[i].textContent);
+      input.addEventListener('input', onChange);
+      td.append(input);
+      tr.append(td);
+    });
+    const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'btn btn-sm btn-outline-danger', innerHTML: '<i class="bi bi-x-lg" aria-hidden="true"></i>' });
+    remove.setAttribute('aria-label', text('removeRowText'));
+    remove.title = text('removeRowText');
+    remove.addEventListener('click', () => { tr.remove(); onChange(); });
+    tr.append(Object.assign(document.createElement('td'), { className: 'text-end' }));
+    tr.lastChild.append(remove);
+    body.append(tr);
+  };
+  rows.forEach(addRow);
+  table.append(Object.assign(document.createElement('thead'), {}), body);
+  table.tHead.append(head);
+  const add = Object.assign(document.createElement('button'), { type: 'button', className: 'btn btn-sm btn-outline-light', innerHTML: '<i class="bi bi-plus-lg" aria-hidden="true"></i> ' });
+  add.append(text('addRowText'));
+  add.addEventListener('click', () => { addRow(columns.map(() => '')); onChange(); });
+  wrap.append(Object.assign(document.createElement('div'), { className: 'table-responsive' }), add);
+  wrap.firstChild.append(table);
+  wrap.read = () => [...body.rows].map((tr) => [...tr.querySelectorAll('input')].map((input) => input.value));
+  return wrap;
+}
+
+function section(title, child) {
+  const box = Object.assign(document.createElement('div'), { className: 'mb-2' });
+  box.append(Object.assign(document.createElement('div'), { className: 'small fw-semibold', textContent: title }), child);
+  return box;
+}
+
+const editors = {
+  indexers(value, save) {
+    const table = rowsTable(cols.indexers, value.map((i) => [i.name, i.url, i.api_key]), () => save(
+      table.read().filter((r) => r.some(Boolean)).map(([name, url, key]) => ({ name, url, api_key: key }))));
+    return table;
+  },
+  mappings(value, save) {
+    const table = rowsTable(cols.mappings, value.map((m) => [m.local, m.arr]), () => save(
+      table.read().filter((r) => r.some(Boolean)).map(([local, arr]) => ({ local, arr }))));
+    return table;
+  },
+  extensions(value, save) {
+    const table = rowsTable([['extension', 'text']], value.map((e) => [e]), () => save(
+      table.read().map(([e]) => e.trim()).filter(Boolean)));
+    return table;
+  },
+  weights(value, save) {
+    const box = document.createElement('div');
+    const parts = {};
+    const write = () => {
+      const out = {};
+      ['audio', 'video', 'source'].forEach((k) => {
+        out[k] = Object.fromEntries(parts[k].read().filter(([n]) => n.trim()).map(([n, p]) => [n.trim(), Number(p)]));
+      });
+      out.reliability = parts.reliability.read().filter(([a]) => a !== '').map(([a, p]) => [Number(a), Number(p)]);
+      save({ ...value, ...out });
+    };
+    ['audio', 'video', 'source'].forEach((k) => {
+      parts[k] = rowsTable([['name', 'text'], ['points', 'number']], Object.entries(value[k] || {}), write);
+      box.append(section(text(`section${k[0].toUpperCase()}${k.slice(1)}Text`), parts[k]));
+    });
+    parts.reliability = rowsTable([['seeders', 'number'], ['points', 'number']], value.reliability || [], write);
+    box.append(section(text('sectionReliabilityText'), parts.reliability));
+    return box;
+  },
+  aliases(value, save) {
+    const box = document.createElement('div');
+    const parts = {};
+    const write = () => save(Object.fromEntries(Object.keys(parts).map((k) => [k, Object.fromEntries(
+      parts[k].read().filter(([a]) => a.trim()).map(([a, tokens]) => [a.trim(), tokens.split(',').map((x) => x.trim()).filter(Boolean)]))])));
+    Object.entries(value).forEach(([category, aliases]) => {
+      parts[category] = rowsTable([['alias', 'text'], ['tokens', 'text']], Object.entries(aliases).map(([a, tokens]) => [a, tokens.join(', ')]), write);
+      box.append(section(text(`section${category[0].toUpperCase()}${category.slice(1)}Text`), parts[category]));
+    });
+    return box;
+  },
+};
+
+form.querySelectorAll('textarea[data-editor]').forEach((area) => {
+  const holder = form.querySelector(`[data-editor-for="${area.id}"]`);
+  if (!holder) return;
+  let value;
+  try { value = JSON.parse(area.value); } catch { return; }
+  const save = (next) => { area.value = JSON.stringify(next, null, 1); markDirty(); };
+  holder.append(editors[area.dataset.editor](value, save));
+});
+
+// -- unsaved changes -----------------------------------------------------------------------------------
+let dirty = false;
+function markDirty() { dirty = true; }
+form.addEventListener('input', markDirty);
+window.addEventListener('beforeunload', (event) => {
+  if (!dirty) return;
+  event.preventDefault();
+  event.returnValue = '';
+});
+
 function markErrors(fields) {
   form.querySelectorAll('.is-invalid').forEach((el) => el.classList.remove('is-invalid'));
-  Object.keys(fields || {}).forEach((name) => {
-    form.querySelector(`[name="${name}"]`)?.classList.add('is-invalid');
+  form.querySelectorAll('[data-error-for]').forEach((el) => { el.textContent = ''; el.classList.remove('d-block'); });
+  Object.entries(fields || {}).forEach(([name, message]) => {
+    const field = name.split('.')[0];
+    form.querySelector(`[name="${field}"]`)?.classList.add('is-invalid');
+    form.querySelector(`[data-editor-for="s-${field}"]`)?.classList.add('is-invalid');
+    const slot = form.querySelector(`[data-error-for="${field}"]`);
+    if (slot) {
+      slot.textContent = message;
+      slot.classList.add('d-block');  // shown next to the field, also under a structured editor
+    }
   });
+  form.querySelector('.is-invalid')?.scrollIntoView({ block: 'center' });
 }
 
 form.addEventListener('submit', async (event) => {
@@ -48,6 +174,7 @@ form.addEventListener('submit', async (event) => {
   try {
     await api('PUT', '/api/settings', { values });
     markErrors({});
+    dirty = false;
     form.querySelectorAll('[data-kind="secret"]').forEach((input) => { input.value = ''; });
     toast(text('savedText'), 'success');
   } catch (err) {
