@@ -242,7 +242,7 @@ class Settings(BaseModel):
         title=N_("Media file extensions (only these are checked and can be deleted)"),
         json_schema_extra=_meta("health", kind="json"))
     health_path_mappings: list[PathMapping] = Field(
-        default_factory=list, title=N_("Path mappings MMS -> Sonarr/Radarr (JSON: local, arr)"),
+        default_factory=list, title=N_("Path mappings MMS -> Sonarr/Radarr"),
         json_schema_extra=_meta("health", kind="json"))
     # Schedules
     sftp_scan_interval_s: int = Field(
@@ -282,7 +282,7 @@ class Settings(BaseModel):
     # Search
     torznab_indexers: list[TorznabIndexer] = Field(
         default_factory=list,
-        title=N_("Torznab indexers besides Prowlarr (JSON: name, url, api_key)"),
+        title=N_("Torznab indexers besides Prowlarr"),
         json_schema_extra={**_meta("search", kind="json"), "masked_keys": ["api_key"]},
     )
     ranking: Literal["score", "language"] = Field(
@@ -290,12 +290,12 @@ class Settings(BaseModel):
     )
     score_weights: dict[str, Any] = Field(
         default_factory=lambda: copy.deepcopy(DEFAULT_WEIGHTS),
-        title=N_("Score weights (JSON: audio, video, source, reliability)"),
+        title=N_("Score weights"),
         json_schema_extra=_meta("search", kind="json"),
     )
     search_filter_aliases: dict[str, dict[str, list[str]]] = Field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_FILTER_ALIASES.items()},
-        title=N_("Filter aliases (JSON: category → alias → tokens)"),
+        title=N_("Filter aliases"),
         json_schema_extra=_meta("search", kind="json"),
     )
 
