@@ -30,6 +30,7 @@ def test_add_a_magnet_then_again(browser: BrowserSession, tmp_path: Path, width:
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(browser.url + "/seedbox")
             page.click("#add-open")
+            page.locator("#add-panel.show").wait_for()  # the panel has finished opening
             page.fill("#add-link", "this is not a link")
             page.click("#add-form button[type=submit]")
             page.locator(".toast[data-kind='danger']").wait_for()

@@ -38,8 +38,10 @@ export function size(bytes) {
 export function localTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(document.documentElement.lang || undefined,
-    { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(date);
+  // dateStyle/timeStyle cannot be combined with timeZoneName: the parts are named one by one
+  return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+  }).format(date);
 }
 
 // A toast that is shown after the reload the caller is about to do (success messages survive it).
