@@ -158,10 +158,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.context_processor
     def _inject() -> dict[str, Any]:
         from app.i18n import js_catalog
-        from app.navigation import GROUPS, navigation_links
+        from app.navigation import navigation_links
 
         links = navigation_links(url_for, app.extensions.setdefault("mms_navigation", {}))
-        return {"navigation": links, "nav_groups": GROUPS, "js_catalog": js_catalog,
+        return {"navigation": links, "js_catalog": js_catalog,
                 "current_lang": select_locale(), "languages": LANGUAGES,
                 "request_path": request.path}
 
@@ -186,16 +186,7 @@ def _request_scoped_gettext(app: Flask) -> None:
     """Templates look the catalog up once per request instead of once per string (Flask-Babel's own
     callables resolve the locale and the catalog for each of a page's ~40 strings: a third of a page's
     time). The language cannot change within a request here, so the result is the same."""
-    from flask import g, has_request_context
-    from flask_babel import get_translations
-
-    def translations():
-        if not has_request_context():
-            return get_translations()
-        found = g.get("_mms_translations")
-        if found is None:
-            found = g._mms_translations = get_translations()
-        return found
+    from app.i18n import translations
 
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),

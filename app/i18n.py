@@ -8,7 +8,8 @@ shown through this table, never raw.
 
 from __future__ import annotations
 
-from flask_babel import format_decimal, gettext
+from flask import g, has_request_context
+from flask_babel import format_decimal, get_locale, get_translations
 
 from app.utils.settings_schema import N_
 
@@ -39,11 +40,36 @@ WORDS = {
 }
 
 
+def translations():
+    """The request's catalog, looked up once per request (Flask-Babel resolves the locale and the catalog
+    on every call otherwise); outside a request, Flask-Babel's own answer."""
+    if not has_request_context():
+        return get_translations()
+    found = g.get("_mms_translations")
+    if found is None:
+        found = g._mms_translations = get_translations()
+    return found
+
+
+def gettext(text: str, **variables: object) -> str:
+    """``text`` translated to the request's language, ``%(name)s`` placeholders filled (Flask-Babel's
+    ``gettext``, with the catalog looked up once per request)."""
+    translated = translations().ugettext(text)
+    return translated % variables if variables else translated
+
+
+_catalogs: dict[str, dict[str, dict[str, str]]] = {}
+
+
 def js_catalog() -> dict[str, dict[str, str]]:
-    """Every table above, translated to the current request's language."""
-    return {name: {key: gettext(text) for key, text in table.items()}
+    """Every table above, translated to the current request's language (built once per language)."""
+    locale = str(get_locale())
+    if locale not in _catalogs:
+        _catalogs[locale] = {
+            name: {key: gettext(text) for key, text in table.items()}
             for name, table in (("states", STATES), ("run", RUN_STATUSES), ("health", HEALTH), ("words", WORDS),
                                 ("units", UNITS))}
+    return _catalogs[locale]
 
 
 def human_size(size: int | float | None) -> str:

@@ -31,8 +31,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from filelock import FileLock, Timeout
 from flask import Flask
-from flask_babel import gettext
 
+from app.i18n import gettext
 from app.utils.settings_schema import Settings
 from app.utils.stores.job_run_manager import JobRunManager
 from app.utils.stores.json_store import LOCK_DIR_NAME, StoreError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from app.utils.settings_schema import N_
 
@@ -46,10 +47,16 @@ def navigation() -> tuple[NavEntry, ...]:
     return NAVIGATION
 
 
-def navigation_links(url_for: Callable[[str], str], cache: dict[str, tuple]) -> tuple[tuple[NavEntry, str], ...]:
-    """``(entry, href)`` pairs; the hrefs are built once per script root (``cache`` keyed by it, owned by
-    the caller) since they never change while the app runs."""
+def navigation_links(url_for: Callable[[str], str], cache: dict[str, dict]) -> dict[str, Any]:
+    """The bar as the template draws it: ``{"top": [(entry, href)], "groups": [(key, title, icon,
+    [(entry, href)], {hrefs})]}``; built once per script root (``cache`` keyed by it, owned by the
+    caller) since the hrefs never change while the app runs."""
     key = url_for("core.index")
     if key not in cache:
-        cache[key] = tuple((entry, url_for(entry.endpoint)) for entry in NAVIGATION)
+        links = [(entry, url_for(entry.endpoint)) for entry in NAVIGATION]
+        groups = []
+        for group, title, icon in GROUPS:
+            members = [(entry, href) for entry, href in links if entry.group == group]
+            groups.append((group, title, icon, members, frozenset(href for _entry, href in members)))
+        cache[key] = {"top": [(entry, href) for entry, href in links if not entry.group], "groups": groups}
     return cache[key]

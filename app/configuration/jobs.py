@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
-from flask_babel import gettext
 
+from app.i18n import gettext
 from app.jobs import JobSpec
 from app.utils.settings_schema import N_, Settings
 

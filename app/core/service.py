@@ -6,11 +6,9 @@ import functools
 from dataclasses import asdict
 from typing import Any
 
-from flask_babel import gettext
-
 from app.core.checks import check_services, last_checks
 from app.extensions import managers
-from app.i18n import STATES
+from app.i18n import STATES, gettext
 from app.utils.settings_schema import GROUPS, N_, Settings, secret_fields
 from app.utils.stores.json_store import StoreError
 from app.utils.stores.settings_manager import SettingsError
@@ -50,9 +48,12 @@ def service_statuses(settings: Settings, checks: dict[str, dict[str, Any]] | Non
     for service, title, needed in _service_fields():
         configured = all(getattr(settings, f) for f in needed)
         check = (checks or {}).get(service) if configured else None
-        out.append({"service": service, "title": title, "configured": configured,
-                    "reachable": check["ok"] if check else None, "message": check["message"] if check else "",
-                    "checked_at": check["checked_at"] if check else None})
+        reachable = check["ok"] if check else None
+        state_text = (N_("not configured") if not configured else N_("reachable") if reachable
+                      else N_("unreachable") if reachable is False else N_("not checked yet"))
+        out.append({"service": service, "title": title, "configured": configured, "reachable": reachable,
+                    "message": check["message"] if check else "", "checked_at": check["checked_at"] if check else None,
+                    "state_text": state_text})
     return out
 
 
