@@ -61,6 +61,19 @@ def gettext(text: str, **variables: object) -> str:
 _catalogs: dict[str, dict[str, dict[str, str]]] = {}
 
 
+def run_result(run: dict | None) -> str:
+    """A recorded job run's result in the request's language (its message id and values, when kept),
+    else as recorded."""
+    if not run:
+        return ""
+    if run.get("result_msgid"):
+        try:
+            return gettext(run["result_msgid"], **(run.get("result_params") or {}))
+        except (KeyError, TypeError, ValueError):
+            return run.get("result") or ""
+    return run.get("result") or run.get("error") or ""
+
+
 def js_catalog() -> dict[str, dict[str, str]]:
     """Every table above, translated to the current request's language (built once per language)."""
     locale = str(get_locale())

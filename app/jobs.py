@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -60,14 +61,26 @@ class JobSpec:
 
 class JobResult(str):
     """A job's one-line result that also says how many of its items failed (``failed``): a run with
-    failed items is recorded ``partial``, not ``ok``. It is a ``str``, so callers that print it need
-    nothing else."""
+    failed items is recorded ``partial``, not ``ok``. It is a ``str`` (English), so callers that print it
+    need nothing else; built with :meth:`message`, it also keeps its message id and values, so pages show
+    it in the reader's language."""
 
     failed: int
+    msgid: str | None
+    params: dict[str, Any]
 
     def __new__(cls, text: str, failed: int = 0) -> JobResult:
         value = super().__new__(cls, text)
         value.failed = failed
+        value.msgid, value.params = None, {}
+        return value
+
+    @classmethod
+    def message(cls, msgid: str, failures: int = 0, /, **params: Any) -> JobResult:
+        """A result from a translatable ``msgid`` (marked with ``N_``) and its ``%(name)`` values;
+        ``failures`` counts the failed items (the values may hold a ``failed`` count of their own)."""
+        value = cls(msgid % params, failures)
+        value.msgid, value.params = msgid, params
         return value
 
 
@@ -96,13 +109,14 @@ class _Recorder:
         except StoreError:
             log.exception("job %s: run start not recorded", self.job_id)
 
-    def finish(self, status: str, *, result: str = "", error: str = "") -> None:
+    def finish(self, status: str, *, result: str = "", error: str = "", msgid: str | None = None,
+               params: dict[str, Any] | None = None) -> None:
         if self.started is None:
             log.info("job %s ended %s: %s", self.job_id, status, result or error)
             return
         try:
             self.runs.finish(self.job_id, self.started, status=status, duration_s=time.monotonic() - self.t0,
-                             result=result, error=error)
+                             result=result, error=error, msgid=msgid, params=params)
         except StoreError:
             log.exception("job %s: run end not recorded (%s %s)", self.job_id, status, result or error)
 
@@ -243,7 +257,8 @@ class JobRunner:
                     recorder.finish("error", error=f"{type(exc).__name__}: {exc}")
                     return "error"
                 status = "partial" if getattr(result, "failed", 0) else "ok"
-                recorder.finish(status, result=result)
+                recorder.finish(status, result=str(result), msgid=getattr(result, "msgid", None),
+                                params=getattr(result, "params", None))
                 return status
             finally:
                 lock.release()

@@ -9,10 +9,11 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from app.extensions import managers
+from app.jobs import JobResult
 from app.utils.clients.base import ConnectionReport
 from app.utils.clients.registry import TESTERS, run_service_test
 from app.utils.clients.sftp import SftpClient
-from app.utils.settings_schema import GROUPS, Settings, secret_fields
+from app.utils.settings_schema import GROUPS, N_, Settings, secret_fields
 from app.utils.stores.backup_manager import BackupInfo
 from app.utils.stores.host_key_manager import fingerprint as host_key_fingerprint
 from app.utils.stores.settings_manager import (
@@ -113,10 +114,11 @@ def create_backup(tag: str = "") -> BackupInfo:
     return managers().backups.create(keep=keep, tag=tag)
 
 
-def run_scheduled_backup() -> str:
+def run_scheduled_backup() -> JobResult:
     """Body of the ``backup`` job; returns its one-line result."""
     info = create_backup()
-    return f"{info.name}: {len(info.files)} file(s), {info.size} bytes"
+    return JobResult.message(N_("%(name)s: %(files)d file(s), %(size)d bytes"), name=info.name,
+                             files=len(info.files), size=info.size)
 
 
 def backup_file(name: str) -> Path:

@@ -16,6 +16,7 @@ from flask import Flask, current_app
 
 from app.extensions import managers
 from app.jobs import JobResult
+from app.utils.settings_schema import N_
 from app.utils.stores.json_store import JsonStore
 
 STATUS_FILE = "service_status.json"
@@ -74,5 +75,7 @@ def run_service_check() -> JobResult:
     """Body of the ``service_check`` job: the summary, with the unreachable services as failures."""
     results = check_services()
     down = sorted(name for name, r in results.items() if not r["ok"])
-    text = f"{len(results) - len(down)}/{len(results)} service(s) reachable"
-    return JobResult(text + (f"; unreachable: {', '.join(down)}" if down else ""), len(down))
+    if down:
+        return JobResult.message(N_("%(up)d/%(total)d service(s) reachable; unreachable: %(down)s"), len(down),
+                                 up=len(results) - len(down), total=len(results), down=", ".join(down))
+    return JobResult.message(N_("%(up)d/%(total)d service(s) reachable"), up=len(results), total=len(results))

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.core.checks import check_services, last_checks
 from app.extensions import managers
-from app.i18n import STATES, gettext
+from app.i18n import STATES, gettext, run_result
 from app.utils.settings_schema import GROUPS, N_, Settings, secret_fields
 from app.utils.stores.json_store import StoreError
 from app.utils.stores.settings_manager import SettingsError
@@ -106,7 +106,7 @@ def jobs_overview() -> list[dict[str, Any]]:
             "title": spec.title,
             "schedule": spec.schedule(settings),
             "enabled": runner.enabled(spec.id, settings),
-            "last_run": runs[0] if runs else None,
+            "last_run": {**runs[0], "result_text": run_result(runs[0])} if runs else None,
             "next_run": next_run.isoformat() if next_run else None,
             "scheduler_here": runner.owns_scheduler,
         })
@@ -139,7 +139,7 @@ def health_report() -> dict[str, Any]:
     summary = ([{"title": N_("Data file unreadable"), "detail": s["detail"]} for s in problems]
                + ([{"title": N_("Invalid settings"), "detail": settings_error}] if settings_error else [])
                + [{"title": N_("Repaired at start"), "detail": text} for text in startup]
-               + [{"title": j["title"], "detail": j["last_run"].get("error") or j["last_run"].get("result") or ""}
+               + [{"title": j["title"], "detail": j["last_run"].get("error") or run_result(j["last_run"])}
                   for j in failed_jobs]
                + [{"title": N_("Service unreachable"), "subject": s["title"], "detail": s["message"]} for s in down]
                + ([{"title": N_("Failed pipeline entries"),

@@ -30,7 +30,7 @@ from app.utils.clients.tvdb import TvdbClient
 from app.utils.media import naming
 from app.utils.media.releases import parse_release, score_release
 from app.utils.paths import UnsafePathError, resolve_inside
-from app.utils.settings_schema import Settings
+from app.utils.settings_schema import N_, Settings
 from app.utils.stores.mapping_manager import TRANSITIONS
 from app.utils.transfer import SftpPuller, SftpTarget, TransferError, copy_local, progress_dict
 
@@ -81,7 +81,9 @@ def scan_once(now_only: list[str] | None = None) -> JobResult:
             pulled += 1
         else:
             failed += 1
-    return JobResult(f"{checked} checked, {completed} completed, {pulled} transferred, {failed} failed", failed)
+    return JobResult.message(N_("%(checked)d checked, %(completed)d completed, %(transferred)d transferred, "
+                                "%(failed)d failed"), failed, checked=checked, completed=completed,
+                             transferred=pulled, failed=failed)
 
 
 def _check_download(client: Any, entry: dict[str, Any]) -> int:
@@ -185,12 +187,14 @@ def process_once(now_only: list[str] | None = None) -> JobResult:
         else:
             failed += 1
     cleaned, cleanup_failed = cleanup_once(settings)
-    summary = f"{done} imported, {failed} failed, {cleaned} removed from the seedbox"
-    if cleanup_failed:
-        summary += f", {cleanup_failed} removal(s) failed"
-    if recovered:
-        summary += f", {recovered} interrupted import(s) made retryable"
-    return JobResult(summary, failed + cleanup_failed + recovered)
+    counts = {"imported": done, "failed": failed, "removed": cleaned}
+    if cleanup_failed or recovered:
+        return JobResult.message(N_("%(imported)d imported, %(failed)d failed, %(removed)d removed from the seedbox, "
+                                    "%(cleanup_failed)d removal(s) failed, %(recovered)d interrupted import(s) "
+                                    "made retryable"), failed + cleanup_failed + recovered, **counts,
+                                 cleanup_failed=cleanup_failed, recovered=recovered)
+    return JobResult.message(N_("%(imported)d imported, %(failed)d failed, %(removed)d removed from the seedbox"),
+                             failed, **counts)
 
 
 def recover_interrupted_imports() -> int:

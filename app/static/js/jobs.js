@@ -27,7 +27,7 @@ document.querySelectorAll('[data-run-job]').forEach((button) => {
       await api('POST', `/api/jobs/${encodeURIComponent(job)}/run`);
       toast(button.dataset.startedText, 'info');
       const run = await waitForRun(job, before);
-      if (run) toast(`${button.dataset.title || job}: ${word('run', run.status)} ${run.result || run.error || ''}`, run.status === 'ok' ? 'success' : run.status === 'partial' ? 'warning' : 'danger');
+      if (run) toast(`${button.dataset.title || job}: ${word('run', run.status)} ${run.result_text || run.result || run.error || ''}`, run.status === 'ok' ? 'success' : run.status === 'partial' ? 'warning' : 'danger');
       window.location.reload();
     } catch {
       button.disabled = false;

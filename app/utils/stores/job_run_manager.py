@@ -38,8 +38,9 @@ class JobRunManager:
         return started
 
     def finish(self, job_id: str, started_at: str, *, status: str, duration_s: float, result: str = "",
-               error: str = "") -> None:
-        """Record the end of the run that started at ``started_at`` (duration in seconds)."""
+               error: str = "", msgid: str | None = None, params: dict | None = None) -> None:
+        """Record the end of the run that started at ``started_at`` (duration in seconds); ``msgid`` and
+        ``params`` (when the result is translatable) let pages show ``result`` in the reader's language."""
 
         def apply(data: dict) -> None:
             runs = data.setdefault(job_id, [])
@@ -48,6 +49,8 @@ class JobRunManager:
                 run = {"started_at": started_at}
                 runs.insert(0, run)
             run.update(ended_at=_now(), status=status, duration_s=round(duration_s, 3), result=result, error=error)
+            if msgid:
+                run.update(result_msgid=msgid, result_params=dict(params or {}))
             del runs[RUNS_KEPT:]
 
         self.store.update(apply)
