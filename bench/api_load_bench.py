@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.services.common import free_port, wait_port  # noqa: E402
 
 PASSWORD = "a long bench password"
 NAMES = [f"Some.Movie.{i}.2020.MULTi.1080p.WEB.H264-GRP" for i in range(10)]
@@ -53,22 +54,6 @@ waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8, _quiet=T
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(port: int) -> None:
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server on {port} did not start")
-
-
 def _prepare_instance(folder: Path) -> dict[str, str]:
     """An instance with settings pointing every service at a closed port and 200 pending entries."""
     from app import create_app
@@ -78,7 +63,7 @@ def _prepare_instance(folder: Path) -> dict[str, str]:
            "ADMIN_PASSWORD": PASSWORD}
     os.environ.update(env)
     app = create_app({"SCHEDULER_ENABLED": False})
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     mms = app.extensions["mms"]
     mms.settings.save({"qbittorrent_url": closed, "plex_url": closed, "sonarr_url": closed, "radarr_url": closed,
                        "service_timeout_s": 2})
@@ -177,13 +162,13 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, **_prepare_instance(Path(folder))}
-        bare_port, mms_port = _free_port(), _free_port()
+        bare_port, mms_port = free_port(), free_port()
         bare = subprocess.Popen([sys.executable, "-c", SERVE_BARE, str(bare_port)], cwd=ROOT, env=env)
         mms = subprocess.Popen([sys.executable, "-c", SERVE_MMS, str(mms_port)], cwd=ROOT, env=env,
                                stderr=subprocess.DEVNULL)
         try:
-            _wait_up(bare_port)
-            _wait_up(mms_port)
+            wait_port(bare_port, bare, what="bare Flask")
+            wait_port(mms_port, mms, what="MMS")
             cookie, token = _login(mms_port)
             drive(mms_port, 2, 2, MIX, cookie, token)  # warm up: imports, worker processes, caches
             base = drive(bare_port, args.clients, args.seconds, [("GET", "/api/health", "json")])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import socket
 from urllib.parse import quote
 
 import pytest
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 
 from app import create_app
 from tests.conftest import ApiClient, create_admin
+from tests.services.common import free_port
 
 EXAMPLES_PER_ROUTE = 12
 _json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -81,11 +81,6 @@ def from_schema(schema: dict, root: dict | None = None, depth: int = 0) -> st.Se
     return _json
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def _routes(app) -> list[tuple[str, str, object]]:
     out = []
@@ -108,13 +103,13 @@ def fuzz_client(tmp_path_factory):
     base = tmp_path_factory.mktemp("fuzz")
     app = create_app({"TESTING": True, "INSTANCE_PATH": base / "instance", "BACKUP_PATH": base / "backups",
                       "SCHEDULER_ENABLED": False})
-    closed = f"http://127.0.0.1:{_closed_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     app.extensions["mms"].settings.save({
         "plex_url": closed, "plex_token": "t", "sonarr_url": closed, "sonarr_api_key": "k", "radarr_url": closed,
         "radarr_api_key": "k", "prowlarr_url": closed, "prowlarr_api_key": "k", "qbittorrent_url": closed,
-        "rtorrent_url": f"scgi://127.0.0.1:{_closed_port()}", "tmdb_url": closed, "tmdb_api_key": "k",
+        "rtorrent_url": f"scgi://127.0.0.1:{free_port()}", "tmdb_url": closed, "tmdb_api_key": "k",
         "tvdb_url": closed, "tvdb_api_key": "k", "ollama_url": closed, "sftp_host": "127.0.0.1",
-        "sftp_port": _closed_port(), "sftp_username": "u", "service_timeout_s": 1, "media_root": str(base / "media"),
+        "sftp_port": free_port(), "sftp_username": "u", "service_timeout_s": 1, "media_root": str(base / "media"),
         "staging_path": str(base / "staging")})
     client = app.test_client()
     create_admin(client)

@@ -4,18 +4,11 @@ next try; "Test all connections" on the health page, in Chromium at 1,400 and 39
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from app.utils.stores.mapping_manager import Mapping
 from tests.emulators.arr import SonarrEmulator
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.services.common import free_port
 
 
 @pytest.fixture
@@ -26,7 +19,7 @@ def sonarr():
 
 def _configure(mms, sonarr) -> None:
     mms.settings.save({"sonarr_url": sonarr.url, "sonarr_api_key": sonarr.api_key,
-                       "radarr_url": f"http://127.0.0.1:{_closed_port()}", "radarr_api_key": "k",
+                       "radarr_url": f"http://127.0.0.1:{free_port()}", "radarr_api_key": "k",
                        "service_timeout_s": 2})
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from app.utils import transfer
 from app.utils.media import health
 from app.utils.stores.mapping_manager import Mapping
+from tests.services.common import free_port, wait_port
 from tests.services.sshd import SshServer
 from tests.torrents import sha256_of, write_file
 from tests.waiting import wait_for
@@ -158,14 +158,9 @@ def test_changing_health_workers_replaces_the_pool(tmp_path: Path) -> None:
     health.shutdown_workers()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_sigterm_leaves_no_process_behind(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     media = tmp_path / "media"
     for i in range(4):
         (media / f"d{i}").mkdir(parents=True)
@@ -179,7 +174,7 @@ def test_sigterm_leaves_no_process_behind(tmp_path: Path) -> None:
     try:
         import requests
 
-        wait_for(lambda: _up(port), timeout=60, what="MMS to listen")
+        wait_port(port, server, timeout=60, what="MMS")
         session = requests.Session()
         login = session.get(f"http://127.0.0.1:{port}/login", timeout=10).text
         import re
@@ -206,13 +201,6 @@ def test_sigterm_leaves_no_process_behind(tmp_path: Path) -> None:
             server.kill()
             server.wait()
 
-
-def _up(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("recorded", [None, "", ".", "..", "/", "/etc", "STAGING_ROOT"])

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from app.extensions import managers
 from app.jobs import JobResult
 from app.utils.settings_schema import N_
-from app.utils.stores.json_store import JsonStore
+from app.utils.stores.json_store import JsonStore, StoreError
 
 STATUS_FILE = "service_status.json"
 
@@ -67,7 +67,7 @@ def last_checks() -> dict[str, dict[str, Any]]:
     """The results of the last check, by service (``{}`` before the first one)."""
     try:
         return dict(status_store().read_shared())
-    except Exception:  # noqa: BLE001 - an unreadable status file is reported with the stores
+    except StoreError:  # an unreadable status file is reported with the stores
         return {}
 
 

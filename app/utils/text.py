@@ -23,4 +23,4 @@ def fold(text: str) -> str:
 def matches(query: str, *titles: str | None) -> bool:
     """Whether every word of ``query`` appears in one of ``titles`` (accent- and case-insensitive)."""
     words = fold(query).split()
-    return any(all(word in fold(title).split() or word in fold(title) for word in words) for title in titles if title)
+    return any(all(word in folded for word in words) for folded in (fold(t) for t in titles if t))

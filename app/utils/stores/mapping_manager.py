@@ -94,6 +94,14 @@ class Mapping:
             raise MappingError("a series needs a TVDB id, a TMDB id or a Sonarr series")
 
 
+def _mapping_values(mapping: Mapping) -> dict[str, Any]:
+    """The entry fields a :class:`Mapping` sets."""
+    return {"media_type": mapping.media_type, "title": mapping.title, "year": mapping.year,
+            "tmdb_id": mapping.tmdb_id, "tvdb_id": mapping.tvdb_id, "imdb_id": mapping.imdb_id,
+            "sonarr_series_id": mapping.sonarr_series_id, "radarr_movie_id": mapping.radarr_movie_id,
+            "season": mapping.season, "episodes": list(mapping.episodes)}
+
+
 class MappingManager:
     """The pending map: ``{info_hash: entry}``."""
 
@@ -126,12 +134,7 @@ class MappingManager:
         if unknown:
             raise MappingError(f"unknown fields: {', '.join(sorted(unknown))}")
         now = _now()
-        values = {
-            "media_type": mapping.media_type, "title": mapping.title, "year": mapping.year,
-            "tmdb_id": mapping.tmdb_id, "tvdb_id": mapping.tvdb_id, "imdb_id": mapping.imdb_id,
-            "sonarr_series_id": mapping.sonarr_series_id, "radarr_movie_id": mapping.radarr_movie_id,
-            "season": mapping.season, "episodes": list(mapping.episodes), **fields,
-        }
+        values = {**_mapping_values(mapping), **fields}
 
         def apply(data: dict[str, Any]) -> dict[str, Any]:
             entry = data.get(key)
@@ -153,12 +156,7 @@ class MappingManager:
         """Change what an entry is for, keeping its state and history (a guarded change: only in
         :data:`REMAPPABLE` states, else :class:`TransitionError`). Raises :class:`EntryNotFound`."""
         key = normalize_hash(info_hash)
-        values = {
-            "media_type": mapping.media_type, "title": mapping.title, "year": mapping.year,
-            "tmdb_id": mapping.tmdb_id, "tvdb_id": mapping.tvdb_id, "imdb_id": mapping.imdb_id,
-            "sonarr_series_id": mapping.sonarr_series_id, "radarr_movie_id": mapping.radarr_movie_id,
-            "season": mapping.season, "episodes": list(mapping.episodes),
-        }
+        values = _mapping_values(mapping)
 
         def apply(data: dict[str, Any]) -> dict[str, Any]:
             entry = data.get(key)
