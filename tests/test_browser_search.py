@@ -44,7 +44,7 @@ def test_batch_of_five_where_the_third_fails(browser: BrowserSession, world) -> 
     page = browser.page
     settings = {"torrent_client": "qbittorrent", "qbittorrent_url": qbt.url, "qbittorrent_username": qbt.username,
                 "qbittorrent_password": qbt.password, "batch_pause_s": 0.2, "tmdb_url": tmdb.api_url,
-                "tmdb_api_key": tmdb.api_key,
+                "tmdb_api_key": tmdb.api_key, "tmdb_image_url": tmdb.image_url,
                 "torznab_indexers": [{"name": "Ygg", "url": indexer.url, "api_key": indexer.feed.api_key}]}
     page.goto(browser.url + "/search")
     page.evaluate("values => window.MMS.api('PUT', '/api/settings', {values})", settings)
@@ -59,7 +59,14 @@ def test_batch_of_five_where_the_third_fails(browser: BrowserSession, world) -> 
     page.locator("#mapping-modal.show").wait_for()
     assert page.input_value("#mapping-query") == "Dune"
     page.click("#mapping-search button[type=submit]")
-    page.locator("#mapping-candidates [data-source='tmdb']").first.click()
+    tmdb_row = page.locator("#mapping-candidates [data-source='tmdb']").first
+    # the poster is shown, fetched by MMS from the image server (the page's CSP allows MMS only)
+    tmdb_row.locator("img.mms-poster").wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('#mapping-candidates img.mms-poster')]"
+                           ".every((img) => img.complete && img.naturalWidth === 20)")
+    assert tmdb_row.locator("img.mms-poster").get_attribute("src").startswith("/img/remote?")
+    browser.screenshot("mapping-posters")
+    tmdb_row.click()
     page.click("#mapping-send")
     page.locator("#send-report-list li").nth(4).wait_for()
     lines = page.locator("#send-report-list li")

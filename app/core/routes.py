@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, redirect, render_template, request, session, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from app import LANGUAGES
 from app.api import ApiError
-from app.core import bp
+from app.core import bp, images
 from app.core.service import health_report, jobs_overview, reset_store, run_job_now, test_all_services
+from app.utils.images import ImageRefused
 
 
 @bp.route("/")
@@ -82,3 +84,16 @@ def api_reset_store(name: str):
     except ValueError as exc:
         raise ApiError(409, "store_not_corrupt", str(exc)) from None
     return jsonify({"store": name, "kept_at": kept})
+
+
+@bp.get("/img/remote")
+def remote_image():
+    """A poster from TMDB/TheTVDB served through MMS (``?u=<url>&s=<signature>``, see app.core.images);
+    400 with the reason for an unsigned address or a download that is not an image."""
+    try:
+        data, mime = images.remote_image(request.args.get("u", ""), request.args.get("s", ""))
+    except ImageRefused as exc:
+        return Response(_(exc.msgid, **exc.params), status=400, mimetype="text/plain")
+    response = Response(data, mimetype=mime)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

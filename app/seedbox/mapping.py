@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.images import proxied, sized, tmdb_image
 from app.extensions import managers
 from app.utils.clients.errors import UpstreamError
 from app.utils.clients.radarr import RadarrClient
@@ -17,7 +18,8 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
     """Media matching ``query``: ``{"candidates": [...], "errors": [...]}``, library hits first.
 
     Each candidate: ``source`` (sonarr, radarr, sonarr-lookup, radarr-lookup, tmdb, tvdb),
-    ``media_type``, ``title``, ``year``, ids, ``in_library`` and, for lookups, ``term`` to add it.
+    ``media_type``, ``title``, ``year``, ids, ``in_library``, ``poster`` (an MMS proxy URL or ``None``) and,
+    for lookups, ``term`` to add it.
     The library is matched accent- and case-insensitively ("amelie" finds "Amélie"); lookups are sent
     as typed (the services fold accents themselves).
     """
@@ -38,10 +40,12 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
             library = radarr.movies()
             owned = {m.tmdb_id for m in library}
             found.extend({"source": "radarr", "media_type": "movie", "title": m.title, "year": m.year,
-                          "tmdb_id": m.tmdb_id, "imdb_id": m.imdb_id, "radarr_movie_id": m.id, "in_library": True}
+                          "tmdb_id": m.tmdb_id, "imdb_id": m.imdb_id, "radarr_movie_id": m.id, "in_library": True,
+                          "poster": proxied(sized(m.poster_url))}
                          for m in library if matches(query, m.title, m.original_title))
             found.extend({"source": "radarr-lookup", "media_type": "movie", "title": m.title, "year": m.year,
-                          "tmdb_id": m.tmdb_id, "imdb_id": m.imdb_id, "in_library": False, "term": f"tmdb:{m.tmdb_id}"}
+                          "tmdb_id": m.tmdb_id, "imdb_id": m.imdb_id, "in_library": False, "term": f"tmdb:{m.tmdb_id}",
+                          "poster": proxied(sized(m.poster_url))}
                          for m in radarr.lookup(query) if m.tmdb_id not in owned)
 
         attempt("Radarr", from_radarr)
@@ -53,10 +57,11 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
             owned = {s.tvdb_id for s in library}
             found.extend({"source": "sonarr", "media_type": "tv", "title": s.title, "year": s.year,
                           "tvdb_id": s.tvdb_id, "tmdb_id": s.tmdb_id or None, "imdb_id": s.imdb_id,
-                          "sonarr_series_id": s.id, "in_library": True}
+                          "sonarr_series_id": s.id, "in_library": True, "poster": proxied(sized(s.poster_url))}
                          for s in library if matches(query, s.title))
             found.extend({"source": "sonarr-lookup", "media_type": "tv", "title": s.title, "year": s.year,
-                          "tvdb_id": s.tvdb_id, "imdb_id": s.imdb_id, "in_library": False, "term": f"tvdb:{s.tvdb_id}"}
+                          "tvdb_id": s.tvdb_id, "imdb_id": s.imdb_id, "in_library": False, "term": f"tvdb:{s.tvdb_id}",
+                          "poster": proxied(sized(s.poster_url))}
                          for s in sonarr.lookup(query) if s.tvdb_id not in owned)
 
         attempt("Sonarr", from_sonarr)
@@ -66,7 +71,8 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
         def from_tmdb() -> None:
             items = tmdb.search_movies(query) if media_type == "movie" else tmdb.search_tv(query)
             found.extend({"source": "tmdb", "media_type": media_type, "title": i.title, "year": i.year,
-                          "tmdb_id": i.id, "in_library": False} for i in items[:10])
+                          "tmdb_id": i.id, "in_library": False, "poster": proxied(tmdb_image(i.poster_path))}
+                         for i in items[:10])
 
         attempt("TMDB", from_tmdb)
     if media_type == "tv" and settings.tvdb_api_key:
@@ -74,7 +80,8 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
 
         def from_tvdb() -> None:
             found.extend({"source": "tvdb", "media_type": "tv", "title": r.name, "year": r.year,
-                          "tvdb_id": r.tvdb_id, "in_library": False} for r in tvdb.search(query)[:10])
+                          "tvdb_id": r.tvdb_id, "in_library": False, "poster": proxied(r.image_url)}
+                         for r in tvdb.search(query)[:10])
 
         attempt("TheTVDB", from_tvdb)
     return {"candidates": found, "errors": errors}

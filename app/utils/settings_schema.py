@@ -179,6 +179,7 @@ class Settings(BaseModel):
     # Metadata providers
     tmdb_url: str = _url("tmdb", "https://api.themoviedb.org/3", N_("API URL"))
     tmdb_api_key: str = _secret("tmdb", N_("API key (v3)"))
+    tmdb_image_url: str = _url("tmdb", "https://image.tmdb.org/t/p", N_("Image server URL"))
     tmdb_language: str = Field(
         "fr-FR", pattern=r"^[a-z]{2}-[A-Z]{2}$", title=N_("Language"), json_schema_extra=_meta("tmdb")
     )
@@ -300,7 +301,8 @@ class Settings(BaseModel):
     )
 
     @field_validator(
-        "plex_url", "sonarr_url", "radarr_url", "prowlarr_url", "qbittorrent_url", "tmdb_url", "tvdb_url", "ollama_url"
+        "plex_url", "sonarr_url", "radarr_url", "prowlarr_url", "qbittorrent_url", "tmdb_url", "tvdb_url", "ollama_url",
+        "tmdb_image_url",
     )
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from tests.emulators.base import Emulator, Reply, Request
 from tests.emulators.openapi import SPECS
+from tests.emulators.plex import png
 
 
 def tmdb_error(status: int, code: int, message: str) -> Reply:
@@ -38,6 +39,9 @@ class TmdbEmulator(Emulator):
         self.route("GET", r"/3/(movie|tv)/(\d+)/images", self._images)
         self.route("GET", r"/3/(movie|tv)/(\d+)/external_ids", self._external_ids)
         self.route("GET", r"/3/tv/(\d+)/season/(\d+)", self._season)
+        self.route("GET", r"/t/p/(\w+)/([\w.-]+)", self._image)
+        #: Image requests served (path), for tests that check what was fetched.
+        self.image_requests: list[str] = []
 
     @property
     def api_url(self) -> str:
@@ -68,7 +72,19 @@ class TmdbEmulator(Emulator):
         return show
 
     # -- protocol --------------------------------------------------------------------------------
+    @property
+    def image_url(self) -> str:
+        """What ``tmdb_image_url`` is set to (the image server needs no key, like TMDB's CDN)."""
+        return f"{self.url}/t/p"
+
+    def _image(self, request: Request) -> Reply:
+        self.image_requests.append(request.path)
+        digest = sum(request.path.encode()) % 256
+        return Reply(200, png(20, 30, rgb=(digest, 120, 200)), {"Content-Type": "image/png"})
+
     def authorize(self, request: Request) -> Reply | None:
+        if request.path.startswith("/t/p/"):
+            return None
         if request.arg("api_key") != self.api_key:
             return tmdb_error(401, 7, "Invalid API key: You must be granted a valid key.")
         return None

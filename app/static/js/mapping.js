@@ -34,6 +34,14 @@ $('mapping-type').addEventListener('change', () => {
   $('mapping-episodes').classList.toggle('d-none', $('mapping-type').value !== 'tv');
 });
 
+function poster(candidate) {
+  // the poster comes through MMS's image proxy; a placeholder of the same size keeps the rows aligned
+  if (!candidate.poster) return Object.assign(document.createElement('span'), { className: 'mms-poster mms-poster-empty' });
+  const img = Object.assign(document.createElement('img'), { className: 'mms-poster', src: candidate.poster, alt: '', loading: 'lazy' });
+  img.addEventListener('error', () => img.replaceWith(Object.assign(document.createElement('span'), { className: 'mms-poster mms-poster-empty' })));
+  return img;
+}
+
 async function searchCandidates(preferred = null) {
   const list = $('mapping-candidates');
   list.replaceChildren(Object.assign(document.createElement('div'), { className: 'small', textContent: text('searchingText') }));
@@ -47,9 +55,9 @@ async function searchCandidates(preferred = null) {
   ordered.forEach((c) => {
     const button = document.createElement('button');
     button.type = 'button';
-    button.className = 'list-group-item list-group-item-action';
+    button.className = 'list-group-item list-group-item-action d-flex align-items-center gap-2';
     button.dataset.source = c.source;
-    button.textContent = describe(c);
+    button.append(poster(c), Object.assign(document.createElement('span'), { className: 'flex-grow-1', textContent: describe(c) }));
     const badge = document.createElement('span');
     badge.className = `badge ms-2 ${c.in_library ? 'text-bg-success' : 'text-bg-secondary'}`;
     badge.textContent = c.in_library ? text('inLibraryText') : (c.term ? text('addText') : c.source);

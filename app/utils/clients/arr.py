@@ -36,6 +36,14 @@ class ArrModel(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
 
+    @property
+    def poster_url(self) -> str | None:
+        """The ``remoteUrl`` of the poster in ``images`` (``MediaCover`` resource), or ``None``."""
+        for image in getattr(self, "images", None) or []:
+            if isinstance(image, dict) and image.get("coverType") == "poster" and image.get("remoteUrl"):
+                return str(image["remoteUrl"])
+        return None
+
 
 class RootFolder(ArrModel):
     """``GET /rootfolder``: where new series/movies go; ``free_space`` in bytes."""
