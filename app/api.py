@@ -20,7 +20,10 @@ from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app.i18n import connection_message, gettext
+from app.utils.clients.base import failure_code
 from app.utils.clients.errors import UpstreamError
+from app.utils.settings_schema import N_
 from app.utils.stores.json_store import StoreCorruptError, StoreError, StoreLockTimeout, StoreSchemaError
 from app.utils.stores.settings_manager import SettingsError
 
@@ -55,11 +58,13 @@ def parse_body(model: type[M]) -> M:
     """Validate the JSON body against ``model``; raises :class:`ApiError` 400 (not JSON) or 422 (fields)."""
     data = request.get_json(silent=True)
     if data is None:
-        raise ApiError(400, "invalid_json", f"the request body must be JSON (nested at most {MAX_JSON_DEPTH} levels)")
+        raise ApiError(400, "invalid_json", _("The request body must be JSON (nested at most %(depth)s levels).",
+                                              depth=MAX_JSON_DEPTH))
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ApiError(422, "validation_error", "invalid input", validation_fields(exc)) from None
+        raise ApiError(422, "validation_error", _("Some values are invalid: see each field."),
+                       validation_fields(exc)) from None
 
 
 def parse_query(model: type[M]) -> M:
@@ -68,12 +73,58 @@ def parse_query(model: type[M]) -> M:
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        raise ApiError(400, "invalid_query", "invalid query parameters", validation_fields(exc)) from None
+        raise ApiError(400, "invalid_query", _("Some query parameters are invalid."), validation_fields(exc)) from None
+
+
+#: pydantic error types (https://docs.pydantic.dev/latest/errors/validation_errors/) -> a sentence for people;
+#: ``%(name)s`` places are filled from the error's ``ctx``.
+VALIDATION_MESSAGES = {
+    "missing": N_("Required."),
+    "extra_forbidden": N_("Unknown field."),
+    "string_type": N_("Enter text."),
+    "string_too_short": N_("At least %(min_length)s character(s)."),
+    "string_too_long": N_("At most %(max_length)s character(s)."),
+    "string_pattern_mismatch": N_("This value does not have the expected form."),
+    "int_type": N_("Enter a whole number."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "float_type": N_("Enter a number."),
+    "float_parsing": N_("Enter a number."),
+    "bool_type": N_("Enter yes or no (true or false)."),
+    "bool_parsing": N_("Enter yes or no (true or false)."),
+    "greater_than": N_("Must be more than %(gt)s."),
+    "greater_than_equal": N_("Must be %(ge)s or more."),
+    "less_than": N_("Must be less than %(lt)s."),
+    "less_than_equal": N_("Must be %(le)s or less."),
+    "literal_error": N_("Choose one of: %(expected)s."),
+    "enum": N_("Choose one of: %(expected)s."),
+    "list_type": N_("Enter a list."),
+    "dict_type": N_("Enter an object."),
+    "model_type": N_("Enter an object."),
+    "too_short": N_("At least %(min_length)s item(s)."),
+    "too_long": N_("At most %(max_length)s item(s)."),
+    "url_parsing": N_("Enter a valid address (URL)."),
+    "json_invalid": N_("This is not valid JSON."),
+}
+
+
+def validation_message(err: dict[str, Any]) -> str:
+    """One pydantic error for people, in the request's language: :data:`VALIDATION_MESSAGES` by type; a
+    ``value_error`` raised by our validators is translated as its own message id; else pydantic's text."""
+    template = VALIDATION_MESSAGES.get(err.get("type", ""))
+    if template:
+        try:
+            return gettext(template, **{k: str(v) for k, v in (err.get("ctx") or {}).items()})
+        except (KeyError, ValueError, TypeError):
+            return gettext(template)
+    if err.get("type") in ("value_error", "assertion_error") and err.get("ctx", {}).get("error") is not None:
+        return gettext(str(err["ctx"]["error"]))
+    return str(err.get("msg", ""))
 
 
 def validation_fields(exc: ValidationError) -> dict[str, str]:
-    """``{"field.path": "message"}`` from a pydantic error."""
-    return {".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()}
+    """``{"field.path": "message"}`` from a pydantic error, messages in the request's language."""
+    return {".".join(str(p) for p in err["loc"]) or "body": validation_message(err) for err in exc.errors()}
 
 
 def _store_status(exc: StoreError) -> tuple[int, str]:
@@ -151,20 +202,22 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
-        return error_response(422, "validation_error", "invalid input", validation_fields(exc))
+        return error_response(422, "validation_error", _("Some values are invalid: see each field."),
+                              validation_fields(exc))
 
     @app.errorhandler(SettingsError)
     def _settings(exc: SettingsError):
-        fields = {f: msg for f, _src, msg in exc.problems}
+        fields = {f: validation_message(exc.errors[f]) if f in exc.errors else gettext(msg)
+                  for f, _src, msg in exc.problems}
         if is_api_request():
-            return error_response(422, "invalid_setting", str(exc), fields)
+            return error_response(422, "invalid_setting", _("Some settings are invalid: see each field."), fields)
         return _page_error(422, str(exc))
 
     @app.errorhandler(UpstreamError)
     def _upstream(exc: UpstreamError):
         if is_api_request():
-            return error_response(exc.status_code, exc.code, str(exc))
-        return _page_error(exc.status_code, str(exc))
+            return error_response(exc.status_code, exc.code, upstream_message(exc))
+        return _page_error(exc.status_code, upstream_message(exc))
 
     @app.errorhandler(StoreError)
     def _store(exc: StoreError):
@@ -177,7 +230,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         if is_api_request():
-            return error_response(400, "csrf_failed", exc.description)
+            return error_response(400, "csrf_failed", _("The form expired or did not come from MMS. Reload the page "
+                                                        "and try again."))
         # never a redirect to the Referer (an open redirect a forged form could steer): say it here
         return _page_error(400, _("The form expired or did not come from MMS. Reload the page and try again."))
 
@@ -185,7 +239,9 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException):
         if is_api_request():
             code = (exc.name or "error").lower().replace(" ", "_")
-            return error_response(exc.code or 500, code, exc.description or exc.name)
+            generic = exc.description == type(exc).description and (exc.code or 500) in _PAGE_MESSAGES
+            message = _PAGE_MESSAGES[exc.code or 500]() if generic else exc.description or exc.name
+            return error_response(exc.code or 500, code, message)
         if exc.code is None or exc.code < 400 or exc.response is not None:
             return exc  # redirects and ready-made answers pass through
         return _page_error(exc.code, _PAGE_MESSAGES.get(exc.code, _PAGE_MESSAGES[400])())
@@ -194,8 +250,15 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s", request.path)
         if is_api_request():
-            return error_response(500, "internal_error", f"unexpected error ({type(exc).__name__}); see the log")
+            return error_response(500, "internal_error", _("Unexpected error (%(kind)s); the details are in the log.",
+                                                          kind=type(exc).__name__))
         return _page_error(500, _("Unexpected error; the details are in the log."))
+
+
+def upstream_message(exc: UpstreamError) -> str:
+    """An upstream failure for people, in the request's language: the sentence for its kind (the connection
+    test's), the technical reason kept inside."""
+    return connection_message(failure_code(exc), exc.service, exc.message, exc.setting)
 
 
 _PAGE_MESSAGES = {

@@ -33,6 +33,11 @@ HEALTH = {
 }
 #: Size units (French: o, Ko, Mo, Go, To), for :func:`human_size` and the scripts' ``size()``.
 UNITS = {"B": N_("B"), "KB": N_("KB"), "MB": N_("MB"), "GB": N_("GB"), "TB": N_("TB")}
+#: Torrent states as the clients' adapters name them (app.utils.clients.torrent.TorrentInfo.state).
+TORRENT_STATES = {
+    "downloading": N_("downloading"), "seeding": N_("seeding"), "paused": N_("paused"), "checking": N_("checking"),
+    "queued": N_("queued"), "error": N_("error"), "stalled": N_("stalled"), "unknown": N_("unknown"),
+}
 #: Other words of the scripts.
 WORDS = {
     "deleted": N_("deleted"), "failed": N_("failed"), "sent": N_("sent"), "none": N_("none"),
@@ -74,13 +79,61 @@ def run_result(run: dict | None) -> str:
     return run.get("result") or run.get("error") or ""
 
 
+def localized_detail(message: dict | None, fallback: str | None = "") -> str | None:
+    """A stored detail (``{"msgid", "params"}``, see ``MappingManager.transition``) in the request's
+    language; params whose name ends in ``size`` are bytes and shown with :func:`human_size`. ``fallback``
+    (the English text kept beside it) when there is no id or it does not format."""
+    if not message or not message.get("msgid"):
+        return fallback
+    params = {k: human_size(v) if k.endswith("size") and isinstance(v, int | float) else v
+              for k, v in (message.get("params") or {}).items()}
+    try:
+        return gettext(message["msgid"], **params)
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
+#: What a connection test's ``code`` means, for people (``%(service)s``, ``%(detail)s`` = the technical reason).
+CONNECTION_MESSAGES = {
+    "ok": N_("Connected: %(detail)s"),
+    "refused": N_("%(service)s cannot be reached (%(detail)s)."),
+    "timeout": N_("%(service)s did not answer in time (%(detail)s)."),
+    "server_error": N_("%(service)s answered with a server error (%(detail)s)."),
+    "auth": N_("%(service)s refused the credentials: check the API key, user name or password."),
+    "auth_setting": N_("%(service)s refused the credentials: check %(setting)s."),
+    "not_found": N_("%(service)s: nothing at this address (%(detail)s). Check the URL."),
+    "bad_response": N_("%(service)s answered something unexpected (%(detail)s)."),
+    "not_configured": N_("Not configured: fill in %(detail)s."),
+    "host_key_changed": N_("The seedbox's SSH host key changed. If you re-installed the seedbox, trust the new key "
+                           "on the Configuration page; otherwise someone may be in the middle."),
+    "error": N_("Unexpected error (%(detail)s)."),
+}
+#: Success texts of connection tests that are words, not a product name and version.
+CONNECTION_OK_TEXTS = (N_("API key accepted"),)
+
+
+def connection_message(code: str, service: str, detail: str, setting: str | None = None) -> str:
+    """A connection test's result in the request's language: the sentence for ``code`` with the
+    ``service``'s name, the technical ``detail`` (English from the network layer, or the version) kept in it;
+    for ``auth``, the ``setting`` to check when known."""
+    if code == "auth" and setting:
+        return gettext(CONNECTION_MESSAGES["auth_setting"], service=service, setting=setting)
+    if code == "not_configured":
+        detail = detail.removeprefix("not configured: set ")
+    elif code == "ok" and detail in CONNECTION_OK_TEXTS:
+        detail = gettext(detail)
+    template = CONNECTION_MESSAGES.get(code, CONNECTION_MESSAGES["error"])
+    return gettext(template, service=service, detail=detail)
+
+
 def js_catalog() -> dict[str, dict[str, str]]:
     """Every table above, translated to the current request's language (built once per language)."""
     locale = str(get_locale())
     if locale not in _catalogs:
         _catalogs[locale] = {
             name: {key: gettext(text) for key, text in table.items()}
-            for name, table in (("states", STATES), ("run", RUN_STATUSES), ("health", HEALTH), ("words", WORDS),
+            for name, table in (("states", STATES), ("torrent", TORRENT_STATES), ("run", RUN_STATUSES),
+                                ("health", HEALTH), ("words", WORDS),
                                 ("units", UNITS))}
     return _catalogs[locale]
 

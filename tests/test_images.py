@@ -79,4 +79,4 @@ def test_mapping_posters_come_through_the_proxy(api) -> None:
         lan = "http://192.0.2.1/admin.png"
         signed = sign_url(lan, api.client.application.secret_key)
         refused = api.call("GET", f"/img/remote?u={lan}&s={signed}")  # signed, but not an image host
-        assert refused.status_code == 400 and "host" in refused.get_data(as_text=True)
+        assert refused.status_code == 400 and "hôte" in refused.get_data(as_text=True)

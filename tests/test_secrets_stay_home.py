@@ -52,7 +52,8 @@ def test_an_indexer_with_a_masked_key_and_a_new_host_is_refused(api) -> None:
     assert shown[0]["api_key"] == "••••••••"
     moved = [{**shown[0], "url": "https://evil.example"}]
     refused = api.call("PUT", "/api/settings", json={"values": {"torznab_indexers": moved}})
-    assert refused.status_code == 422 and "type the api_key again" in refused.json["error"]["message"]
+    assert refused.status_code == 422
+    assert "type the api_key again" in refused.json["error"]["fields"]["torznab_indexers"]
     same = [{**shown[0], "url": "https://ygg.example/other"}]
     assert api.call("PUT", "/api/settings", json={"values": {"torznab_indexers": same}}).status_code == 200
     mms = api.client.application.extensions["mms"]

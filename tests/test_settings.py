@@ -99,7 +99,7 @@ def test_field_set_by_environment_cannot_be_changed_in_ui(make_app, monkeypatch)
     api = ApiClient(client)
     response = api.call("PUT", "/api/settings", json={"values": {"radarr_url": "http://other:7878"}})
     assert response.status_code == 422
-    assert "environment" in response.json["error"]["message"]
+    assert "environnement" in response.json["error"]["fields"]["radarr_url"]  # said in French, next to the field
     view = {f["name"]: f for f in api.call("GET", "/api/settings").json["fields"]}
     assert view["radarr_url"]["source"] == "environment"
     assert 'name="radarr_url"' in client.get("/configuration").text

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from app.api import ApiError, parse_body
 from app.configuration import bp, service
+from app.i18n import connection_message
+from app.i18n import gettext as _
 from app.utils.stores.backup_manager import BackupCorrupt, BackupError, BackupNotFound
 
 
@@ -51,8 +53,10 @@ def api_test_connection(name: str):
     try:
         report = service.test_connection(name, body.values)
     except KeyError:
-        raise ApiError(404, "unknown_service", f"no connection test for {name}") from None
-    return jsonify(report.__dict__)
+        raise ApiError(404, "unknown_service", _("No connection test for %(name)s.", name=name)) from None
+    return jsonify({**report.__dict__, "message": connection_message(report.code, report.service, report.message,
+                                                                    report.setting),
+                    "detail": report.message})
 
 
 class TrustHostKey(BaseModel):
@@ -133,7 +137,7 @@ def api_restore_upload():
     """Restore an uploaded archive (multipart field ``archive``)."""
     upload = request.files.get("archive")
     if upload is None:
-        raise ApiError(400, "missing_file", "send the archive in the multipart field 'archive'")
+        raise ApiError(400, "missing_file", _("Send the archive in the form field 'archive'."))
     try:
         return jsonify(service.restore_backup(upload.stream))
     except BackupError as exc:

@@ -46,7 +46,7 @@ def check_services() -> dict[str, dict[str, Any]]:
             try:
                 report = test_connection(service)
                 result = {"ok": report.ok, "code": report.code, "message": report.message,
-                          "elapsed_ms": report.elapsed_ms}
+                          "elapsed_ms": report.elapsed_ms, "setting": report.setting}
             except Exception as exc:  # noqa: BLE001 - one service's failure is its own result
                 result = {"ok": False, "code": "error", "message": f"{type(exc).__name__}: {exc}", "elapsed_ms": 0}
         result["checked_at"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -70,7 +70,7 @@ def api_run_job(job_id: str):
     try:
         run_job_now(job_id)
     except KeyError:
-        raise ApiError(404, "unknown_job", f"no job {job_id}") from None
+        raise ApiError(404, "unknown_job", _("No job %(id)s.", id=job_id)) from None
     return jsonify({"job": job_id, "started": True}), 202
 
 
@@ -80,7 +80,7 @@ def api_reset_store(name: str):
     try:
         kept = reset_store(name)
     except KeyError:
-        raise ApiError(404, "unknown_store", f"no store {name}") from None
+        raise ApiError(404, "unknown_store", _("No data file %(name)s.", name=name)) from None
     except ValueError as exc:
         raise ApiError(409, "store_not_corrupt", str(exc)) from None
     return jsonify({"store": name, "kept_at": kept})

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.core.checks import check_services, last_checks
 from app.extensions import managers
-from app.i18n import STATES, gettext, run_result
+from app.i18n import STATES, connection_message, gettext, run_result
 from app.utils.settings_schema import GROUPS, N_, Settings, secret_fields
 from app.utils.stores.json_store import StoreError
 from app.utils.stores.settings_manager import SettingsError
@@ -52,7 +52,9 @@ def service_statuses(settings: Settings, checks: dict[str, dict[str, Any]] | Non
         state_text = (N_("not configured") if not configured else N_("reachable") if reachable
                       else N_("unreachable") if reachable is False else N_("not checked yet"))
         out.append({"service": service, "title": title, "configured": configured, "reachable": reachable,
-                    "message": check["message"] if check else "", "checked_at": check["checked_at"] if check else None,
+                    "message": connection_message(check["code"], gettext(title), check["message"],
+                                                  check.get("setting")) if check else "",
+                    "detail": check["message"] if check else "", "checked_at": check["checked_at"] if check else None,
                     "state_text": state_text})
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from flask import jsonify, render_template
+from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
 from app.api import ApiError, parse_body, parse_query
@@ -74,7 +75,7 @@ def api_search():
     """Search every indexer; per-indexer failures are in ``indexers``, never a 5xx."""
     body = parse_body(SearchRequest)
     if not body.query.strip() and not body.titles and not (body.imdb_id or body.tvdb_id or body.tmdb_id):
-        raise ApiError(422, "validation_error", "give a query or an id", {"query": "empty"})
+        raise ApiError(422, "validation_error", _("Type a title or pick a media."), {"query": _("Required.")})
     params = service.SearchParams(query=body.query.strip(), kind=body.kind, season=body.season,
                                   episode=body.episode, imdb_id=body.imdb_id, tvdb_id=body.tvdb_id,
                                   tmdb_id=body.tmdb_id, categories=tuple(body.categories),

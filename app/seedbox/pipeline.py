@@ -31,7 +31,7 @@ from app.utils.media import naming
 from app.utils.media.releases import parse_release, score_release
 from app.utils.paths import UnsafePathError, resolve_inside
 from app.utils.settings_schema import N_, Settings
-from app.utils.stores.mapping_manager import TRANSITIONS
+from app.utils.stores.mapping_manager import TRANSITIONS, detail_message
 from app.utils.transfer import SftpPuller, SftpTarget, TransferError, copy_local, progress_dict
 
 log = logging.getLogger(__name__)
@@ -92,16 +92,17 @@ def _check_download(client: Any, entry: dict[str, Any]) -> int:
     try:
         info = client.torrent(entry["info_hash"], with_files=False)
     except UpstreamNotFound:
-        mapping.transition(entry["info_hash"], "transfer_failed", "the torrent is no longer in the client")
+        mapping.transition(entry["info_hash"], "transfer_failed", N_("the torrent is no longer in the client"))
         raise _Recorded() from None
     except UpstreamError as exc:
-        mapping.update_progress(entry["info_hash"], error=f"torrent client unreachable: {exc}")
+        _progress_error(entry["info_hash"], N_("torrent client unreachable: %(reason)s"), reason=exc)
         return 0
     if info.complete:
-        mapping.transition(entry["info_hash"], "completed", f"finished on the seedbox ({info.size} bytes)",
-                           seedbox_path=info.content_path, bytes_total=info.size)
+        mapping.transition(entry["info_hash"], "completed", N_("finished on the seedbox (%(size)s)"),
+                           detail_params={"size": info.size}, seedbox_path=info.content_path, bytes_total=info.size)
         return 1
-    mapping.update_progress(entry["info_hash"], progress={"seedbox": round(info.progress, 4)}, error=None)
+    mapping.update_progress(entry["info_hash"], progress={"seedbox": round(info.progress, 4)}, error=None,
+                            error_message=None)
     return 0
 
 
@@ -115,6 +116,12 @@ def _isolated(info_hash: str, failed_state: str, step: Callable[[], bool]) -> bo
         return False
 
 
+def _progress_error(info_hash: str, msgid: str, **params: Any) -> None:
+    """Show a passing problem on an entry (no transition): the English text and its message id + params."""
+    text, message = detail_message(msgid, params)
+    managers().mapping.update_progress(info_hash, error=text, error_message=message)
+
+
 class _Recorded(Exception):
     """A failure already recorded on its entry (only counted by the caller)."""
 
@@ -124,14 +131,15 @@ def _record_failure(info_hash: str, state: str, exc: Exception) -> None:
     to record it is logged (the run goes on)."""
     if isinstance(exc, _Recorded):
         return
-    reason = f"unexpected error: {type(exc).__name__}: {exc}"
+    params = {"kind": type(exc).__name__, "reason": exc}
+    msgid = N_("unexpected error: %(kind)s: %(reason)s")
     log.exception("entry %s failed", info_hash)
     try:
         current = managers().mapping.get(info_hash)["state"]
         if state in TRANSITIONS.get(current, ()):
-            managers().mapping.transition(info_hash, state, reason)
+            managers().mapping.transition(info_hash, state, msgid, detail_params=params)
         else:
-            managers().mapping.update_progress(info_hash, error=reason)
+            _progress_error(info_hash, msgid, **params)
     except Exception:
         log.exception("could not record the failure of %s", info_hash)
 
@@ -142,7 +150,8 @@ def transfer_entry(info_hash: str, settings: Settings | None = None) -> bool:
     mapping = managers().mapping
     entry = mapping.get(info_hash)
     if entry["state"] != "transferring":
-        mapping.transition(info_hash, "transferring", f"pulling from the seedbox ({settings.transfer_backend})")
+        mapping.transition(info_hash, "transferring", N_("pulling from the seedbox (%(backend)s)"),
+                           detail_params={"backend": settings.transfer_backend})
     target_dir = staging_folder(settings, info_hash)
     target_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -162,14 +171,18 @@ def transfer_entry(info_hash: str, settings: Settings | None = None) -> bool:
             files = puller.pull(source, target_dir)
     except TransferError as exc:
         fields = {} if exc.retryable else {"attempts": settings.transfer_max_attempts}
-        mapping.transition(info_hash, "transfer_failed", str(exc), **fields)
+        mapping.transition(info_hash, "transfer_failed", N_("transfer failed: %(reason)s"),
+                           detail_params={"reason": exc}, **fields)
         return False
     except (OSError, EOFError) as exc:  # a remote file that shrank mid-pull, a full staging disk...
-        mapping.transition(info_hash, "transfer_failed", f"transfer stopped: {type(exc).__name__}: {exc}")
+        mapping.transition(info_hash, "transfer_failed", N_("transfer stopped: %(kind)s: %(reason)s"),
+                           detail_params={"kind": type(exc).__name__, "reason": exc})
         return False
     size = sum(f.stat().st_size for f in files)
-    mapping.transition(info_hash, "transferred", f"{len(files)} file(s), {size} bytes in "
-                       f"{time.monotonic() - started:.1f} s", staging_path=str(target_dir), bytes_done=size)
+    mapping.transition(info_hash, "transferred", N_("%(count)s file(s), %(size)s in %(seconds)s s"),
+                       detail_params={"count": len(files), "size": size,
+                                      "seconds": round(time.monotonic() - started, 1)},
+                       staging_path=str(target_dir), bytes_done=size)
     return True
 
 
@@ -205,7 +218,7 @@ def recover_interrupted_imports() -> int:
     for entry in mapping.all().values():
         if entry["state"] == "importing":
             mapping.transition(entry["info_hash"], "import_failed",
-                               "the import was interrupted (MMS stopped during it); retry it")
+                               N_("the import was interrupted (MMS stopped during it); retry it"))
             count += 1
     return count
 
@@ -214,23 +227,30 @@ def import_entry(info_hash: str, settings: Settings | None = None) -> bool:
     """Import one entry (built-in renamer or Sonarr/Radarr); ``True`` when it ends ``imported``."""
     settings = settings or managers().settings.load()
     mapping = managers().mapping
-    mapping.transition(info_hash, "importing", f"import ({settings.import_mode})")
+    mapping.transition(info_hash, "importing", N_("import (%(mode)s)"), detail_params={"mode": settings.import_mode})
     entry = mapping.get(info_hash)
     try:
         run = _arr_import if settings.import_mode == "arr" else _builtin_import
         detail = run(entry, settings)
     except ImportFailure as exc:
-        mapping.transition(info_hash, "import_failed", str(exc))
+        mapping.transition(info_hash, "import_failed", N_("%(detail)s"), detail_params={"detail": exc})
         return False
     except UpstreamError as exc:
-        mapping.transition(info_hash, "import_failed", f"{exc.service} refused or failed: {exc.message}")
+        mapping.transition(info_hash, "import_failed", N_("%(service)s refused or failed: %(reason)s"),
+                           detail_params={"service": exc.service, "reason": exc.message})
         return False
     except OSError as exc:
-        reason = "disk full in the library" if exc.errno == 28 else f"file error: {exc}"
-        mapping.transition(info_hash, "import_failed", reason)
+        if exc.errno == 28:
+            mapping.transition(info_hash, "import_failed", N_("disk full in the library"))
+        else:
+            mapping.transition(info_hash, "import_failed", N_("file error: %(reason)s"), detail_params={"reason": exc})
         return False
     cleaned = clean_staging(entry, settings)
-    mapping.transition(info_hash, "imported", detail + (f"; staging: {cleaned}" if cleaned else ""))
+    if cleaned:
+        mapping.transition(info_hash, "imported", N_("%(detail)s; staging: %(cleaned)s"),
+                           detail_params={"detail": detail, "cleaned": cleaned})
+    else:
+        mapping.transition(info_hash, "imported", N_("%(detail)s"), detail_params={"detail": detail})
     return True
 
 
@@ -489,7 +509,7 @@ def cleanup_once(settings: Settings) -> tuple[int, int]:
             failed += 1
             log.warning("cleanup of %s failed: %s", entry["info_hash"], exc)
             try:
-                mapping.update_progress(entry["info_hash"], error=f"seedbox cleanup failed: {exc}")
+                _progress_error(entry["info_hash"], N_("seedbox cleanup failed: %(reason)s"), reason=exc)
             except Exception:
                 log.exception("could not record the cleanup failure of %s", entry["info_hash"])
     return removed, failed
@@ -507,8 +527,8 @@ def _cleanup_entry(client: Any, entry: dict[str, Any], settings: Settings) -> in
     if not due:
         return 0
     client.remove(entry["info_hash"], delete_data=True)
-    managers().mapping.transition(entry["info_hash"], "removed",
-                                  f"removed from the seedbox ({settings.seedbox_cleanup})")
+    managers().mapping.transition(entry["info_hash"], "removed", N_("removed from the seedbox (%(rule)s)"),
+                                  detail_params={"rule": settings.seedbox_cleanup})
     return 1
 
 
@@ -517,10 +537,10 @@ def retry(info_hash: str) -> dict[str, Any]:
     mapping = managers().mapping
     entry = mapping.get(info_hash)
     if entry["state"] == "transfer_failed":
-        mapping.transition(info_hash, "completed" if entry.get("seedbox_path") else "downloading", "retry asked",
+        mapping.transition(info_hash, "completed" if entry.get("seedbox_path") else "downloading", N_("retry asked"),
                            attempts=0)
     elif entry["state"] == "import_failed":
-        mapping.transition(info_hash, "transferred", "retry asked")
+        mapping.transition(info_hash, "transferred", N_("retry asked"))
     else:
         raise ValueError(f"nothing to retry in state {entry['state']}")
     entry = mapping.get(info_hash)

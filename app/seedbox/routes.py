@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from pydantic import BaseModel, Field, ValidationError
 
 from app.api import ApiError, parse_body, parse_query, validation_fields
@@ -89,7 +90,8 @@ def api_send():
     body = parse_body(SendBody)
     items = [service.SendItem(result_id=i.result_id, link=i.link, name=i.name) for i in body.items]
     if any(not (i.result_id or i.link) for i in items):
-        raise ApiError(422, "validation_error", "each item needs a result_id or a link", {"items": "empty item"})
+        raise ApiError(422, "validation_error", _("Each item needs a search result or a link."),
+                       {"items": _("Empty item.")})
     report = service.send_batch(items, body.mapping.to_mapping(), confirm=body.confirm)
     return jsonify({"report": report, "sent": sum(r["ok"] for r in report),
                     "failed": sum(not r["ok"] for r in report)})
@@ -100,13 +102,13 @@ def api_upload():
     """Send an uploaded .torrent (multipart: ``torrent`` file, ``mapping`` JSON)."""
     upload = request.files.get("torrent")
     if upload is None:
-        raise ApiError(400, "missing_file", "send the .torrent in the multipart field 'torrent'")
+        raise ApiError(400, "missing_file", _("Send the .torrent file in the form field 'torrent'."))
     try:  # the app's JSON provider: nesting deeper than 32 levels is refused before parsing
         mapping_body = MappingBody.model_validate(current_app.json.loads(request.form.get("mapping") or "{}"))
     except ValueError as exc:
         if isinstance(exc, ValidationError):
             raise ApiError(422, "validation_error", "invalid mapping", validation_fields(exc)) from None
-        raise ApiError(400, "invalid_json", "the mapping field must be JSON (nested at most 32 levels)") from None
+        raise ApiError(400, "invalid_json", _("The mapping field must be JSON (nested at most 32 levels).")) from None
     item = service.SendItem(torrent=upload.read(MAX_TORRENT_BYTES + 1), name=None)  # +1: an oversize one is refused
     try:
         entry = service.send_one(item, mapping_body.to_mapping(), confirm=request.form.get("confirm") == "1")
@@ -213,7 +215,8 @@ def api_candidates():
     query = request.args.get("q", "").strip()
     media_type = request.args.get("media_type", "movie")
     if not query or media_type not in ("movie", "tv"):
-        raise ApiError(422, "validation_error", "give q and media_type (movie or tv)", {"q": "required"})
+        raise ApiError(422, "validation_error", _("Give a title and a type (movie or series)."),
+                       {"q": _("Required.")})
     return jsonify(mapping.candidates(query, media_type))
 
 
@@ -222,7 +225,8 @@ def api_arr_options():
     """Root folders and quality profiles of Sonarr or Radarr."""
     name = request.args.get("service")
     if name not in ("sonarr", "radarr"):
-        raise ApiError(422, "validation_error", "service must be sonarr or radarr", {"service": "unknown"})
+        raise ApiError(422, "validation_error", _("The service must be Sonarr or Radarr."),
+                       {"service": _("Unknown service.")})
     return jsonify(mapping.arr_options(name))
 
 

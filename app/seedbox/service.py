@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 
 from app.extensions import managers
+from app.i18n import localized_detail
 from app.search.service import result_cache
 from app.utils.clients.errors import UpstreamError
 from app.utils.clients.qbittorrent import QBittorrentClient
@@ -41,9 +42,19 @@ def pending_entries(page: int = 1, page_size: int | None = None, state: str | No
     start = (page - 1) * page_size if page_size else 0
     shown = chosen[start:start + page_size] if page_size else chosen
     settings = managers().settings.load()
-    shown = [{**e, "next_try_at": next_try_at(e, settings)} if e["state"].endswith("_failed") else e for e in shown]
+    shown = [_localized(e, settings) for e in shown]
     return {"entries": shown, "total": len(chosen), "page": page, "page_size": page_size or len(chosen),
             "counts": counts}
+
+
+def _localized(entry: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """A copy of a pending entry for display: its error and history details in the reader's language,
+    ``next_try_at`` for a failed one."""
+    shown = {**entry, "error": localized_detail(entry.get("error_message"), entry.get("error")),
+             "history": [{**h, "detail": localized_detail(h, h.get("detail"))} for h in entry.get("history") or []]}
+    if entry["state"].endswith("_failed"):
+        shown["next_try_at"] = next_try_at(entry, settings)
+    return shown
 
 
 #: Seconds before a failed transfer is tried again on its own, doubled per attempt.

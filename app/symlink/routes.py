@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
 from app.api import ApiError, error_response, parse_body
@@ -54,10 +55,10 @@ def api_save_config():
     """Save some of the health settings (same validation as the Configuration page)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "the request body must be a JSON object")
+        raise ApiError(400, "invalid_json", _("The request body must be a JSON object."))
     unknown = set(body) - service.HEALTH_SETTINGS
     if unknown:
-        raise ApiError(422, "validation_error", "unknown setting", {k: "unknown" for k in unknown})
+        raise ApiError(422, "validation_error", _("Unknown setting."), {k: _("Unknown setting.") for k in unknown})
     return jsonify(service.save_health_settings(body))
 
 
@@ -66,7 +67,7 @@ def api_map():
     """How a path of MMS's library maps into Sonarr/Radarr's view (the settings' path mappings)."""
     path = request.args.get("path", "").strip()
     if not path:
-        raise ApiError(422, "validation_error", "give a path", {"path": "required"})
+        raise ApiError(422, "validation_error", _("Give a path."), {"path": _("Required.")})
     return jsonify(service.map_path(path))
 
 
@@ -112,7 +113,7 @@ def api_delete(scan_id: str):
 def api_test_service(name: str):
     """Test Sonarr or Radarr from this page."""
     if name not in ("sonarr", "radarr"):
-        raise ApiError(404, "unknown_service", f"no test for {name}")
+        raise ApiError(404, "unknown_service", _("No connection test for %(name)s.", name=name))
     return jsonify(test_connection(name).__dict__)
 
 

@@ -111,7 +111,7 @@ class TorznabIndexer(BaseModel):
     def _url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise ValueError(N_("must start with http:// or https://"))
         return value.removesuffix("/api")
 
 
@@ -308,7 +308,7 @@ class Settings(BaseModel):
     def _http_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise ValueError(N_("must start with http:// or https://"))
         return value
 
     @field_validator("rtorrent_url")
@@ -316,7 +316,7 @@ class Settings(BaseModel):
     def _rtorrent_url(cls, value: str) -> str:
         value = value.strip()
         if value and not value.startswith(("scgi://", "http://", "https://")):
-            raise ValueError("must start with scgi://, http:// or https://")
+            raise ValueError(N_("must start with scgi://, http:// or https://"))
         return value
 
     @field_validator("staging_path", "movies_path", "tv_path", "media_root", "sftp_key_path", "sftp_remote_path",

@@ -1,4 +1,4 @@
-import { api, confirmDialog, size, toast, t as word } from './api.js';
+import { api, confirmDialog, localTime, size, toast, t as word } from './api.js';
 import { confirmPending, openMapping, sendReleases } from './mapping.js';
 
 const table = document.getElementById('torrents');
@@ -30,7 +30,7 @@ function row(t) {
   const left = t.size * (1 - t.progress);
   const eta = !t.complete && t.download_speed > 0 ? duration(left / t.download_speed) : '';
   const speed = t.download_speed ? `↓ ${size(t.download_speed)}/s` : (t.upload_speed ? `↑ ${size(t.upload_speed)}/s` : '');
-  const cells = [size(t.size), speed, eta, t.state, t.ratio.toFixed(2), t.label,
+  const cells = [size(t.size), speed, eta, word('torrent', t.state), t.ratio.toFixed(2), t.label,
     t.pending ? `${t.pending.title} · ${word('states', t.pending.state)}` : '—'];
   tr.append(name, progress, ...cells.map((c) => Object.assign(document.createElement('td'), { textContent: c, className: 'small' })));
   const actions = document.createElement('td');
@@ -145,7 +145,7 @@ function pipelineRow(e) {
   history.append(Object.assign(document.createElement('summary'), { textContent: `${e.history.length}` }));
   const list = document.createElement('ol');
   list.className = 'small mb-0';
-  e.history.forEach((h) => list.append(Object.assign(document.createElement('li'), { textContent: `${h.time.slice(11, 19)} ${h.state} — ${h.detail}` })));
+  e.history.forEach((h) => list.append(Object.assign(document.createElement('li'), { textContent: `${localTime(h.time)} · ${word('states', h.state)} — ${h.detail}` })));
   history.append(list);
   const actions = document.createElement('div');
   actions.className = 'd-flex gap-1';

@@ -47,6 +47,8 @@ class ConnectionReport:
     elapsed_ms: int = 0
     #: For ``host_key_changed``: ``{"pinned": fingerprint, "presented": fingerprint}``.
     host_key: dict[str, str] | None = None
+    #: For ``auth``: the setting to check (``SONARR_API_KEY``), when the client knows it.
+    setting: str | None = None
 
 
 _CODES = {
@@ -60,15 +62,21 @@ _CODES = {
 }
 
 
+def failure_code(exc: UpstreamError) -> str:
+    """The connection-report ``code`` of an upstream error (``refused``, ``timeout``, ``auth``...)."""
+    return next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+
+
 def run_connection_test(service: str, probe: Callable[[], str]) -> ConnectionReport:
     """Run ``probe`` (returns a success message, raises :class:`UpstreamError`) and time it."""
     start = time.monotonic()
     try:
         message = probe()
     except UpstreamError as exc:
-        code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+        code = failure_code(exc)
         keys = {"pinned": exc.pinned, "presented": exc.presented} if isinstance(exc, HostKeyChanged) else None
-        return ConnectionReport(service, False, exc.message, code, int((time.monotonic() - start) * 1000), keys)
+        return ConnectionReport(service, False, exc.message, code, int((time.monotonic() - start) * 1000), keys,
+                                exc.setting if code == "auth" else None)
     return ConnectionReport(service, True, message, "ok", int((time.monotonic() - start) * 1000))
 
 

@@ -31,7 +31,7 @@ from app.utils.clients.base import (
     run_connection_test,
 )
 from app.utils.clients.errors import UpstreamAuthError, UpstreamBadResponse, UpstreamNotFound
-from app.utils.settings_schema import Settings
+from app.utils.settings_schema import N_, Settings
 
 SERVICE = "TMDB"
 FALLBACK_LANGUAGE = "en-US"
@@ -238,6 +238,6 @@ class TmdbClient:
             config = client._call(Configuration, "api_configuration")
             if not isinstance(config, dict) or "images" not in config:
                 raise UpstreamBadResponse(SERVICE, "configuration has no images section")
-            return "API key accepted"
+            return N_("API key accepted")
 
         return run_connection_test(SERVICE, probe)

@@ -29,7 +29,7 @@ from app.utils.clients.base import (
     run_connection_test,
 )
 from app.utils.clients.errors import UpstreamAuthError, UpstreamBadResponse, UpstreamNotFound
-from app.utils.settings_schema import Settings
+from app.utils.settings_schema import N_, Settings
 
 SERVICE = "TheTVDB"
 #: TheTVDB's 3-letter language codes for MMS's 2-letter ones.
@@ -257,6 +257,6 @@ class TvdbClient:
 
         def probe() -> str:
             client.login()
-            return "API key accepted"
+            return N_("API key accepted")
 
         return run_connection_test(SERVICE, probe)

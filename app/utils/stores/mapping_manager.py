@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.utils.settings_schema import N_
 from app.utils.stores.json_store import JsonStore
 
 PENDING_FILE = "pending_torrents_map.json"
@@ -54,6 +55,17 @@ class TransitionError(MappingError):
 
 class EntryNotFound(MappingError):
     """No entry for that info hash."""
+
+
+def detail_message(msgid: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """``(English text, {"msgid", "params"})`` of a history detail; a text that does not format with its
+    params is kept as it is."""
+    params = {k: v if isinstance(v, int | float) else str(v) for k, v in (params or {}).items()}
+    try:
+        text = msgid % params if params else msgid
+    except (KeyError, TypeError, ValueError):
+        text = msgid
+    return text, {"msgid": msgid, "params": params}
 
 
 def _now() -> str:
@@ -140,12 +152,14 @@ class MappingManager:
             entry = data.get(key)
             if entry is not None and entry["state"] != "removed":
                 entry.update(values, release_name=release_name, updated_at=now)
-                entry["history"].append({"state": entry["state"], "time": now, "detail": "mapping updated"})
+                entry["history"].append({"state": entry["state"], "time": now, "detail": "mapping updated",
+                                         "msgid": N_("mapping updated"), "params": {}})
                 return entry
             entry = {"info_hash": key, "release_name": release_name, "state": "downloading", "created_at": now,
                      "updated_at": now, "bytes_done": 0, "bytes_total": None, "client": None, "label": None,
                      "seedbox_path": None, "staging_path": None, "attempts": 0, "error": None, "progress": None,
-                     "history": [{"state": "downloading", "time": now, "detail": "sent to the torrent client"}]}
+                     "history": [{"state": "downloading", "time": now, "detail": "sent to the torrent client",
+                                  "msgid": N_("sent to the torrent client"), "params": {}}]}
             entry.update(values)
             data[key] = entry
             return entry
@@ -167,18 +181,24 @@ class MappingManager:
             now = _now()
             old = f"{entry.get('title')} ({entry.get('media_type')})"
             entry.update(values, updated_at=now)
-            entry["history"].append({"state": entry["state"], "time": now,
-                                     "detail": f"re-mapped from {old} to {mapping.title} ({mapping.media_type})"})
+            text, message = detail_message(N_("re-mapped from %(old)s to %(new)s"),
+                                     {"old": old, "new": f"{mapping.title} ({mapping.media_type})"})
+            entry["history"].append({"state": entry["state"], "time": now, "detail": text, **message})
             return entry
 
         return self.store.update(apply)
 
-    def transition(self, info_hash: str, state: str, detail: str = "", **fields: Any) -> dict[str, Any]:
+    def transition(self, info_hash: str, state: str, detail: str = "", *, detail_params: dict[str, Any] | None = None,
+                   **fields: Any) -> dict[str, Any]:
         """Move an entry to ``state`` (allowed by :data:`TRANSITIONS`), recording ``detail``.
 
-        ``*_failed`` states count an attempt and keep ``detail`` as the ``error``. Extra ``fields``
-        (``seedbox_path``, ``staging_path``, ``bytes_done``...) are stored with the change.
+        ``detail`` is a message id (English, marked with ``N_``) with ``%(name)s`` places filled from
+        ``detail_params``; the history keeps the English text and the id + params, so pages show it in the
+        reader's language (:func:`app.i18n.localized_detail`). ``*_failed`` states count an attempt and keep
+        ``detail`` as the ``error``. Extra ``fields`` (``seedbox_path``, ``staging_path``, ``bytes_done``...)
+        are stored with the change.
         """
+        text, message = detail_message(detail, detail_params)
         key = normalize_hash(info_hash)
         if state not in STATES:
             raise MappingError(f"unknown state {state}")
@@ -193,10 +213,10 @@ class MappingManager:
             entry.update(fields, state=state, updated_at=now)
             if state.endswith("_failed"):
                 entry["attempts"] = int(entry.get("attempts") or 0) + 1
-                entry["error"] = detail
+                entry["error"], entry["error_message"] = text, message
             elif state not in ("removed",):
-                entry["error"] = None
-            entry["history"].append({"state": state, "time": now, "detail": detail})
+                entry["error"] = entry["error_message"] = None
+            entry["history"].append({"state": state, "time": now, "detail": text, **message})
             return entry
 
         return self.store.update(apply)

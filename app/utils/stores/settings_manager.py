@@ -19,7 +19,7 @@ import orjson
 from blinker import Namespace
 from pydantic import ValidationError
 
-from app.utils.settings_schema import CHOICE_LABELS, SECRET_HOSTS, Settings, env_name, field_meta, secret_fields
+from app.utils.settings_schema import CHOICE_LABELS, N_, SECRET_HOSTS, Settings, env_name, field_meta, secret_fields
 from app.utils.stores.json_store import JsonStore, StoreError
 from app.utils.urls import same_host
 
@@ -35,8 +35,10 @@ SECRET_MASK = "••••••••"
 class SettingsError(ValueError):
     """One or more settings are invalid; the message names each setting and where it came from."""
 
-    def __init__(self, problems: list[tuple[str, str, str]]):
-        self.problems = problems  # (field, source, message)
+    def __init__(self, problems: list[tuple[str, str, str]], errors: dict[str, dict[str, Any]] | None = None):
+        self.problems = problems  # (field, source, message: English, a message id)
+        #: field -> the pydantic error behind its problem (type + ctx), to say it in the reader's language
+        self.errors = errors or {}
         text = "; ".join(f"setting {env_name(f)} (from {src}): {msg}" for f, src, msg in problems)
         super().__init__(f"Invalid settings: {text}")
 
@@ -95,8 +97,8 @@ def secrets_for_new_hosts(current: Settings, changes: Mapping[str, Any]) -> list
             continue
         typed = changes.get(secret) not in (None, "", SECRET_MASK)
         if not typed and not same_host(getattr(current, host_field), str(changes[host_field] or "")):
-            problems.append((secret, "request", "the host changed: type this secret again "
-                             "(a saved secret never goes to another host)"))
+            problems.append((secret, "request", N_("the host changed: type this secret again "
+                                                   "(a saved secret never goes to another host)")))
     return problems
 
 
@@ -160,11 +162,12 @@ class SettingsManager:
         try:
             return Settings.model_validate(merged)
         except ValidationError as exc:
-            problems = []
+            problems, errors = [], {}
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else "?"
                 problems.append((field, sources.get(field, "settings.json"), err["msg"]))
-            raise SettingsError(problems) from None
+                errors.setdefault(field, err)
+            raise SettingsError(problems, errors) from None
 
     def load(self, fresh: bool = False) -> Settings:
         """The current settings. Raises :class:`SettingsError` naming every bad setting.
@@ -228,9 +231,9 @@ class SettingsManager:
         (nothing is written).
         """
         env, _ = self._env_values()
-        problems = [(f, "request", "unknown setting") for f in changes if f not in Settings.model_fields]
+        problems = [(f, "request", N_("unknown setting")) for f in changes if f not in Settings.model_fields]
         problems += [
-            (f, "environment", "set by the environment; change it there") for f in changes if f in env
+            (f, "environment", N_("set by the environment; change it there")) for f in changes if f in env
         ]
         if problems:
             raise SettingsError(problems)
