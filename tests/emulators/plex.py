@@ -23,6 +23,11 @@ from tests.emulators.base import Emulator, Reply, Request
 XML = {"Content-Type": "text/xml;charset=utf-8"}
 MACHINE_ID = "3191ad43a248a19b0b8e814152187ea25bbe7483"
 TYPES = {"movie": 1, "show": 2, "season": 3, "episode": 4}
+#: Fields a refresh restores from the agent unless they are locked.
+AGENT_FIELDS = ("title", "titleSort", "originalTitle", "summary", "tagline", "year", "studio", "contentRating",
+                "originallyAvailableAt", "genres")
+#: Tag kinds: the edit parameter's name -> the item's list.
+TAGS = {"genre": "genres", "label": "labels", "collection": "collections"}
 
 
 def png(width: int = 2, height: int = 3, rgb: tuple[int, int, int] = (229, 160, 13)) -> bytes:
@@ -57,6 +62,11 @@ class PlexEmulator(Emulator):
         self.scans: list[tuple[int, str | None]] = []
         self.edits: list[dict[str, str]] = []
         self.images: dict[str, bytes] = {}
+        #: What the agent would find for a title (``GET .../matches``): ``{"guid", "name", "year", "guids"}``.
+        self.match_catalog: list[dict[str, Any]] = []
+        #: Rating keys refreshed, analyzed, matched and unmatched, in order.
+        self.refreshed: list[int] = []
+        self.analyzed: list[int] = []
         self.route("GET", r"/", self._root)
         self.route("GET", r"/identity", self._identity)
         self.route("GET", r"/library/?", self._library)
@@ -73,6 +83,11 @@ class PlexEmulator(Emulator):
         self.route("POST", r"/library/metadata/(\d+)/(posters|arts)", self._upload)
         self.route("PUT", r"/library/metadata/(\d+)/(poster|art)", self._select)
         self.route("GET", r"/library/metadata/(\d+)/(thumb|art)/(\d+)", self._image)
+        self.route("PUT", r"/library/metadata/(\d+)/refresh", self._refresh_item)
+        self.route("PUT", r"/library/metadata/(\d+)/analyze", self._analyze)
+        self.route("GET", r"/library/metadata/(\d+)/matches", self._matches)
+        self.route("PUT", r"/library/metadata/(\d+)/match", self._match)
+        self.route("PUT", r"/library/metadata/(\d+)/unmatch", self._unmatch)
         self.route("GET", r"/accounts", self._accounts)
         self.route("GET", r"/status/sessions/history/all", self._history)
 
@@ -89,7 +104,11 @@ class PlexEmulator(Emulator):
         item = {"ratingKey": key, "type": kind, "title": title, "section": section, "addedAt": stamp,
                 "updatedAt": stamp, "viewCount": 0, "lastViewedAt": None, "guids": [], "locked": set(),
                 "summary": "", "posters": [], "arts": [], "thumb": f"/library/metadata/{key}/thumb/{stamp}",
-                "art": f"/library/metadata/{key}/art/{stamp}", **extra}
+                "art": f"/library/metadata/{key}/art/{stamp}", "genres": [], "labels": [], "collections": [],
+                "tagline": "", "studio": "", "contentRating": "", "titleSort": "", "originalTitle": "",
+                "originallyAvailableAt": "", **extra}
+        #: what the agent gives back on a refresh for fields that are not locked
+        item["agent_values"] = {f: item.get(f) for f in AGENT_FIELDS}
         self.items[key] = item
         self.images[item["thumb"]] = png(rgb=(key % 256, 80, 160))
         self.images[item["art"]] = png(4, 2)
@@ -102,9 +121,16 @@ class PlexEmulator(Emulator):
         return item
 
     def add_movie(self, section: int, title: str, year: int, *, tmdb: int | None = None, imdb: str | None = None,
-                  file: str | None = None, view_count: int = 0) -> dict[str, Any]:
-        """A movie with its GUIDs (``tmdb://``, ``imdb://``) and file path."""
-        item = self._new(section, "movie", title, year=year, file=file, viewCount=view_count)
+                  file: str | None = None, view_count: int = 0, resolution: str = "1080",
+                  audio: tuple[str, ...] = ("fra",), size: int = 1000, added_at: int | None = None,
+                  genres: list[str] | None = None) -> dict[str, Any]:
+        """A movie with its GUIDs (``tmdb://``, ``imdb://``), file path and media (``resolution`` as Plex's
+        ``videoResolution``, ``audio`` ISO 639-2 language codes of its audio streams, ``size`` in bytes)."""
+        item = self._new(section, "movie", title, year=year, file=file, viewCount=view_count,
+                         resolution=resolution, audio=list(audio), size=size, genres=list(genres or []))
+        item["agent_values"]["genres"] = list(item["genres"])
+        if added_at is not None:
+            item["addedAt"] = added_at
         item["guids"] = [g for g in (f"imdb://{imdb}" if imdb else None, f"tmdb://{tmdb}" if tmdb else None) if g]
         return item
 
@@ -204,10 +230,14 @@ class PlexEmulator(Emulator):
             "art": item["art"], "addedAt": item["addedAt"], "updatedAt": item["updatedAt"],
             "librarySectionID": item["section"], "librarySectionKey": f"/library/sections/{item['section']}",
             "librarySectionTitle": self.sections[item["section"]]["title"],
-            "guid": item["guids"][0] if item["guids"] else f"plex://{item['type']}/{key}",
+            "guid": item.get("plex_guid") or f"plex://{item['type']}/{key}",
         }
         for name in ("year", "index", "parentIndex", "lastViewedAt"):
             attrs[name] = item.get(name)
+        for name in ("titleSort", "originalTitle", "tagline", "studio", "contentRating", "originallyAvailableAt"):
+            attrs[name] = item.get(name) or None
+        if item.get("viewOffset"):
+            attrs["viewOffset"] = item["viewOffset"]
         if item["viewCount"]:
             attrs["viewCount"] = item["viewCount"]
         if item["type"] == "season":
@@ -227,15 +257,25 @@ class PlexEmulator(Emulator):
             attrs.update(leafCount=len(episodes), viewedLeafCount=sum(1 for e in episodes if e["viewCount"]),
                          childCount=len(item["children"]))
         element = _attrs(SubElement(parent, tag), attrs)
+        if item["type"] in ("movie", "episode") and item.get("file"):
+            media = _attrs(SubElement(element, "Media"), {"id": key, "videoResolution": item.get("resolution", "1080"),
+                                                          "container": "mkv", "videoCodec": "h264"})
+            part = _attrs(SubElement(media, "Part"), {"id": key, "key": f"/library/parts/{key}/file.mkv",
+                                                      "file": item["file"], "size": item.get("size", 1000)})
+            if full:
+                _attrs(SubElement(part, "Stream"), {"id": key * 10, "streamType": 1, "codec": "h264", "index": 0})
+                for n, language in enumerate(item.get("audio", ())):
+                    _attrs(SubElement(part, "Stream"), {"id": key * 10 + n + 1, "streamType": 2, "codec": "aac",
+                                                        "index": n + 1, "languageCode": language,
+                                                        "language": language})
+        for kind, plural in TAGS.items():
+            for n, tag_name in enumerate(item.get(plural) or []):
+                _attrs(SubElement(element, kind.capitalize()), {"id": n + 1, "tag": tag_name})
         for guid in item["guids"]:
             _attrs(SubElement(element, "Guid"), {"id": guid})
         if full:
             for name in sorted(item["locked"]):
                 _attrs(SubElement(element, "Field"), {"locked": 1, "name": name})
-        if item["type"] in ("movie", "episode") and item.get("file"):
-            media = _attrs(SubElement(element, "Media"), {"id": key, "videoResolution": "1080", "container": "mkv"})
-            _attrs(SubElement(media, "Part"), {"id": key, "key": f"/library/parts/{key}/file.mkv",
-                                               "file": item["file"], "size": 1000})
         return element
 
     def _section_all(self, request: Request) -> Reply:
@@ -247,6 +287,13 @@ class PlexEmulator(Emulator):
         wanted = wanted or self.sections[section_key]["type"]
         root = _attrs(Element("MediaContainer"), {"librarySectionID": section_key, "allowSync": 1})
         matches = [i for i in self.items.values() if i["section"] == section_key and i["type"] == wanted]
+        language = request.arg("audioLanguage")
+        if language:
+            matches = [i for i in matches if language in (i.get("audio") or ())]
+        sort = (request.arg("sort") or "").split(":")
+        if sort[0]:
+            matches.sort(key=lambda i: (i.get(sort[0]) is None, i.get(sort[0]) or 0),
+                         reverse=len(sort) > 1 and sort[1] == "desc")
         start = int(request.headers.get("x-plex-container-start") or request.arg("X-Plex-Container-Start") or 0)
         size = int(request.headers.get("x-plex-container-size") or request.arg("X-Plex-Container-Size") or 10**6)
         for item in matches[start:start + size]:
@@ -306,8 +353,18 @@ class PlexEmulator(Emulator):
                 return Reply(400, "<html>400 Bad Request</html>", {"Content-Type": "text/html"})
             for name, value in edits.items():
                 field, _, part = name.partition(".")
-                if part == "value":
-                    item[field] = value
+                kind = field.split("[", 1)[0]
+                if kind in TAGS and "[" in field:  # label[0].tag.tag=A (the full new list) / label[].tag.tag-=A,B
+                    if name.endswith("-"):
+                        gone = {unquote_plus(v) for v in value.split(",")}  # plexapi quotes each name
+                        item[TAGS[kind]] = [t for t in item[TAGS[kind]] if t not in gone]
+                    else:
+                        index = int(field[len(kind) + 1:-1])
+                        if index == 0:
+                            item[TAGS[kind]] = []
+                        item[TAGS[kind]].append(value)
+                elif part == "value":
+                    item[field] = int(value) if field == "year" and value.isdigit() else value
                 elif part == "locked":
                     (item["locked"].add if value == "1" else item["locked"].discard)(field)
         return Reply(200, b"", {"Content-Type": "text/xml"})
@@ -367,6 +424,62 @@ class PlexEmulator(Emulator):
         data = self.images.get(request.path)
         content_type = getattr(self, "image_types", {}).get(request.path, "image/png")
         return Reply(200, data, {"Content-Type": content_type}) if data else self._not_found()
+
+    def _refresh_item(self, request: Request) -> Reply:
+        """The agent runs again: every field that is not locked gets the agent's value back."""
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        self.refreshed.append(item["ratingKey"])
+        for name, value in item["agent_values"].items():
+            locked = name in item["locked"] or (name == "genres" and "genre" in item["locked"])
+            if not locked:
+                item[name] = list(value) if isinstance(value, list) else value
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _analyze(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        self.analyzed.append(item["ratingKey"])
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _matches(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        title = (request.arg("title") or item["title"]).lower()
+        year = request.arg("year")
+        root = _attrs(Element("MediaContainer"), {"identifier": "com.plexapp.plugins.library"})
+        for n, found in enumerate(self.match_catalog):
+            if title and title not in found["name"].lower():
+                continue
+            score = 100 - n - (0 if not year or str(found.get("year")) == str(year) else 20)
+            _attrs(SubElement(root, "SearchResult"), {"guid": found["guid"], "name": found["name"],
+                                                      "year": found.get("year"), "score": score,
+                                                      "lifespanEnded": 0, "thumb": ""})
+        return self._xml(root)
+
+    def _match(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        found = next((m for m in self.match_catalog if m["guid"] == unquote_plus(request.arg("guid") or "")), None)
+        if item is None or found is None:
+            return Reply(400, "<html>400 Bad Request</html>", {"Content-Type": "text/html"})
+        item["guids"] = list(found.get("guids") or [])
+        item["plex_guid"] = found["guid"]
+        item["title"] = request.arg("name") or found["name"]
+        item["agent_values"]["title"] = item["title"]
+        if found.get("year"):
+            item["year"] = item["agent_values"]["year"] = found["year"]
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _unmatch(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        item["guids"] = []
+        item["plex_guid"] = f"local://{item['ratingKey']}"
+        return Reply(200, b"", {"Content-Type": "text/xml"})
 
     def _accounts(self, request: Request) -> Reply:
         root = _attrs(Element("MediaContainer"), {"identifier": "com.plexapp.system.accounts"})

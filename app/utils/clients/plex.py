@@ -44,6 +44,15 @@ SERVICE = "Plex"
 #: Fields the metadata editor may change (Plex field names).
 EDITABLE_FIELDS = frozenset({"title", "titleSort", "originalTitle", "summary", "tagline", "year",
                              "originallyAvailableAt", "contentRating", "studio", "thumb", "art"})
+#: Text fields of movies and shows in the details dialog, in the order shown (Plex field names).
+TEXT_FIELDS = ("title", "titleSort", "originalTitle", "year", "originallyAvailableAt", "summary", "tagline",
+               "studio", "contentRating")
+#: Tag kinds the editor changes: Plex's singular name (``genre``) -> the item's list attribute.
+TAG_KINDS = {"genre": "genres", "label": "labels", "collection": "collections"}
+#: Items asked for per request when reading a whole section or a whole history (X-Plex-Container-Size).
+PAGE_SIZE = 5000
+#: Plex's ``type`` numbers (``/library/sections/{id}/all?type=``).
+TYPE_NUMBERS = {"movie": 1, "show": 2, "season": 3, "episode": 4}
 #: Largest image fetched for the browser, in bytes.
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
@@ -134,6 +143,14 @@ class PlexArtwork:
     provider: str | None
     selected: bool
     thumb: str | None
+
+
+def _int(value: Any) -> int | None:
+    """An XML attribute as an int (``None`` when absent or not a number)."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _guids(item: Any) -> dict[str, str]:
@@ -359,6 +376,192 @@ class PlexClient:
                 upload(url=url)
             else:
                 upload(filepath=data)
+
+    # -- the editor's raw reads (light: no plexapi object per item) -------------------------------------
+    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[Any]:
+        """Every child element of a paged container (``X-Plex-Container-Start``/``-Size``, :data:`PAGE_SIZE`)."""
+        start = 0
+        while True:
+            with self._guard():
+                root = self.server().query(path, params={**params, "X-Plex-Container-Start": start,
+                                                         "X-Plex-Container-Size": PAGE_SIZE})
+            children = list(root) if root is not None else []
+            yield from children
+            total = int(root.attrib.get("totalSize", 0) or 0) if root is not None else 0
+            start += len(children)
+            if not children or len(children) < PAGE_SIZE or (total and start >= total):
+                return
+
+    @retry_read
+    def section_listing(self, section_key: int, kind: str | None = None,
+                        audio_language: str | None = None) -> list[dict[str, Any]]:
+        """``GET /library/sections/{id}/all?includeGuids=1`` (``type=`` for ``kind``, ``audioLanguage=`` an
+        ISO 639-2 code to keep only items with such an audio stream), read page by page and returned as
+        light dicts: ``rating_key``, ``type``, ``title``, ``title_sort``, ``year``, ``added_at`` (unix s),
+        ``thumb``, ``resolution`` (``"1080"``, ``"4k"``...), ``size`` (bytes, all parts), ``files``,
+        ``guids`` (scheme -> id), ``view_count``, ``view_offset`` (ms), ``leaf_count``, ``viewed_leaf_count``,
+        ``grandparent_key`` (episodes)."""
+        params: dict[str, Any] = {"includeGuids": 1}
+        if kind:
+            params["type"] = TYPE_NUMBERS[kind]
+        if audio_language:
+            params["audioLanguage"] = audio_language
+        out = []
+        for element in self._pages(f"/library/sections/{int(section_key)}/all", params):
+            a = element.attrib
+            if "ratingKey" not in a:
+                continue
+            media = element.find("Media")
+            parts = element.findall("Media/Part")
+            guids = {}
+            for guid in element.findall("Guid"):
+                scheme, _, value = guid.attrib.get("id", "").partition("://")
+                if scheme and value:
+                    guids[scheme] = value
+            out.append({
+                "rating_key": int(a["ratingKey"]), "type": a.get("type", ""), "title": a.get("title", ""),
+                "title_sort": a.get("titleSort") or a.get("title", ""), "year": _int(a.get("year")),
+                "added_at": _int(a.get("addedAt")) or 0, "thumb": a.get("thumb"),
+                "resolution": media.attrib.get("videoResolution") if media is not None else None,
+                "size": sum(_int(p.attrib.get("size")) or 0 for p in parts),
+                "files": [p.attrib["file"] for p in parts if p.attrib.get("file")], "guids": guids,
+                "view_count": _int(a.get("viewCount")) or 0, "view_offset": _int(a.get("viewOffset")) or 0,
+                "leaf_count": _int(a.get("leafCount")), "viewed_leaf_count": _int(a.get("viewedLeafCount")),
+                "grandparent_key": _int(a.get("grandparentRatingKey")),
+            })
+        return out
+
+    @retry_read
+    def plays(self, account_id: int | None = None, since: int | None = None) -> list[tuple[int, int | None, int]]:
+        """Every play of ``/status/sessions/history/all`` (one account's with ``account_id``; after unix
+        time ``since``), light: ``(rating_key, grandparent rating key or None, viewed_at unix s)``."""
+        params: dict[str, Any] = {"sort": "viewedAt:desc"}
+        if account_id is not None:
+            params["accountID"] = int(account_id)
+        if since:
+            params["viewedAt>"] = int(since)
+        out = []
+        for element in self._pages("/status/sessions/history/all", params):
+            a = element.attrib
+            key = _int(a.get("ratingKey"))
+            if key is None:
+                continue
+            parent = a.get("grandparentKey", "")
+            out.append((key, _int(parent.rsplit("/", 1)[-1]) if parent else None, _int(a.get("viewedAt")) or 0))
+        return out
+
+    # -- the details dialog ------------------------------------------------------------------------------
+    def details(self, rating_key: int) -> dict[str, Any]:
+        """One movie or show for the editor: ``type``, ``section_key``, the :data:`TEXT_FIELDS` (strings;
+        ``year`` an int or None), ``tags`` (kind -> names), ``locked`` (field names), ``guid`` (Plex's),
+        ``guids`` (scheme -> id), ``thumb``, ``art``, ``media`` (``resolution``, ``audio_languages``,
+        ``size`` bytes, ``files``). Raises ``UpstreamNotFound``."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            values: dict[str, Any] = {}
+            for name in TEXT_FIELDS:
+                value = getattr(item, name, None)
+                values[name] = value.strftime("%Y-%m-%d") if isinstance(value, datetime) else value
+            audio: list[str] = []
+            files, size, resolution = [], 0, None
+            for media in getattr(item, "media", None) or []:
+                resolution = resolution or media.videoResolution
+                for part in media.parts:
+                    files.append(part.file)
+                    size += int(part.size or 0)
+                    for stream in part.audioStreams():
+                        code = stream.languageCode or stream.language
+                        if code and code not in audio:
+                            audio.append(code)
+            return {
+                "rating_key": int(item.ratingKey), "type": item.type, "section_key": item.librarySectionID,
+                **values, "tags": {kind: [t.tag for t in getattr(item, plural, None) or []]
+                                   for kind, plural in TAG_KINDS.items()},
+                "locked": sorted(f.name for f in getattr(item, "fields", []) or [] if f.locked),
+                "guid": item.guid, "guids": _guids(item), "thumb": item.thumb, "art": getattr(item, "art", None),
+                "media": {"resolution": resolution, "audio_languages": audio, "size": size, "files": files},
+                "leaf_count": getattr(item, "leafCount", None),
+            }
+
+    def save_edits(self, rating_key: int, values: dict[str, Any], locks: dict[str, bool],
+                   tags: dict[str, list[str]] | None = None) -> None:
+        """Write fields and tags in one batched edit (plexapi ``batchEdits()``/``saveEdits()``: ``{field}.value``
+        + ``{field}.locked``). ``values``: :data:`TEXT_FIELDS` to set; ``locks``: field -> locked (a set
+        field is locked unless said otherwise); ``tags``: kind -> the complete new list (removals are sent
+        first, in their own call, then the rest). Raises ``ValueError`` for an unknown field or tag kind."""
+        unknown = (set(values) | set(locks)) - set(TEXT_FIELDS) - set(TAG_KINDS)
+        if unknown or set(tags or {}) - set(TAG_KINDS):
+            raise ValueError(f"fields not editable: {', '.join(sorted(unknown | (set(tags or {}) - set(TAG_KINDS))))}")
+        item = self._fetch(rating_key)
+        with self._guard():
+            current = {kind: [t.tag for t in getattr(item, plural, None) or []] for kind, plural in TAG_KINDS.items()}
+            removals = {kind: [t for t in current[kind] if t not in wanted] for kind, wanted in (tags or {}).items()}
+            if any(removals.values()):
+                item.batchEdits()
+                for kind, gone in removals.items():
+                    if gone:
+                        item.editTags(kind, gone, locked=locks.get(kind, True), remove=True)
+                item.saveEdits()
+                item.reload()
+            item.batchEdits()
+            for name, value in values.items():
+                item.editField(name, "" if value is None else value, locked=locks.get(name, True))
+            for name, locked in locks.items():  # a lock changed alone: the current value is sent with it
+                if name not in values and name in TEXT_FIELDS:
+                    current_value = getattr(item, name, None)
+                    if isinstance(current_value, datetime):
+                        current_value = current_value.strftime("%Y-%m-%d")
+                    item.editField(name, "" if current_value is None else current_value, locked=locked)
+            for kind in TAG_KINDS:
+                added = [t for t in (tags or {}).get(kind) or [] if t not in current[kind]]
+                if added or kind in locks:  # with nothing added, the current list is sent with the lock
+                    item.editTags(kind, added, locked=locks.get(kind, True))
+            item.saveEdits()
+
+    def reset_field(self, rating_key: int, name: str) -> None:
+        """Unlock ``name`` and refresh the item, so the agent sets it again."""
+        if name not in TEXT_FIELDS and name not in TAG_KINDS:
+            raise ValueError(f"field not editable: {name}")
+        item = self._fetch(rating_key)
+        with self._guard():
+            item.edit(**{f"{name}.locked": 0})
+            item.refresh()
+
+    def refresh_item(self, rating_key: int) -> None:
+        """``PUT /library/metadata/{id}/refresh``: the agent runs again (locked fields are kept)."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            item.refresh()
+
+    def analyze_item(self, rating_key: int) -> None:
+        """``PUT /library/metadata/{id}/analyze``: media properties and artwork read again."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            item.analyze()
+
+    # -- identify / fix match ------------------------------------------------------------------------------
+    def matches(self, rating_key: int, title: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+        """``GET /library/metadata/{id}/matches?manual=1`` with the section's agent: ``[{"guid", "name", "year",
+        "score"}]``, best first. ``title`` may be ``tmdb-<id>``, ``tvdb-<id>`` or ``imdb-tt…`` (the agent
+        looks those up directly)."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            found = item.matches(title=title or item.title, year="" if year is None else year)
+            return [{"guid": r.guid, "name": r.name, "year": _int(getattr(r, "year", None)),
+                     "score": _int(getattr(r, "score", None))} for r in found]
+
+    def fix_match(self, rating_key: int, guid: str, name: str) -> dict[str, str]:
+        """``PUT /library/metadata/{id}/match?guid=&name=`` then read the item's GUIDs back (scheme -> id)."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            self.server().query(f"{item.key}/match", method=self.session.put, params={"guid": guid, "name": name})
+        return self.details(rating_key)["guids"]
+
+    def unmatch(self, rating_key: int) -> None:
+        """``PUT /library/metadata/{id}/unmatch``."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            item.unmatch()
 
     # -- images for the browser ---------------------------------------------------------------------------
     def fetch_image(self, path: str) -> tuple[bytes, str]:
