@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from app.i18n import connection_message, gettext
 from app.utils.clients.base import failure_code
 from app.utils.clients.errors import UpstreamError
-from app.utils.settings_schema import N_
+from app.utils.settings_schema import N_, env_name
 from app.utils.stores.json_store import StoreCorruptError, StoreError, StoreLockTimeout, StoreSchemaError
 from app.utils.stores.settings_manager import SettingsError
 
@@ -210,7 +210,8 @@ def register_error_handlers(app: Flask) -> None:
         fields = {f: validation_message(exc.errors[f]) if f in exc.errors else gettext(msg)
                   for f, _src, msg in exc.problems}
         if is_api_request():
-            return error_response(422, "invalid_setting", _("Some settings are invalid: see each field."), fields)
+            details = "; ".join(f"{env_name(f)}: {text}" for f, text in fields.items())
+            return error_response(422, "invalid_setting", _("Invalid settings: %(details)s", details=details), fields)
         return _page_error(422, str(exc))
 
     @app.errorhandler(UpstreamError)

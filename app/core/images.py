@@ -8,6 +8,7 @@ only URLs it signed itself, only on the image hosts of :func:`allowed_hosts`, at
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
@@ -22,6 +23,9 @@ KNOWN_IMAGE_HOSTS = frozenset({"image.tmdb.org", "artworks.thetvdb.com"})
 TMDB_IMAGE_BASE = "https://image.tmdb.org/t/p"
 
 _cache = ImageCache()
+#: Seconds a URL that could not be fetched is not tried again (a CDN that is down costs one timeout).
+FAILURE_TTL_S = 600.0
+_failures: dict[str, float] = {}
 
 
 def allowed_hosts() -> frozenset[str]:
@@ -58,8 +62,9 @@ def proxied(url: str | None) -> str | None:
 
 
 def remote_image(url: str, signature: str) -> tuple[bytes, str]:
-    """The image at a signed ``url``: ``(bytes, mime)``. Raises :class:`ImageRefused` for a bad signature, a
-    host outside :func:`allowed_hosts`, or a download that is not an accepted image."""
+    """The image at a signed ``url``: ``(bytes, mime)``. Raises :class:`ImageRefused` for a bad signature or a
+    host outside :func:`allowed_hosts`, :class:`ImageUnavailable` for a download that failed (now or less than
+    :data:`FAILURE_TTL_S` ago) or is not an accepted image."""
     if not signature_valid(url, signature, current_app.secret_key):
         raise ImageRefused(N_("This image address was not issued by MMS."))
     if urlsplit(url).hostname not in allowed_hosts():
@@ -67,6 +72,19 @@ def remote_image(url: str, signature: str) -> tuple[bytes, str]:
     cached = _cache.get(url)
     if cached is not None:
         return cached
-    data, info = fetch_image(url)
+    failed_at = _failures.get(url)
+    if failed_at is not None and time.monotonic() - failed_at < FAILURE_TTL_S:
+        raise ImageUnavailable(N_("This image could not be downloaded a moment ago."))
+    try:
+        data, info = fetch_image(url)
+    except ImageRefused as exc:
+        if len(_failures) > 10_000:
+            _failures.clear()
+        _failures[url] = time.monotonic()
+        raise ImageUnavailable(exc.msgid, **exc.params) from None
     _cache.put(url, data, info.mime)
     return data, info.mime
+
+
+class ImageUnavailable(ImageRefused):
+    """A signed image that could not be fetched or is not an image: pages show a placeholder instead."""

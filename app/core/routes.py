@@ -92,6 +92,11 @@ def remote_image():
     400 with the reason for an unsigned address or a download that is not an image."""
     try:
         data, mime = images.remote_image(request.args.get("u", ""), request.args.get("s", ""))
+    except images.ImageUnavailable:
+        # like Sonarr's missing poster: a neutral placeholder, not a broken image in the page
+        response = redirect(url_for("static", filename="img/poster-placeholder.svg"))
+        response.headers["Cache-Control"] = "private, max-age=600"
+        return response
     except ImageRefused as exc:
         return Response(_(exc.msgid, **exc.params), status=400, mimetype="text/plain")
     response = Response(data, mimetype=mime)

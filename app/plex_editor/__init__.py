@@ -1,11 +1,7 @@
-"""Plex editor: coming in a later issue (the page says so)."""
+"""Plex editor: browse a library per user, edit and lock metadata, artwork, fix match (``/plex``)."""
 
-from app.coming import coming_blueprint
-from app.utils.settings_schema import N_
+from flask import Blueprint
 
-bp = coming_blueprint(
-    "plex_editor",
-    "/plex-editor",
-    N_("Plex editor"),
-    N_("Edit Plex metadata and artwork, lock fields, pick posters."),
-)
+bp = Blueprint("plex_editor", __name__, template_folder="templates")
+
+from app.plex_editor import routes  # noqa: E402,F401 - registers the routes on bp

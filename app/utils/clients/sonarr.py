@@ -35,6 +35,8 @@ class Series(ArrModel):
     seasons: list[SeasonInfo] = Field(default_factory=list)
     images: list[dict[str, Any]] = Field(default_factory=list)
     original_language: dict[str, Any] | None = None
+    #: ``episodeCount`` (monitored, aired), ``episodeFileCount``, ``sizeOnDisk`` (bytes)...
+    statistics: dict[str, Any] | None = None
 
 
 class Episode(ArrModel):
