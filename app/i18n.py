@@ -126,6 +126,27 @@ def connection_message(code: str, service: str, detail: str, setting: str | None
     return gettext(template, service=service, detail=detail)
 
 
+#: ISO 639-2 codes (bibliographic and terminology forms, as Plex gives stream languages) -> ISO 639-1.
+ISO_639_2 = {
+    "fra": "fr", "fre": "fr", "eng": "en", "spa": "es", "deu": "de", "ger": "de", "ita": "it", "jpn": "ja",
+    "kor": "ko", "zho": "zh", "chi": "zh", "por": "pt", "rus": "ru", "nld": "nl", "dut": "nl", "ara": "ar",
+    "hin": "hi", "swe": "sv", "nor": "no", "dan": "da", "fin": "fi", "pol": "pl", "tur": "tr", "heb": "he",
+    "ces": "cs", "cze": "cs", "hun": "hu", "ell": "el", "gre": "el", "tha": "th", "ukr": "uk", "ron": "ro",
+    "rum": "ro", "cat": "ca", "eus": "eu", "baq": "eu", "bre": "br", "cos": "co", "oci": "oc",
+}
+
+
+def language_name(code: str) -> str:
+    """A stream language code (``fra``, ``fre``, ``fr``, ``fr-CA``) as a word in the request's language
+    (``français``); the code itself when unknown."""
+    if not code:
+        return ""
+    base = code.split("-")[0].lower()
+    short = ISO_639_2.get(base, base if len(base) == 2 else "")
+    names = get_locale().languages if has_request_context() else {}
+    return names.get(short, code) if short else code
+
+
 def js_catalog() -> dict[str, dict[str, str]]:
     """Every table above, translated to the current request's language (built once per language)."""
     locale = str(get_locale())

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from app.extensions import managers
+from app.i18n import language_name
 from app.plex_editor.library import CACHE
 from app.utils.clients.errors import UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import TAG_KINDS, TEXT_FIELDS, PlexClient
@@ -218,6 +219,7 @@ def details(rating_key: int, image_url: Callable[[str], str]) -> dict[str, Any]:
     Raises :class:`EditorError` 404 for an unknown rating key."""
     plex = client()
     found = _details(plex, rating_key)
+    found["media"]["audio_names"] = [language_name(c) for c in found["media"]["audio_languages"]]
     found["image"] = image_url(found["thumb"]) if found.get("thumb") else None
     found["background"] = image_url(found["art"]) if found.get("art") else None
     found.pop("thumb", None)

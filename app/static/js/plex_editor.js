@@ -223,7 +223,7 @@ function showDetails(data) {
   current = data;
   $('item-title').textContent = `${data.title}${data.year ? ` (${data.year})` : ''}`;
   const media = data.media || {};
-  $('item-media').textContent = [media.resolution, (media.audio_languages || []).join(', '), media.size ? size(media.size) : '']
+  $('item-media').textContent = [media.resolution, (media.audio_names || media.audio_languages || []).join(', '), media.size ? size(media.size) : '']
     .filter(Boolean).join(' · ');
   document.querySelectorAll('#general-form [data-field]').forEach((box) => {
     const name = box.dataset.field;

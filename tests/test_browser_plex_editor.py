@@ -1,0 +1,115 @@
+"""The Plex editor in Chromium against the stateful Plex emulator: the user filter changes the watched badges,
+a title edited and locked keeps its lock after a reload, an uploaded image becomes the selected poster, a fixed
+match shows the new ids; at 1,400 and 390 px."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.plex_editor.library import CACHE
+from tests.browser import BrowserSession
+from tests.emulators.plex import PlexEmulator
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def plex():
+    CACHE.clear()
+    emulator = PlexEmulator().start()
+    emulator.movies = emulator.add_section("Films", "movie", "/media/Movies")
+    emulator.add_section("Séries", "show", "/media/TV")
+    emulator.add_section("Musique", "artist", "/media/Music")
+    emulator.amelie = emulator.add_movie(emulator.movies, "Amélie", 2001, tmdb=194, file="/media/Movies/a.mkv",
+                                         audio=("fra",), size=4_000_000_000)
+    emulator.heat = emulator.add_movie(emulator.movies, "Heat", 1995, tmdb=949, file="/media/Movies/h.mkv",
+                                       audio=("eng",), resolution="4k", size=9_000_000_000)
+    for n in range(8):
+        emulator.add_movie(emulator.movies, f"Film {n:02d}", 2010 + n, file=f"/media/Movies/{n}.mkv")
+    emulator.add_account(7, "marie")
+    emulator.add_play(emulator.heat["ratingKey"], 7, 1_700_000_500)
+    emulator.match_catalog = [{"guid": "plex://movie/5d776b", "name": "Heat", "year": 1995,
+                               "guids": ["imdb://tt0113277", "tmdb://949"]}]
+    yield emulator
+    emulator.stop()
+
+
+def card(page, title):
+    return page.locator(".mms-card", has=page.locator(".mms-card-title", has_text=title))
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_browse_edit_lock_upload_and_match(browser: BrowserSession, plex, tmp_path: Path, width: int) -> None:
+    browser.app.extensions["mms"].settings.save({"plex_url": plex.url, "plex_token": plex.token})
+    browser.login()
+    page = browser.page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(browser.url + "/plex")
+    card(page, "Heat").wait_for()
+    assert page.locator("#section-tabs button[disabled]").inner_text().startswith("Musique")  # read-only
+    assert card(page, "Amélie").locator("[data-french='true']").count() == 1
+    assert page.locator(".mms-card [data-watch]").count() == 0  # no user chosen: no watched state
+
+    if width < 768:  # the filters fold behind a button on a phone
+        assert page.locator("#f-user").is_visible() is False
+        page.click("[data-bs-target='#filters']")
+        page.locator("#f-user").wait_for(state="visible")
+    page.select_option("#f-user", "7")
+    card(page, "Heat").locator("[data-watch='watched']").wait_for()
+    assert card(page, "Amélie").locator("[data-watch='unwatched']").count() == 1
+    page.select_option("#f-watched", "watched")
+    page.wait_for_function("() => document.querySelectorAll('.mms-card').length === 1")
+    browser.screenshot(f"plex-editor-filtered-{width}")
+    page.reload()  # the last selection comes back
+    page.wait_for_function("() => document.querySelectorAll('.mms-card').length === 1")
+    assert page.input_value("#f-user") == "7" and page.input_value("#f-watched") == "watched"
+    if width < 768:
+        page.click("[data-bs-target='#filters']")
+        page.locator("#f-watched").wait_for(state="visible")
+    page.select_option("#f-watched", "all")
+    card(page, "Amélie").wait_for()
+
+    card(page, "Amélie").locator(".mms-card-open").click()
+    page.locator("#item-modal.show").wait_for()
+    page.fill("#field-title", "Le Fabuleux Destin d'Amélie Poulain")
+    assert page.get_attribute("[data-lock='title']", "aria-pressed") == "true"  # changing a field locks it
+    page.click("#general-save")
+    page.locator(".toast[data-kind='success']").first.wait_for()
+    browser.screenshot(f"plex-editor-general-{width}")
+    page.reload()
+    card(page, "Le Fabuleux Destin").locator(".mms-card-open").click()
+    page.locator("#item-modal.show").wait_for()
+    page.wait_for_function("() => document.getElementById('field-title').value.startsWith('Le Fabuleux')")
+    assert page.get_attribute("[data-lock='title']", "aria-pressed") == "true"  # the lock, read back from Plex
+    assert "title" in plex.amelie["locked"]
+
+    image = tmp_path / "poster.png"
+    Image.new("RGB", (200, 300), (30, 160, 90)).save(image)
+    page.click("[data-bs-target='#tab-posters']")
+    page.locator("#tab-posters .mms-art").first.wait_for()
+    before = page.locator("#tab-posters .mms-art").count()
+    page.set_input_files("#upload-file-posters", str(image))
+    page.click("#tab-posters [data-upload] button[type=submit]")
+    page.wait_for_function(f"() => document.querySelectorAll('#tab-posters .mms-art').length === {before + 1}")
+    assert page.locator("#tab-posters .mms-art").last.get_attribute("aria-pressed") == "true"
+    assert page.locator("#tab-posters .mms-art[aria-pressed='true']").count() == 1
+    buffer = BytesIO()
+    Image.open(image).save(buffer, "PNG")
+    assert plex.images[plex.amelie["thumb"]] == image.read_bytes()
+    browser.screenshot(f"plex-editor-posters-{width}")
+    page.click("[data-bs-dismiss='modal'][aria-label]")
+    page.locator("#item-modal.show").wait_for(state="detached")
+
+    card(page, "Heat").locator(".mms-card-open").click()
+    page.locator("#item-modal.show").wait_for()
+    page.click("#match-tab")
+    page.click("#match-form button[type=submit]")
+    page.locator("#match-results [data-guid='plex://movie/5d776b'] button").click()
+    page.wait_for_function("() => document.getElementById('match-guids').textContent.includes('tt0113277')")
+    browser.screenshot(f"plex-editor-match-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    browser.assert_clean()
