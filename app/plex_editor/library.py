@@ -22,6 +22,8 @@ from app.utils.text import fold
 INDEX_TTL_S = 300.0
 #: Seconds an account's plays are used before the new ones are asked for.
 PLAYS_TTL_S = 30.0
+#: Seconds the list of sections is used before it is read again.
+SECTIONS_TTL_S = 60.0
 #: ISO 639-2 code Plex gives French audio streams.
 FRENCH = "fra"
 
@@ -54,12 +56,25 @@ class LibraryCache:
         self._plays: dict[tuple[str, int], AccountPlays] = {}
         self._lock = threading.Lock()
         self._build_locks: dict[tuple[str, int], threading.Lock] = {}
+        self._section_lists: dict[str, tuple[float, list[Any]]] = {}
 
     def clear(self) -> None:
         """Forget everything (tests, a new server)."""
         with self._lock:
             self._sections.clear()
             self._plays.clear()
+            self._section_lists.clear()
+
+    def section_list(self, client: PlexClient, fresh: bool = False) -> list[Any]:
+        """The server's sections (:meth:`PlexClient.sections`), read again after :data:`SECTIONS_TTL_S`."""
+        with self._lock:
+            found = self._section_lists.get(client.base_url)
+        if found is not None and not fresh and time.monotonic() - found[0] < SECTIONS_TTL_S:
+            return found[1]
+        sections = client.sections()
+        with self._lock:
+            self._section_lists[client.base_url] = (time.monotonic(), sections)
+        return sections
 
     def section(self, client: PlexClient, section_key: int, section_type: str, fresh: bool = False) -> SectionIndex:
         """The index of a section, read from Plex when missing, older than :data:`INDEX_TTL_S` or ``fresh``.
@@ -89,6 +104,8 @@ class LibraryCache:
                 item.update(values)
                 if "title" in values:
                     item["folded"] = fold(str(values["title"]))
+                if "title_sort" in values:
+                    item["sort_key"] = fold(str(values["title_sort"]))
 
     def plays(self, client: PlexClient, account_id: int) -> AccountPlays:
         """An account's plays: read whole the first time, then only the newer ones every
@@ -120,6 +137,7 @@ def _build(client: PlexClient, section_key: int, section_type: str) -> SectionIn
         french_keys = {i["rating_key"] for i in client.section_listing(section_key, audio_language=FRENCH)}
     for item in items:
         item["folded"] = fold(item["title"])
+        item["sort_key"] = fold(item["title_sort"])
         item["french"] = item["rating_key"] in french_keys
     return SectionIndex(items, {i["rating_key"]: i for i in items}, time.monotonic())
 

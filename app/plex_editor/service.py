@@ -61,14 +61,16 @@ def sections_and_users() -> dict[str, Any]:
         return {"configured": False, "sections": [], "users": []}
     plex = client()
     sections = [{"key": s.key, "title": s.title, "type": s.type, "editable": s.type in EDITABLE_TYPES}
-                for s in plex.sections()]
+                for s in CACHE.section_list(plex, fresh=True)]
     users = [{"id": a.id, "name": a.name or f"#{a.id}"} for a in sorted(plex.accounts(), key=lambda a: a.id)
              if a.id > 0]
     return {"configured": True, "sections": sections, "users": users}
 
 
-def _section(plex: PlexClient, section_key: int) -> Any:
-    found = next((s for s in plex.sections() if s.key == section_key), None)
+def _section(plex: PlexClient, section_key: int, fresh: bool = False) -> Any:
+    found = next((s for s in CACHE.section_list(plex, fresh) if s.key == section_key), None)
+    if found is None and not fresh:
+        return _section(plex, section_key, fresh=True)
     if found is None:
         raise EditorError(N_("No Plex section %(key)s."), status=404, key=section_key)
     if found.type not in EDITABLE_TYPES:
@@ -129,7 +131,7 @@ def browse(query: BrowseQuery, image_url: Callable[[str], str]) -> dict[str, Any
     made by ``image_url`` from the Plex image path), ``guids``. Raises :class:`EditorError` for an unknown
     section, the client's ``UpstreamError`` when Plex does not answer."""
     plex = client()
-    section = _section(plex, query.section)
+    section = _section(plex, query.section, query.fresh)
     index = CACHE.section(plex, section.key, section.type, fresh=query.fresh)
     plays = CACHE.plays(plex, query.user) if query.user is not None else None
     is_owner = query.user == 1
@@ -161,7 +163,7 @@ def browse(query: BrowseQuery, image_url: Callable[[str], str]) -> dict[str, Any
 
     key = SORTS.get(query.sort, "title_sort")
     if key == "title_sort":
-        chosen.sort(key=lambda i: fold(i["title_sort"]), reverse=query.order == "desc")
+        chosen.sort(key=lambda i: i["sort_key"], reverse=query.order == "desc")
     else:
         chosen.sort(key=lambda i: (i.get(key) is None, i.get(key) or 0), reverse=query.order == "desc")
     start = (query.page - 1) * query.page_size

@@ -494,10 +494,15 @@ class PlexEmulator(Emulator):
         section = request.arg("librarySectionID")
         since = request.arg("viewedAt>")
         root = Element("MediaContainer")
-        for play in sorted(self.history, key=lambda p: -p["viewedAt"]):
+        chosen = [p for p in self.history if (not account or str(p["accountID"]) == account)
+                  and (not since or p["viewedAt"] > int(since))
+                  and (not section or str(self.items.get(p["ratingKey"], {}).get("section")) == section)]
+        chosen.sort(key=lambda p: -p["viewedAt"])
+        start = int(request.headers.get("x-plex-container-start") or request.arg("X-Plex-Container-Start") or 0)
+        size = int(request.headers.get("x-plex-container-size") or request.arg("X-Plex-Container-Size") or 10**7)
+        for play in chosen[start:start + size]:
             item = self.items.get(play["ratingKey"])
-            if item is None or (account and str(play["accountID"]) != account) or \
-                    (section and str(item["section"]) != section) or (since and play["viewedAt"] <= int(since)):
+            if item is None:
                 continue
             attrs = {"historyKey": play["historyKey"], "key": f"/library/metadata/{item['ratingKey']}",
                      "ratingKey": item["ratingKey"], "librarySectionID": item["section"], "title": item["title"],
@@ -509,4 +514,6 @@ class PlexEmulator(Emulator):
                              grandparentKey=f"/library/metadata/{show['ratingKey']}",
                              parentKey=f"/library/metadata/{season['ratingKey']}")
             _attrs(SubElement(root, "Video"), attrs)
-        return self._xml(root)
+        reply = self._xml(root)
+        reply.body = reply.body.replace(b"<MediaContainer ", f'<MediaContainer totalSize="{len(chosen)}" '.encode(), 1)
+        return reply

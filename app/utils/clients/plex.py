@@ -389,7 +389,8 @@ class PlexClient:
             yield from children
             total = int(root.attrib.get("totalSize", 0) or 0) if root is not None else 0
             start += len(children)
-            if not children or len(children) < PAGE_SIZE or (total and start >= total):
+            # a server that ignores the paging headers answers everything at once: done too
+            if not children or len(children) != PAGE_SIZE or (total and start >= total):
                 return
 
     @retry_read
