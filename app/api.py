@@ -20,8 +20,7 @@ from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from app.i18n import connection_message, gettext
-from app.utils.clients.base import failure_code
+from app.i18n import gettext, upstream_message
 from app.utils.clients.errors import UpstreamError
 from app.utils.settings_schema import N_, env_name
 from app.utils.stores.json_store import StoreCorruptError, StoreError, StoreLockTimeout, StoreSchemaError
@@ -254,12 +253,6 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(500, "internal_error", _("Unexpected error (%(kind)s); the details are in the log.",
                                                           kind=type(exc).__name__))
         return _page_error(500, _("Unexpected error; the details are in the log."))
-
-
-def upstream_message(exc: UpstreamError) -> str:
-    """An upstream failure for people, in the request's language: the sentence for its kind (the connection
-    test's), the technical reason kept inside."""
-    return connection_message(failure_code(exc), exc.service, exc.message, exc.setting)
 
 
 _PAGE_MESSAGES = {

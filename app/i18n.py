@@ -11,6 +11,8 @@ from __future__ import annotations
 from flask import g, has_request_context
 from flask_babel import format_decimal, get_locale, get_translations
 
+from app.utils.clients.base import failure_code
+from app.utils.clients.errors import UpstreamError
 from app.utils.settings_schema import N_
 
 #: Pipeline states (DESIGN.md, the pending map).
@@ -145,6 +147,12 @@ def language_name(code: str) -> str:
     short = ISO_639_2.get(base, base if len(base) == 2 else "")
     names = get_locale().languages if has_request_context() else {}
     return names.get(short, code) if short else code
+
+
+def upstream_message(exc: UpstreamError) -> str:
+    """An upstream failure for people, in the request's language: the sentence for its kind (the connection
+    test's), the technical reason kept inside."""
+    return connection_message(failure_code(exc), exc.service, exc.message, exc.setting)
 
 
 def js_catalog() -> dict[str, dict[str, str]]:

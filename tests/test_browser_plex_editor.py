@@ -113,3 +113,36 @@ def test_browse_edit_lock_upload_and_match(browser: BrowserSession, plex, tmp_pa
     browser.screenshot(f"plex-editor-match-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     browser.assert_clean()
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_seasons_next_to_sonarr(browser: BrowserSession, width: int) -> None:
+    from tests.emulators.arr import SonarrEmulator
+
+    CACHE.clear()
+    with PlexEmulator() as plex, SonarrEmulator() as sonarr:
+        shows = plex.add_section("Séries", "show", "/media/TV")
+        plex.add_show(shows, "The Expanse", 2015, tvdb=280619, seasons={1: 2})
+        series = sonarr.add_series("The Expanse", 2015, 280619, {1: 3})
+        sonarr.add_episode_file(series["id"], 1, [1], "Season 01/The.Expanse.S01E01.mkv", 1_500_000_000)
+        browser.app.extensions["mms"].settings.save({"plex_url": plex.url, "plex_token": plex.token,
+                                                     "sonarr_url": sonarr.url, "sonarr_api_key": sonarr.api_key})
+        browser.login()
+        page = browser.page
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(browser.url + "/plex")
+        card(page, "The Expanse").locator(".mms-card-open").click()
+        page.locator("#item-modal.show").wait_for()
+        page.click("#seasons-tab")
+        page.locator("#seasons-list tr[data-episode='S01E03']").wait_for()
+        assert page.get_attribute("#seasons-list tr[data-episode='S01E01']", "data-missing") == "false"
+        assert page.get_attribute("#seasons-list tr[data-episode='S01E02']", "data-missing") == "true"
+        assert "Plex" in page.inner_text("#seasons-list tr[data-episode='S01E03']")  # "pas dans Plex"
+        link = page.locator("#seasons-list [data-search-season='1']")
+        assert link.get_attribute("target") == "_blank"
+        browser.screenshot(f"plex-editor-seasons-{width}")
+        href = link.get_attribute("href")
+        with page.expect_response(lambda r: "/api/search/media" in r.url):
+            page.goto(browser.url + href)
+        assert page.input_value("#media-title") == "The Expanse"
+        browser.assert_clean(allowed_statuses={404, 502})

@@ -178,3 +178,31 @@ def test_not_configured_is_said_clearly(api) -> None:
     assert api.call("GET", "/api/plex-editor/sections").json == {"configured": False, "sections": [], "users": []}
     answer = api.call("GET", "/api/plex-editor/items?section=1")
     assert answer.status_code == 409 and "Plex" in answer.json["error"]["message"]
+
+
+def test_seasons_side_by_side_with_sonarr(api, plex) -> None:
+    from tests.emulators.arr import SonarrEmulator
+
+    key = plex.expanse["ratingKey"]
+    no_sonarr = api.call("GET", f"/api/plex-editor/items/{key}/seasons?user=7").json
+    assert no_sonarr["sonarr"]["configured"] is False
+    assert [(e["episode"], e["watch"]) for e in no_sonarr["seasons"][0]["episodes"]] == [(1, "watched"),
+                                                                                        (2, "unwatched")]
+    with SonarrEmulator() as sonarr:
+        series = sonarr.add_series("The Expanse", 2015, 280619, {1: 3})
+        sonarr.add_episode_file(series["id"], 1, [1], "Season 01/The.Expanse.S01E01.mkv", 1_500_000_000)
+        api.call("PUT", "/api/settings", json={"values": {"sonarr_url": sonarr.url, "sonarr_api_key": sonarr.api_key}})
+        data = api.call("GET", f"/api/plex-editor/items/{key}/seasons?user=7").json
+        assert data["sonarr"]["series_id"] == series["id"] and data["tvdb_id"] == "280619"
+        [season] = data["seasons"]
+        by_number = {e["episode"]: e for e in season["episodes"]}
+        assert by_number[1]["sonarr"]["has_file"] and by_number[1]["sonarr"]["size"] == 1_500_000_000
+        assert by_number[1]["sonarr"]["quality"] and by_number[1]["missing"] is False
+        assert by_number[2]["missing"] is True and by_number[2]["in_plex"] is True
+        assert by_number[3] == {**by_number[3], "in_plex": False, "missing": True}  # only Sonarr knows it
+        assert season["missing"] == 2
+        sonarr.stop()
+        degraded = api.call("GET", f"/api/plex-editor/items/{key}/seasons").json
+        assert degraded["sonarr"]["error"] and len(degraded["seasons"][0]["episodes"]) == 2  # Plex's side still
+    movie = api.call("GET", f"/api/plex-editor/items/{plex.amelie['ratingKey']}/seasons")
+    assert movie.status_code == 422

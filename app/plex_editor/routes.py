@@ -132,6 +132,18 @@ def api_bulk():
     return jsonify(service.bulk(body.rating_keys, body.action, body.value, body.fields))
 
 
+class SeasonsQuery(BaseModel):
+    """Whose watched state to show (an account id), if anyone's."""
+
+    user: int | None = Field(default=None, ge=0)
+
+
+@bp.get("/api/plex-editor/items/<int:rating_key>/seasons")
+def api_seasons(rating_key: int):
+    """A show's seasons and episodes, Plex's watched state next to Sonarr's files."""
+    return jsonify(service.seasons(rating_key, parse_query(SeasonsQuery).user))
+
+
 def _remote(url: str) -> str | None:
     return proxied(url)
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from app.extensions import managers
-from app.i18n import language_name
+from app.i18n import gettext, language_name, upstream_message
 from app.plex_editor.library import CACHE
 from app.utils.clients.errors import UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import TAG_KINDS, TEXT_FIELDS, PlexClient
@@ -332,6 +332,66 @@ def _apply(plex: PlexClient, key: int, action: str, value: str, fields: list[str
             wanted = [t for t in current if t != value]
         if wanted != current:
             plex.save_edits(key, {}, {}, {kind: wanted})
+
+
+# -- seasons side by side ---------------------------------------------------------------------------------
+def seasons(rating_key: int, user: int | None) -> dict[str, Any]:
+    """A show's seasons and episodes, Plex next to Sonarr: ``{"title", "tvdb_id", "sonarr": {"configured",
+    "series_id", "error"}, "seasons": [{"season", "episodes": [{"episode", "title", "in_plex", "watch",
+    "sonarr": {"has_file", "monitored", "quality", "size", "air_date"} | None, "missing"}], "missing"}]}``.
+    ``watch`` is the chosen user's state (``None`` without a user); ``missing``: monitored in Sonarr, aired,
+    and no file. Sonarr's failure is reported in ``sonarr.error``, the Plex side still shown."""
+    plex = client()
+    show = _details(plex, rating_key)
+    if show["type"] != "show":
+        raise EditorError(N_("Only shows have seasons."))
+    plays = CACHE.plays(plex, user) if user is not None else None
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for episode in plex.episodes(rating_key):
+        rows[(episode.season, episode.index)] = {
+            "episode": episode.index, "title": episode.title, "in_plex": True,
+            "watch": None if plays is None else "watched" if episode.rating_key in plays.keys else "unwatched",
+            "sonarr": None, "missing": False, "season": episode.season}
+    tvdb_id = show["guids"].get("tvdb")
+    info = _sonarr_side(tvdb_id, rows)
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for (season, _number), row in sorted(rows.items()):
+        grouped.setdefault(season, []).append({k: v for k, v in row.items() if k != "season"})
+    return {"title": show["title"], "tvdb_id": tvdb_id, "sonarr": info,
+            "seasons": [{"season": n, "episodes": eps, "missing": sum(1 for e in eps if e["missing"])}
+                        for n, eps in grouped.items()]}
+
+
+def _sonarr_side(tvdb_id: str | None, rows: dict[tuple[int, int], dict[str, Any]]) -> dict[str, Any]:
+    """Add Sonarr's state to the episode ``rows`` (by season and episode number, new rows for episodes Plex
+    does not have); ``{"configured", "series_id", "error"}``."""
+    info: dict[str, Any] = {"configured": False, "series_id": None, "error": None}
+    settings = managers().settings.load()
+    if not settings.sonarr_url or not settings.sonarr_api_key:
+        return info
+    info["configured"] = True
+    try:
+        sonarr = SonarrClient.from_settings(settings)
+        series = next((s for s in sonarr.series_list() if tvdb_id and str(s.tvdb_id) == tvdb_id), None)
+        if series is None:
+            info["error"] = gettext(N_("This show is not in Sonarr."))
+            return info
+        info["series_id"] = series.id
+        files = {f.id: f for f in sonarr.episode_files(series.id)}
+        today = date.today().isoformat()
+        for episode in sonarr.episodes(series.id):
+            file = files.get(episode.episode_file_id) if episode.has_file else None
+            row = rows.setdefault((episode.season_number, episode.episode_number), {
+                "episode": episode.episode_number, "title": episode.title, "in_plex": False, "watch": None,
+                "season": episode.season_number})
+            quality = ((file.quality or {}).get("quality") or {}).get("name") if file else None
+            row["sonarr"] = {"has_file": episode.has_file, "monitored": episode.monitored, "quality": quality,
+                             "size": file.size if file else None, "air_date": episode.air_date}
+            row["missing"] = (episode.monitored and not episode.has_file and bool(episode.air_date)
+                              and episode.air_date <= today)
+    except UpstreamError as exc:
+        info["error"] = upstream_message(exc)
+    return info
 
 
 # -- artwork ----------------------------------------------------------------------------------------------

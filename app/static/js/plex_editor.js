@@ -231,6 +231,7 @@ function showDetails(data) {
     input.value = name in (data.tags || {}) ? data.tags[name].join(', ') : (data[name] ?? '');
     setLock(name, data.locked.includes(name));
   });
+  $('seasons-tab-item').classList.toggle('d-none', data.type !== 'show');
   $('match-title').value = data.title;
   $('match-year').value = data.year ?? '';
   showGuids(data.guids);
@@ -377,6 +378,61 @@ $('unmatch').addEventListener('click', () => {
     toast(TEXT.unmatched, 'success');
   });
 });
+
+// -- seasons: Plex's watched state next to Sonarr's files ------------------------------------------------
+function episodeCode(season, episode) {
+  return `S${String(season).padStart(2, '0')}E${String(episode).padStart(2, '0')}`;
+}
+
+async function loadSeasons() {
+  const params = state.user ? `?user=${encodeURIComponent(state.user)}` : '';
+  const box = $('seasons-list');
+  box.replaceChildren(el('div', { className: 'small text-body-secondary', textContent: TEXT.loading }));
+  const data = await api('GET', `/api/plex-editor/items/${current.rating_key}/seasons${params}`).catch(() => null);
+  if (!data) { box.replaceChildren(); return; }
+  const user = $('f-user').selectedOptions[0];
+  const notes = [state.user ? fill(TEXT.plexWatchedFor, { name: user ? user.textContent : state.user }) : TEXT.noUser];
+  if (!data.sonarr.configured) notes.push(TEXT.sonarrNotConfigured);
+  if (data.sonarr.error) notes.push(data.sonarr.error);
+  $('seasons-info').textContent = notes.join(' · ');
+  box.replaceChildren(...data.seasons.map((season) => {
+    const head = el('div', { className: 'd-flex flex-wrap align-items-center gap-2 mb-1' },
+      el('h3', { className: 'h6 mb-0', textContent: fill(TEXT.season, { n: season.season }) }));
+    if (season.missing) {
+      head.append(el('span', { className: 'badge text-bg-danger', textContent: fill(TEXT.missingCount, { count: season.missing }) }));
+      if (data.tvdb_id) {
+        const link = el('a', { className: 'btn btn-sm btn-outline-warning', target: '_blank', rel: 'noopener', textContent: TEXT.searchMissing,
+          href: `/search?${new URLSearchParams({ source: 'tvdb', id: data.tvdb_id, label: data.title, season: season.season })}` });
+        link.dataset.searchSeason = season.season;
+        head.append(link);
+      }
+    }
+    const rows = season.episodes.map((e) => {
+      const plexCell = e.in_plex ? (e.watch ? el('span', { className: `badge ${e.watch === 'watched' ? 'text-bg-success' : 'text-bg-light'}`, textContent: TEXT[e.watch] }) : el('span', { textContent: '✔' }))
+        : el('span', { className: 'badge text-bg-secondary', textContent: TEXT.notInPlex });
+      let sonarrCell = el('span', { textContent: '—' });
+      if (e.sonarr) {
+        const text = e.sonarr.has_file ? [TEXT.hasFile, e.sonarr.quality, e.sonarr.size ? size(e.sonarr.size) : ''].filter(Boolean).join(' · ')
+          : (e.missing ? TEXT.missing : (e.sonarr.monitored ? TEXT.noFile : TEXT.notMonitored));
+        sonarrCell = el('span', { className: e.missing ? 'badge text-bg-danger' : 'small', textContent: text });
+      }
+      const action = e.missing ? el('a', { className: 'btn btn-sm btn-outline-warning', target: '_blank', rel: 'noopener', textContent: TEXT.searchEpisode,
+        href: `/search?${new URLSearchParams({ q: data.title, kind: 'tvsearch', season: season.season, episode: e.episode })}` }) : null;
+      const tr = el('tr', { className: e.missing ? 'table-danger' : '' },
+        el('td', { className: 'text-nowrap', textContent: episodeCode(season.season, e.episode) }), el('td', { textContent: e.title || '' }),
+        el('td', {}, plexCell), el('td', {}, sonarrCell), el('td', {}, action));
+      tr.dataset.episode = episodeCode(season.season, e.episode);
+      tr.dataset.missing = String(e.missing);
+      return tr;
+    });
+    const table = el('table', { className: 'table table-sm align-middle mb-3' },
+      el('thead', {}, el('tr', {}, ...[TEXT.episode, LABELS.title, TEXT.inPlex, TEXT.inSonarr, ''].map((h) => el('th', { textContent: h })))),
+      el('tbody', {}, ...rows));
+    return el('section', { className: 'mb-2' }, head, el('div', { className: 'table-responsive' }, table));
+  }));
+}
+
+$('seasons-tab').addEventListener('shown.bs.tab', loadSeasons);
 
 // -- filters, paging, views, batch -----------------------------------------------------------------------
 let typing;

@@ -188,8 +188,11 @@ mediaForm.addEventListener('submit', async (event) => {
   const hasEpisodes = options.length > 1;
   select.classList.toggle('d-none', !hasEpisodes);
   $('episode-filter-label').classList.toggle('d-none', !hasEpisodes);
-  if (!data.searches.length) { clearResults(`${$('media-info').textContent}: 0`); return; }
-  runSearches(data.searches.map(({ missing_episodes: _m, ...p }) => Object.fromEntries(Object.entries(p).filter(([, v]) => v != null))));
+  // a link from another page may ask for one season only (?season=N)
+  const onlySeason = mediaForm.dataset.onlySeason ? Number(mediaForm.dataset.onlySeason) : null;
+  const searches = data.searches.filter((s) => onlySeason === null || s.season === onlySeason);
+  if (!searches.length) { clearResults(`${$('media-info').textContent}: 0`); return; }
+  runSearches(searches.map(({ missing_episodes: _m, ...p }) => Object.fromEntries(Object.entries(p).filter(([, v]) => v != null))));
 });
 
 $('episode-filter').addEventListener('change', render);
@@ -237,3 +240,22 @@ async function send(ids) {
 
 $('send-selected').addEventListener('click', () => send(selectedIds()));
 body.addEventListener('click', (e) => { const b = e.target.closest('[data-send]'); if (b) send([b.dataset.send]); });
+
+// links from other pages (the Plex editor's seasons): /search?source=tvdb&id=N&label=…[&season=S] runs the
+// media search; /search?q=…&kind=tvsearch&season=S&episode=E runs a release search
+(function startFromLink() {
+  const asked = new URLSearchParams(window.location.search);
+  if (asked.get('source') && asked.get('id')) {
+    picked = { source: asked.get('source'), id: asked.get('id'), label: asked.get('label') || asked.get('id') };
+    $('media-type').value = ['tvdb', 'sonarr', 'tmdb-tv'].includes(picked.source) ? 'tv' : 'movie';
+    $('media-title').value = picked.label;
+    if (asked.get('season')) mediaForm.dataset.onlySeason = asked.get('season');
+    mediaForm.requestSubmit();
+  } else if (asked.get('q')) {
+    $('q').value = asked.get('q');
+    if (asked.get('kind')) $('kind').value = asked.get('kind');
+    if (asked.get('season')) $('season').value = asked.get('season');
+    if (asked.get('episode')) $('episode').value = asked.get('episode');
+    $('search-form').requestSubmit();
+  }
+}());
