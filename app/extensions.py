@@ -6,9 +6,10 @@ nothing runs at import time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import Babel
@@ -49,6 +50,9 @@ class Managers:
     #: What went wrong at start and was repaired (a new secret key, accounts started afresh), for the
     #: dashboard and the health page.
     startup_problems: list[str] = field(default_factory=list)
+    #: Features' own failures for the summary views: callables returning ``[{"title" (msgid), "subject"?,
+    #: "detail"}]``, added by each feature when its blueprint is registered (see app/plex_editor/__init__.py).
+    problem_sources: list[Callable[[], list[dict[str, Any]]]] = field(default_factory=list)
     jobs: JobRunner | None = None
 
     @classmethod

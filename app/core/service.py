@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import asdict
 from typing import Any
 
@@ -80,6 +81,15 @@ def failed_pipeline_entries() -> list[dict[str, Any]]:
     return sorted(failed, key=lambda e: e["updated_at"], reverse=True)
 
 
+def _safe(source: Any) -> list[dict[str, Any]]:
+    """A feature's problems for the summary; a source that fails is itself a problem (never a 500)."""
+    try:
+        return list(source())
+    except Exception as exc:  # one feature's failure must not hide the others'
+        logging.getLogger(__name__).exception("problem source %s failed", source)
+        return [{"title": N_("A feature could not report its state"), "detail": f"{type(exc).__name__}: {exc}"}]
+
+
 def _as_dict(info: Any) -> dict[str, Any] | None:
     return asdict(info) if info is not None else None
 
@@ -149,7 +159,8 @@ def health_report() -> dict[str, Any]:
                                         f"{e['attempts']}x)"
                                         for e in failed_entries[:5])
                               + (f" (+{len(failed_entries) - 5})" if len(failed_entries) > 5 else "")}]
-                  if failed_entries else []))
+                  if failed_entries else [])
+               + [problem for source in managers().problem_sources for problem in _safe(source)])
     return {
         "status": "degraded" if summary else "ok",
         "problems": summary,

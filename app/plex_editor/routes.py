@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 
 from app.api import ApiError, parse_body, parse_query
 from app.core.images import proxied
+from app.i18n import localized_detail
 from app.plex_editor import bp, service
+from app.plex_editor.move import MoveRefused
 from app.utils.clients.plex import TAG_KINDS, TEXT_FIELDS
 from app.utils.images import MAX_IMAGE_BYTES, ImageRefused
 
@@ -23,6 +25,11 @@ def _plex_image(path: str) -> str:
 @bp.errorhandler(service.EditorError)
 def _editor_error(exc: service.EditorError):
     return jsonify({"error": {"code": "editor_refused", "message": _(exc.msgid, **exc.params)}}), exc.status
+
+
+@bp.errorhandler(MoveRefused)
+def _move_refused(exc: MoveRefused):
+    return jsonify({"error": {"code": "move_refused", "message": _(exc.msgid, **exc.params)}}), 422
 
 
 @bp.errorhandler(ImageRefused)
@@ -142,6 +149,35 @@ class SeasonsQuery(BaseModel):
 def api_seasons(rating_key: int):
     """A show's seasons and episodes, Plex's watched state next to Sonarr's files."""
     return jsonify(service.seasons(rating_key, parse_query(SeasonsQuery).user))
+
+
+def _move_view(record: dict) -> dict:
+    return {**record, "message_text": localized_detail(record.get("message"), ""),
+            "warnings_text": [localized_detail(w, "") for w in record.get("warnings") or []]}
+
+
+@bp.get("/api/plex-editor/items/<int:rating_key>/move")
+def api_move_targets(rating_key: int):
+    """The root folders the item may go to, and the one it is in."""
+    return jsonify(service.move_targets(rating_key))
+
+
+class MoveBody(BaseModel):
+    """The root folder to move the item to."""
+
+    root: str = Field(min_length=1, max_length=4096)
+
+
+@bp.post("/api/plex-editor/items/<int:rating_key>/move")
+def api_move(rating_key: int):
+    """Start moving the item (202); poll ``/api/plex-editor/moves/<id>``."""
+    return jsonify(_move_view(service.start_move(rating_key, parse_body(MoveBody).root))), 202
+
+
+@bp.get("/api/plex-editor/moves/<move_id>")
+def api_move_status(move_id: str):
+    """A move's progress and result."""
+    return jsonify(_move_view(service.move_status(move_id)))
 
 
 def _remote(url: str) -> str | None:

@@ -7,6 +7,7 @@ go through MMS's proxies (``/plex/image`` for the server's own, ``/img/remote`` 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,6 +15,7 @@ from typing import Any
 
 from app.extensions import managers
 from app.i18n import gettext, language_name, upstream_message
+from app.plex_editor import move
 from app.plex_editor.library import CACHE
 from app.utils.clients.errors import UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import TAG_KINDS, TEXT_FIELDS, PlexClient
@@ -392,6 +394,38 @@ def _sonarr_side(tvdb_id: str | None, rows: dict[tuple[int, int], dict[str, Any]
     except UpstreamError as exc:
         info["error"] = upstream_message(exc)
     return info
+
+
+# -- move to another root folder ---------------------------------------------------------------------------
+def move_targets(rating_key: int) -> dict[str, Any]:
+    """``{"roots": [paths], "current": the item's root or None}``: where the item may be moved."""
+    plex = client()
+    found = _details(plex, rating_key)
+    settings = managers().settings.load()
+    roots = [str(r) for r in move.root_folders(settings)]
+    if found["type"] == "movie" and found["media"]["files"]:
+        folder = os.path.dirname(found["media"]["files"][0])
+    else:
+        folder = (found.get("locations") or [""])[0]
+    current = next((r for r in roots if folder.startswith(r.rstrip("/") + "/")), None)
+    return {"roots": roots, "current": current}
+
+
+def start_move(rating_key: int, root: str) -> dict[str, Any]:
+    """Plan and start a move (see :mod:`app.plex_editor.move`); the move's record. Raises
+    :class:`move.MoveRefused` with the reason (nothing changed)."""
+    plex = client()
+    found = _details(plex, rating_key)
+    plan = move.plan_move(plex, found, root, managers().settings.load())
+    return move.start_move(plan)
+
+
+def move_status(move_id: str) -> dict[str, Any]:
+    """A move's record; :class:`EditorError` 404 for an unknown id."""
+    found = move.move(move_id)
+    if found is None:
+        raise EditorError(N_("No move %(id)s."), status=404, id=move_id)
+    return found
 
 
 # -- artwork ----------------------------------------------------------------------------------------------

@@ -130,6 +130,13 @@ class PathMapping(BaseModel):
             return self.arr.rstrip("/") + path[len(base):]
         return None
 
+    def to_local(self, path: str) -> str | None:
+        """An *arr path in MMS's view, or ``None`` when it is not under ``arr``."""
+        base = self.arr.rstrip("/")
+        if path == base or path.startswith(base + "/"):
+            return self.local.rstrip("/") + path[len(base):]
+        return None
+
 
 class Settings(BaseModel):
     """The validated settings; unknown keys are refused, values are immutable."""
@@ -193,6 +200,9 @@ class Settings(BaseModel):
     movies_path: str = _path("paths", "/data/media/Movies", N_("Movies library"))
     tv_path: str = _path("paths", "/data/media/TV Shows", N_("TV shows library"))
     media_root: str = _path("paths", "/data/media", N_("Media root (health checks)"))
+    library_root_folders: list[str] = Field(
+        default_factory=list, title=N_("Other library root folders (the Plex editor moves media between these)"),
+        json_schema_extra=_meta("paths", kind="json"))
     # Transfer and import
     transfer_backend: Literal["sftp", "local"] = Field(
         "sftp", title=N_("Transfer from the seedbox by"), json_schema_extra=_meta("pipeline", kind="choice")
@@ -329,6 +339,22 @@ class Settings(BaseModel):
             except UnsafePathError as exc:
                 raise ValueError(str(exc)) from None
         return value
+
+    @field_validator("library_root_folders")
+    @classmethod
+    def _root_folders(cls, value: list[str]) -> list[str]:
+        out = []
+        for folder in value:
+            folder = folder.strip().rstrip("/") or "/"
+            if not folder.startswith("/"):
+                raise ValueError(N_("each root folder must be an absolute path"))
+            try:
+                check_path_text(folder)
+            except UnsafePathError as exc:
+                raise ValueError(str(exc)) from None
+            if folder not in out:
+                out.append(folder)
+        return out
 
     @field_validator("health_media_extensions")
     @classmethod

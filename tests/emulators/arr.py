@@ -10,7 +10,11 @@ effects with :attr:`ArrEmulator.command_handlers`).
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import shutil
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +53,8 @@ class ArrEmulator(Emulator):
              "cutoffFormatScore": 0, "minUpgradeFormatScore": 1, "formatItems": []},
         ]
         self.commands: list[dict[str, Any]] = []
+        #: Folder moves asked with ``moveFiles=true``: (old path, new path).
+        self.moves: list[tuple[str, str]] = []
         #: The JSON bodies received by ``POST command``, by command id (the resource keeps only the spec's fields).
         self.command_bodies: dict[int, dict[str, Any]] = {}
         self.command_handlers: dict[str, Callable[[dict[str, Any]], str | None]] = {}
@@ -73,6 +79,22 @@ class ArrEmulator(Emulator):
                   "unmappedFolders": []}
         self.root_folders.append(folder)
         return folder
+
+    def _move_folder(self, resource: dict[str, Any], body: dict[str, Any], request: Request) -> None:
+        """Like Sonarr/Radarr's ``moveFiles=true``: the new path is stored at once, the folder moves on disk in
+        the background a moment later (``move_delay_s``), as the real services do in their task queue."""
+        old = resource.get("path")
+        resource.update(path=body.get("path", old), rootFolderPath=body.get("rootFolderPath"))
+        if request.arg("moveFiles") != "true" or not old or old == resource["path"]:
+            return
+        self.moves.append((old, resource["path"]))
+
+        def move() -> None:
+            time.sleep(getattr(self, "move_delay_s", 0.3))
+            if os.path.isdir(old):
+                shutil.move(old, resource["path"])
+
+        threading.Thread(target=move, daemon=True).start()
 
     def set_manual_import(self, folder: str, items: list[dict[str, Any]]) -> None:
         """What ``GET manualimport?folder=`` answers for ``folder``."""
@@ -140,6 +162,7 @@ class SonarrEmulator(ArrEmulator):
         api = self.api
         self.route("GET", rf"{api}/series", self._list_series)
         self.route("GET", rf"{api}/series/(\d+)", self._get_series)
+        self.route("PUT", rf"{api}/series/(\d+)", self._put_series)
         self.route("POST", rf"{api}/series", self._add_series)
         self.route("GET", rf"{api}/series/lookup", self._lookup)
         self.route("GET", rf"{api}/episode", self._list_episodes)
@@ -250,6 +273,13 @@ class SonarrEmulator(ArrEmulator):
         added.update(qualityProfileId=body["qualityProfileId"], monitored=body.get("monitored", True))
         return Reply(200, added)
 
+    def _put_series(self, request: Request) -> Reply:
+        found = self.series.get(int(request.path.rsplit("/", 1)[1]))
+        if found is None:
+            return Reply(404, {"message": "Series not found"})
+        self._move_folder(found, request.json() or {}, request)
+        return Reply(202, found)
+
     def _list_episodes(self, request: Request) -> Reply:
         series_id = request.arg("seriesId")
         if series_id is None:
@@ -281,6 +311,7 @@ class RadarrEmulator(ArrEmulator):
         api = self.api
         self.route("GET", rf"{api}/movie", self._list_movies)
         self.route("GET", rf"{api}/movie/(\d+)", self._get_movie)
+        self.route("PUT", rf"{api}/movie/(\d+)", self._put_movie)
         self.route("POST", rf"{api}/movie", self._add_movie)
         self.route("GET", rf"{api}/movie/lookup", self._lookup)
 
@@ -323,6 +354,13 @@ class RadarrEmulator(ArrEmulator):
     def _get_movie(self, request: Request) -> Reply:
         found = self.movies.get(int(request.path.rsplit("/", 1)[1]))
         return Reply(200, found) if found else Reply(404, {"message": "Movie not found"})
+
+    def _put_movie(self, request: Request) -> Reply:
+        found = self.movies.get(int(request.path.rsplit("/", 1)[1]))
+        if found is None:
+            return Reply(404, {"message": "Movie not found"})
+        self._move_folder(found, request.json() or {}, request)
+        return Reply(202, found)
 
     def _lookup(self, request: Request) -> Reply:
         term = (request.arg("term") or "").strip()

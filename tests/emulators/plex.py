@@ -135,9 +135,11 @@ class PlexEmulator(Emulator):
         return item
 
     def add_show(self, section: int, title: str, year: int, *, tvdb: int | None = None, tmdb: int | None = None,
-                 seasons: dict[int, int] | None = None, watched: set[tuple[int, int]] | None = None) -> dict[str, Any]:
-        """A show with seasons and episodes (``seasons``: number -> count); ``watched`` (s, e) have views."""
-        show = self._new(section, "show", title, year=year)
+                 seasons: dict[int, int] | None = None, watched: set[tuple[int, int]] | None = None,
+                 folder: str | None = None) -> dict[str, Any]:
+        """A show with seasons and episodes (``seasons``: number -> count); ``watched`` (s, e) have views;
+        ``folder`` its ``<Location>`` on disk."""
+        show = self._new(section, "show", title, year=year, folder=folder)
         show["guids"] = [g for g in (f"tvdb://{tvdb}" if tvdb else None, f"tmdb://{tmdb}" if tmdb else None) if g]
         show["children"] = []
         for number, count in sorted((seasons or {1: 3}).items()):
@@ -273,6 +275,8 @@ class PlexEmulator(Emulator):
                 _attrs(SubElement(element, kind.capitalize()), {"id": n + 1, "tag": tag_name})
         for guid in item["guids"]:
             _attrs(SubElement(element, "Guid"), {"id": guid})
+        if item["type"] == "show" and item.get("folder"):
+            _attrs(SubElement(element, "Location"), {"path": item["folder"]})
         if full:
             for name in sorted(item["locked"]):
                 _attrs(SubElement(element, "Field"), {"locked": 1, "name": name})

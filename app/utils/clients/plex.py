@@ -456,7 +456,7 @@ class PlexClient:
         """One movie or show for the editor: ``type``, ``section_key``, the :data:`TEXT_FIELDS` (strings;
         ``year`` an int or None), ``tags`` (kind -> names), ``locked`` (field names), ``guid`` (Plex's),
         ``guids`` (scheme -> id), ``thumb``, ``art``, ``media`` (``resolution``, ``audio_languages``,
-        ``size`` bytes, ``files``). Raises ``UpstreamNotFound``."""
+        ``size`` bytes, ``files``), ``locations`` (a show's folders, a movie's files). Raises ``UpstreamNotFound``."""
         item = self._fetch(rating_key)
         with self._guard():
             values: dict[str, Any] = {}
@@ -482,6 +482,7 @@ class PlexClient:
                 "guid": item.guid, "guids": _guids(item), "thumb": item.thumb, "art": getattr(item, "art", None),
                 "media": {"resolution": resolution, "audio_languages": audio, "size": size, "files": files},
                 "leaf_count": getattr(item, "leafCount", None),
+                "locations": list(getattr(item, "locations", None) or []),
             }
 
     def save_edits(self, rating_key: int, values: dict[str, Any], locks: dict[str, bool],

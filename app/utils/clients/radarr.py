@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.utils.clients.arr import ArrClient, ArrModel, Command
+from app.utils.clients.arr import ArrClient, ArrModel, Command, parse_model
 
 
 class Movie(ArrModel):
@@ -82,3 +82,11 @@ class RadarrClient(ArrClient):
     ) -> Command:
         """``DownloadedMoviesScan`` command: import what is in ``path`` (the *arr's view of the path)."""
         return self.downloaded_scan("DownloadedMoviesScan", path, download_client_id, import_mode)
+
+    def move_movie(self, movie_id: int, root_folder_path: str, path: str) -> Movie:
+        """Move a movie's folder: ``PUT /movie/{id}?moveFiles=true`` with the new ``rootFolderPath`` and ``path``
+        (Radarr's view of the paths); Radarr moves the files in the background. Sent once."""
+        body = self._get(f"movie/{int(movie_id)}")
+        body.update(rootFolderPath=root_folder_path, path=path)
+        return parse_model(self.SERVICE, Movie, self.send_json("PUT", f"{self.API}/movie/{int(movie_id)}", body,
+                                                               params={"moveFiles": "true"}))
