@@ -146,3 +146,43 @@ def test_seasons_next_to_sonarr(browser: BrowserSession, width: int) -> None:
             page.goto(browser.url + href)
         assert page.input_value("#media-title") == "The Expanse"
         browser.assert_clean(allowed_statuses={404, 502})
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_move_with_a_progress_bar(browser: BrowserSession, tmp_path: Path, width: int) -> None:
+    from tests.emulators.arr import RadarrEmulator
+
+    CACHE.clear()
+    first, second = tmp_path / "Movies", tmp_path / "Movies 4K"
+    (first / "Heat (1995)").mkdir(parents=True)
+    second.mkdir()
+    (first / "Heat (1995)" / "Heat (1995).mkv").write_bytes(b"\0" * 2_000_000)
+    with PlexEmulator() as plex, RadarrEmulator() as radarr:
+        section = plex.add_section("Films", "movie", str(first))
+        plex.add_section("Films 4K", "movie", str(second))
+        plex.add_movie(section, "Heat", 1995, tmdb=949, file=str(first / "Heat (1995)" / "Heat (1995).mkv"))
+        movie = radarr.add_movie("Heat", 1995, 949, root=str(first))
+        movie["path"] = str(first / "Heat (1995)")
+        radarr.move_delay_s = 1.5  # long enough to see the bar running
+        browser.app.extensions["mms"].settings.save({
+            "plex_url": plex.url, "plex_token": plex.token, "radarr_url": radarr.url, "radarr_api_key": radarr.api_key,
+            "movies_path": str(first), "library_root_folders": [str(second)]})
+        browser.login()
+        page = browser.page
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(browser.url + "/plex")
+        card(page, "Heat").locator(".mms-card-open").click()
+        page.locator("#item-modal.show").wait_for()
+        page.click("#move-tab")
+        page.wait_for_function("() => document.querySelectorAll('#move-root option').length === 1")
+        assert page.input_value("#move-root") == str(second.resolve())
+        page.click("#move-start")
+        page.locator("#move-progress[data-state='running']").wait_for()
+        assert page.locator("#move-progress").is_visible()
+        browser.screenshot(f"plex-editor-move-running-{width}")
+        page.locator("#move-progress[data-state='done']").wait_for(timeout=20_000)
+        assert (second / "Heat (1995)" / "Heat (1995).mkv").is_file() and not (first / "Heat (1995)").exists()
+        assert {path for _key, path in plex.scans[-2:]} == {str(first.resolve() / "Heat (1995)"),
+                                                            str(second.resolve() / "Heat (1995)")}
+        browser.screenshot(f"plex-editor-move-done-{width}")
+        browser.assert_clean()

@@ -434,6 +434,53 @@ async function loadSeasons() {
 
 $('seasons-tab').addEventListener('shown.bs.tab', loadSeasons);
 
+// -- move to another root folder: progress read from the server, success only once the files are there --
+async function loadMoveTargets() {
+  const data = await api('GET', `/api/plex-editor/items/${current.rating_key}/move`).catch(() => null);
+  if (!data) return;
+  const others = data.roots.filter((r) => r !== data.current);
+  $('move-root').replaceChildren(...others.map((r) => el('option', { value: r, textContent: r })));
+  $('move-start').disabled = others.length === 0;
+  if (!others.length) $('move-root').append(el('option', { value: '', textContent: TEXT.noRoot }));
+}
+
+function showMove(record) {
+  const box = $('move-progress-box');
+  box.classList.remove('d-none');
+  const pct = record.bytes_total ? Math.round((record.bytes_done / record.bytes_total) * 100) : (record.state === 'done' ? 100 : 0);
+  const bar = box.querySelector('.progress-bar');
+  bar.style.width = `${pct}%`;
+  bar.classList.toggle('bg-danger', record.state === 'failed');
+  bar.classList.toggle('bg-success', record.state === 'done');
+  bar.classList.toggle('progress-bar-animated', record.state === 'running');
+  $('move-progress').setAttribute('aria-valuenow', String(pct));
+  $('move-progress').dataset.state = record.state;
+  $('move-status').textContent = record.state === 'running'
+    ? fill(TEXT.moveRunning, { done: size(record.bytes_done), total: size(record.bytes_total) })
+    : [record.message_text, ...(record.warnings_text || [])].filter(Boolean).join(' · ');
+}
+
+async function followMove(moveId) {
+  const record = await api('GET', `/api/plex-editor/moves/${moveId}`, undefined, { quiet: true }).catch(() => null);
+  if (!record) return;
+  showMove(record);
+  if (record.state === 'running') { setTimeout(() => followMove(moveId), 500); return; }
+  toast(record.message_text, record.state === 'done' ? 'success' : 'danger');
+  $('move-start').disabled = false;
+  loadMoveTargets();
+}
+
+$('move-tab').addEventListener('shown.bs.tab', () => { $('move-progress-box').classList.add('d-none'); loadMoveTargets(); });
+$('move-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (!$('move-root').value) return;
+  $('move-start').disabled = true;
+  const record = await api('POST', `/api/plex-editor/items/${current.rating_key}/move`, { root: $('move-root').value }).catch(() => null);
+  if (!record) { $('move-start').disabled = false; return; }
+  showMove(record);
+  followMove(record.id);
+});
+
 // -- filters, paging, views, batch -----------------------------------------------------------------------
 let typing;
 $('filters').addEventListener('input', (event) => {
