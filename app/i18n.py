@@ -43,7 +43,7 @@ TORRENT_STATES = {
 #: Other words of the scripts.
 WORDS = {
     "deleted": N_("deleted"), "failed": N_("failed"), "sent": N_("sent"), "none": N_("none"),
-    "eta": N_("remaining"), "close": N_("Close"),
+    "eta": N_("remaining"), "close": N_("Close"), "offline": N_("MMS does not answer"),
 }
 
 

@@ -7,9 +7,11 @@ bp = Blueprint("plex_editor", __name__, template_folder="templates")
 
 @bp.record_once
 def _report_failed_moves(state) -> None:
-    """Failed moves reach the dashboard and the health page."""
+    """Failed moves and asset runs reach the dashboard and the health page."""
+    from app.plex_editor.assets import run_problems
     from app.plex_editor.move import move_problems
 
     state.app.extensions["mms"].problem_sources.append(lambda: move_problems(state.app))
+    state.app.extensions["mms"].problem_sources.append(lambda: run_problems(state.app))
 
 from app.plex_editor import routes  # noqa: E402,F401 - registers the routes on bp

@@ -13,6 +13,7 @@ from app.api import ApiError, parse_body, parse_query
 from app.core.images import proxied
 from app.i18n import localized_detail
 from app.plex_editor import bp, service
+from app.plex_editor.assets import AssetError
 from app.plex_editor.move import MoveRefused
 from app.utils.clients.plex import TAG_KINDS, TEXT_FIELDS
 from app.utils.images import MAX_IMAGE_BYTES, ImageRefused
@@ -30,6 +31,11 @@ def _editor_error(exc: service.EditorError):
 @bp.errorhandler(MoveRefused)
 def _move_refused(exc: MoveRefused):
     return jsonify({"error": {"code": "move_refused", "message": _(exc.msgid, **exc.params)}}), 422
+
+
+@bp.errorhandler(AssetError)
+def _asset_error(exc: AssetError):
+    return jsonify({"error": {"code": "assets_refused", "message": _(exc.msgid, **exc.params)}}), 422
 
 
 @bp.errorhandler(ImageRefused)
@@ -178,6 +184,24 @@ def api_move(rating_key: int):
 def api_move_status(move_id: str):
     """A move's progress and result."""
     return jsonify(_move_view(service.move_status(move_id)))
+
+
+@bp.post("/api/plex-editor/items/<int:rating_key>/assets/<action>")
+def api_item_assets(rating_key: int, action: str):
+    """Export the item's images to its Kometa-style asset folder, or import them (``action``)."""
+    return jsonify(service.item_assets(rating_key, action))
+
+
+@bp.post("/api/plex-editor/sections/<int:section_key>/assets/<action>")
+def api_section_assets(section_key: int, action: str):
+    """Export or import every item of a section, in the background (202); poll the run."""
+    return jsonify(service.section_assets(section_key, action)), 202
+
+
+@bp.get("/api/plex-editor/asset-runs/<run_id>")
+def api_asset_run(run_id: str):
+    """A section run's progress and failures."""
+    return jsonify(service.asset_run(run_id))
 
 
 def _remote(url: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.extensions import managers
 from app.i18n import gettext, language_name, upstream_message
-from app.plex_editor import move
+from app.plex_editor import assets, move
 from app.plex_editor.library import CACHE
 from app.utils.clients.errors import UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import TAG_KINDS, TEXT_FIELDS, PlexClient
@@ -425,6 +425,35 @@ def move_status(move_id: str) -> dict[str, Any]:
     found = move.move(move_id)
     if found is None:
         raise EditorError(N_("No move %(id)s."), status=404, id=move_id)
+    return found
+
+
+# -- Kometa-style asset folders ------------------------------------------------------------------------------
+def item_assets(rating_key: int, action: str) -> dict[str, Any]:
+    """Export the item's images to its asset folder, or import them from it (see :mod:`assets`)."""
+    if action not in ("export", "import"):
+        raise EditorError(N_("Unknown action %(name)s."), name=action)
+    plex = client()
+    found = _details(plex, rating_key)
+    root = assets.assets_root()
+    return (assets.export_item if action == "export" else assets.import_item)(plex, found, root)
+
+
+def section_assets(section_key: int, action: str) -> dict[str, Any]:
+    """Start exporting or importing the asset folders of a whole section; the run's record."""
+    if action not in ("export", "import"):
+        raise EditorError(N_("Unknown action %(name)s."), name=action)
+    plex = client()
+    section = _section(plex, section_key)
+    keys = [i["rating_key"] for i in CACHE.section(plex, section.key, section.type).items]
+    return assets.start_section_run(action, section.key, section.title, keys)
+
+
+def asset_run(run_id: str) -> dict[str, Any]:
+    """A section run's record; :class:`EditorError` 404 for an unknown id."""
+    found = next((r for r in assets.runs() if r["id"] == run_id), None)
+    if found is None:
+        raise EditorError(N_("No run %(id)s."), status=404, id=run_id)
     return found
 
 

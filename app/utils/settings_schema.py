@@ -200,6 +200,7 @@ class Settings(BaseModel):
     movies_path: str = _path("paths", "/data/media/Movies", N_("Movies library"))
     tv_path: str = _path("paths", "/data/media/TV Shows", N_("TV shows library"))
     media_root: str = _path("paths", "/data/media", N_("Media root (health checks)"))
+    kometa_assets_path: str = _path("paths", "", N_("Artwork asset folder (Kometa style: <folder>/poster.jpg)"))
     library_root_folders: list[str] = Field(
         default_factory=list, title=N_("Other library root folders (the Plex editor moves media between these)"),
         json_schema_extra=_meta("paths", kind="json"))
@@ -330,6 +331,7 @@ class Settings(BaseModel):
         return value
 
     @field_validator("staging_path", "movies_path", "tv_path", "media_root", "sftp_key_path", "sftp_remote_path",
+                     "kometa_assets_path",
                      "arr_staging_path", "torrent_save_path")
     @classmethod
     def _path_text(cls, value: str) -> str:

@@ -118,7 +118,7 @@ export async function api(method, url, body, { quiet = false } = {}) {
   try {
     response = await fetch(url, { method, headers, body: payload, credentials: 'same-origin' });
   } catch (err) {
-    const e = new ApiError(0, 'network', `MMS is unreachable (${err.message})`);
+    const e = new ApiError(0, 'network', `${t('words', 'offline')} (${err.message})`);
     if (!quiet) toast(e.message);
     throw e;
   }

@@ -434,6 +434,36 @@ async function loadSeasons() {
 
 $('seasons-tab').addEventListener('shown.bs.tab', loadSeasons);
 
+// -- Kometa-style asset folders -------------------------------------------------------------------------
+document.querySelectorAll('[data-item-assets]').forEach((button) => button.addEventListener('click', async () => {
+  const action = button.dataset.itemAssets;
+  const data = await api('POST', `/api/plex-editor/items/${current.rating_key}/assets/${action}`).catch(() => null);
+  if (!data) return;
+  if (data.missing) { toast(fill(TEXT.assetsMissing, { folder: data.folder }), 'warning'); return; }
+  const names = data.written || data.uploaded;
+  toast(fill(action === 'export' ? TEXT.assetsExported : TEXT.assetsImported, { count: names.length, folder: data.folder }),
+    data.failed.length ? 'warning' : 'success');
+  data.failed.forEach((f) => toast(`${f.name}: ${f.reason}`));
+  if (action === 'import') { loadArtwork('posters'); load(); }
+}));
+
+async function followRun(runId, label) {
+  const run = await api('GET', `/api/plex-editor/asset-runs/${runId}`, undefined, { quiet: true }).catch(() => null);
+  if (!run) return;
+  if (run.state === 'running') { setTimeout(() => followRun(runId, label), 1000); return; }
+  toast(fill(TEXT.assetsRunDone, { action: label, done: run.done, images: run.images, failed: run.failed_count }),
+    run.state === 'done' ? 'success' : 'warning');
+  if (run.action === 'import') load();
+}
+
+document.querySelectorAll('[data-section-assets]').forEach((button) => button.addEventListener('click', async () => {
+  if (!state.section) return;
+  const run = await api('POST', `/api/plex-editor/sections/${state.section}/assets/${button.dataset.sectionAssets}`).catch(() => null);
+  if (!run) return;
+  toast(TEXT.assetsStarted, 'info');
+  followRun(run.id, button.textContent.trim());
+}));
+
 // -- move to another root folder: progress read from the server, success only once the files are there --
 async function loadMoveTargets() {
   const data = await api('GET', `/api/plex-editor/items/${current.rating_key}/move`).catch(() => null);

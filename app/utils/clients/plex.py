@@ -541,6 +541,13 @@ class PlexClient:
         with self._guard():
             item.analyze()
 
+    def image_paths(self, rating_key: int) -> dict[str, str | None]:
+        """The current ``thumb`` (poster) and ``art`` (background) image paths of any item (a season, an
+        episode too): what :meth:`fetch_image` takes."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            return {"thumb": getattr(item, "thumb", None), "art": getattr(item, "art", None)}
+
     # -- identify / fix match ------------------------------------------------------------------------------
     def matches(self, rating_key: int, title: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
         """``GET /library/metadata/{id}/matches?manual=1`` with the section's agent: ``[{"guid", "name", "year",
