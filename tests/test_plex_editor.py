@@ -206,3 +206,22 @@ def test_seasons_side_by_side_with_sonarr(api, plex) -> None:
         assert degraded["sonarr"]["error"] and len(degraded["seasons"][0]["episodes"]) == 2  # Plex's side still
     movie = api.call("GET", f"/api/plex-editor/items/{plex.amelie['ratingKey']}/seasons")
     assert movie.status_code == 422
+
+
+def test_fix_match_from_a_tmdb_search(api, plex) -> None:
+    from tests.emulators.tmdb import TmdbEmulator
+
+    plex.match_catalog = [{"guid": "plex://movie/5d776b", "name": "Heat", "year": 1995,
+                           "guids": ["imdb://tt0113277", "tmdb://949"]}]
+    with TmdbEmulator() as tmdb:
+        tmdb.add_movie(949, "Heat", 1995, translations={"fr-FR": {"title": "Heat", "overview": "x"}})
+        api.call("PUT", "/api/settings", json={"values": {"tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key}})
+        key = plex.heat["ratingKey"]
+        found = api.call("GET", f"/api/plex-editor/items/{key}/matches?title=heat&provider=tmdb").json["matches"]
+        assert found[0]["guid"] == "tmdb-949" and found[0]["source"] == "tmdb"
+    fixed = api.call("POST", f"/api/plex-editor/items/{key}/match", json={"guid": "tmdb-949", "name": "Heat"}).json
+    assert fixed["guids"] == {"imdb": "tt0113277", "tmdb": "949"} and fixed["guid"] == "plex://movie/5d776b"
+    typed = api.call("GET", f"/api/plex-editor/items/{key}/matches?title=imdb-tt0113277").json["matches"]
+    assert [m["guid"] for m in typed] == ["plex://movie/5d776b"]
+    unknown = api.call("POST", f"/api/plex-editor/items/{key}/match", json={"guid": "tmdb-1", "name": "x"})
+    assert unknown.status_code == 404

@@ -252,13 +252,14 @@ class MatchQuery(BaseModel):
 
     title: str = Field(default="", max_length=300)
     year: int | None = Field(default=None, ge=1870, le=2100)
+    provider: Literal["plex", "tmdb", "tvdb"] = "plex"
 
 
 @bp.get("/api/plex-editor/items/<int:rating_key>/matches")
 def api_matches(rating_key: int):
     """The agent's candidates."""
     q = parse_query(MatchQuery)
-    return jsonify(service.search_matches(rating_key, q.title, q.year))
+    return jsonify(service.search_matches(rating_key, q.title, q.year, q.provider))
 
 
 class MatchBody(BaseModel):

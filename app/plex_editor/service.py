@@ -8,6 +8,7 @@ go through MMS's proxies (``/plex/image`` for the server's own, ``/img/remote`` 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,6 +22,8 @@ from app.utils.clients.errors import UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import TAG_KINDS, TEXT_FIELDS, PlexClient
 from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
+from app.utils.clients.tmdb import TmdbClient
+from app.utils.clients.tvdb import TvdbClient
 from app.utils.images import ImageRefused, fetch_image, inspect_image
 from app.utils.settings_schema import N_
 from app.utils.text import fold
@@ -505,18 +508,49 @@ def upload_artwork(rating_key: int, kind: str, *, data: bytes | None = None, url
 
 
 # -- identify / fix match ---------------------------------------------------------------------------------
-def search_matches(rating_key: int, title: str, year: int | None) -> dict[str, Any]:
-    """The agent's candidates for a title (or ``tmdb-<id>``/``tvdb-<id>``/``imdb-tt…``): ``{"matches":
-    [{"guid", "name", "year", "score"}]}``."""
+#: Where candidates come from: the section's Plex agent, or TMDB / TheTVDB searched by MMS.
+PROVIDERS = ("plex", "tmdb", "tvdb")
+#: Ids typed or picked that the Plex agent resolves itself (``tmdb-603``, ``tvdb-81189``, ``imdb-tt0133093``).
+DIRECT_ID = re.compile(r"^(tmdb|tvdb)-\d+$|^imdb-tt\d+$")
+
+
+def search_matches(rating_key: int, title: str, year: int | None, provider: str = "plex") -> dict[str, Any]:
+    """Candidates for an item: ``{"matches": [{"guid", "name", "year", "score", "source"}]}``. ``plex``: the
+    section's agent (``title`` may be ``tmdb-<id>``/``tvdb-<id>``/``imdb-tt…``); ``tmdb``/``tvdb``: a search
+    of that service, each result's ``guid`` being ``tmdb-<id>``/``tvdb-<id>`` (:func:`fix_match` has the agent
+    resolve it)."""
+    if provider not in PROVIDERS:
+        raise EditorError(N_("Unknown provider %(name)s."), name=provider)
     plex = client()
-    _details(plex, rating_key)
-    return {"matches": plex.matches(rating_key, title.strip() or None, year)}
+    found = _details(plex, rating_key)
+    if provider == "plex":
+        return {"matches": [{**m, "source": "plex"} for m in plex.matches(rating_key, title.strip() or None, year)]}
+    settings = managers().settings.load()
+    query = title.strip() or found["title"]
+    if provider == "tmdb":
+        if not settings.tmdb_api_key:
+            raise EditorError(N_("TMDB is not configured."), status=409)
+        tmdb = TmdbClient.from_settings(settings)
+        items = tmdb.search_movies(query, year) if found["type"] == "movie" else tmdb.search_tv(query, year)
+        return {"matches": [{"guid": f"tmdb-{i.id}", "name": i.title, "year": i.year, "score": None,
+                             "source": "tmdb"} for i in items[:20]]}
+    if not settings.tvdb_api_key:
+        raise EditorError(N_("TheTVDB is not configured."), status=409)
+    results = TvdbClient.from_settings(settings).search(query, "movie" if found["type"] == "movie" else "series",
+                                                        year)
+    return {"matches": [{"guid": f"tvdb-{r.tvdb_id}", "name": r.name, "year": r.year, "score": None,
+                         "source": "tvdb"} for r in results[:20]]}
 
 
 def fix_match(rating_key: int, guid: str, name: str) -> dict[str, Any]:
     """Match the item to a candidate and read its GUIDs back: ``{"guids": {scheme: id}, "title"}``."""
     plex = client()
     _details(plex, rating_key)
+    if DIRECT_ID.match(guid):  # an id from TMDB/TheTVDB: the agent turns it into its own match
+        resolved = plex.matches(rating_key, guid, None)
+        if not resolved:
+            raise EditorError(N_("Plex's agent found nothing for %(id)s."), status=404, id=guid)
+        guid, name = resolved[0]["guid"], resolved[0]["name"]
     guids = plex.fix_match(rating_key, guid, name)
     after = plex.details(rating_key)
     if after.get("section_key"):

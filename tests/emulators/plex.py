@@ -11,6 +11,7 @@ needs ``X-Plex-Token`` (header or query parameter), else 401. Partial scans
 from __future__ import annotations
 
 import itertools
+import re
 import struct
 import time
 import zlib
@@ -455,8 +456,12 @@ class PlexEmulator(Emulator):
         title = (request.arg("title") or item["title"]).lower()
         year = request.arg("year")
         root = _attrs(Element("MediaContainer"), {"identifier": "com.plexapp.plugins.library"})
+        direct = re.fullmatch(r"(tmdb|tvdb|imdb)-(\w+)", title)  # the agent looks typed ids up directly
         for n, found in enumerate(self.match_catalog):
-            if title and title not in found["name"].lower():
+            if direct:
+                if f"{direct.group(1)}://{direct.group(2)}" not in found.get("guids", []):
+                    continue
+            elif title and title not in found["name"].lower():
                 continue
             score = 100 - n - (0 if not year or str(found.get("year")) == str(year) else 20)
             _attrs(SubElement(root, "SearchResult"), {"guid": found["guid"], "name": found["name"],

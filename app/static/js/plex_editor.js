@@ -338,7 +338,7 @@ document.querySelectorAll('[data-upload]').forEach((form) => form.addEventListen
 
 $('match-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const params = new URLSearchParams({ title: $('match-title').value.trim() });
+  const params = new URLSearchParams({ title: $('match-title').value.trim(), provider: $('match-provider').value });
   if ($('match-year').value.trim()) params.set('year', $('match-year').value.trim());
   const data = await api('GET', `/api/plex-editor/items/${current.rating_key}/matches?${params}`).catch(() => null);
   if (!data) return;
@@ -355,7 +355,7 @@ $('match-form').addEventListener('submit', async (event) => {
     });
     const row = el('div', { className: 'list-group-item d-flex align-items-center gap-2' },
       el('span', { textContent: `${m.name}${m.year ? ` (${m.year})` : ''}` }),
-      el('span', { className: 'badge text-bg-secondary', textContent: `${m.score ?? ''}` }), choose);
+      el('span', { className: 'badge text-bg-secondary', textContent: m.score ?? m.source }), choose);
     row.dataset.guid = m.guid;
     return row;
   }));
