@@ -20,8 +20,9 @@ from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from app.i18n import gettext, upstream_message
+from app.i18n import gettext, say, upstream_message
 from app.utils.clients.errors import UpstreamError
+from app.utils.messages import Refusal
 from app.utils.settings_schema import N_, env_name
 from app.utils.stores.json_store import StoreCorruptError, StoreError, StoreLockTimeout, StoreSchemaError
 from app.utils.stores.settings_manager import SettingsError
@@ -117,7 +118,8 @@ def validation_message(err: dict[str, Any]) -> str:
         except (KeyError, ValueError, TypeError):
             return gettext(template)
     if err.get("type") in ("value_error", "assertion_error") and err.get("ctx", {}).get("error") is not None:
-        return gettext(str(err["ctx"]["error"]))
+        error = err["ctx"]["error"]
+        return say(error) if isinstance(error, Refusal) else gettext(str(error))
     return str(err.get("msg", ""))
 
 

@@ -13,6 +13,7 @@ from flask_babel import format_decimal, get_locale, get_translations
 
 from app.utils.clients.base import failure_code
 from app.utils.clients.errors import UpstreamError
+from app.utils.messages import Refusal
 from app.utils.settings_schema import N_
 
 #: Pipeline states (DESIGN.md, the pending map).
@@ -147,6 +148,19 @@ def language_name(code: str) -> str:
     short = ISO_639_2.get(base, base if len(base) == 2 else "")
     names = get_locale().languages if has_request_context() else {}
     return names.get(short, code) if short else code
+
+
+def say(exc: Exception) -> str:
+    """An error for people in the request's language: a :class:`Refusal` by its message id and values,
+    an upstream failure by its kind (:func:`upstream_message`), anything else as its text."""
+    if isinstance(exc, Refusal):
+        try:
+            return gettext(exc.msgid, **exc.params)
+        except (KeyError, TypeError, ValueError):
+            return str(exc)
+    if isinstance(exc, UpstreamError):
+        return upstream_message(exc)
+    return str(exc)
 
 
 def upstream_message(exc: UpstreamError) -> str:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.api import ApiError, parse_body
 from app.configuration import bp, service
-from app.i18n import connection_message
+from app.i18n import connection_message, say
 from app.i18n import gettext as _
 from app.utils.stores.backup_manager import BackupCorrupt, BackupError, BackupNotFound
 
@@ -79,7 +79,7 @@ def api_trust_sftp_host_key():
     try:
         return jsonify(service.trust_sftp_host_key(body.fingerprint))
     except ValueError as exc:
-        raise ApiError(409, "host_key_mismatch", str(exc)) from None
+        raise ApiError(409, "host_key_mismatch", say(exc)) from None
 
 
 @bp.get("/api/backups")
@@ -97,10 +97,10 @@ def api_create_backup():
 
 def _backup_error(exc: BackupError) -> ApiError:
     if isinstance(exc, BackupNotFound):
-        return ApiError(404, "backup_not_found", str(exc))
+        return ApiError(404, "backup_not_found", say(exc))
     if isinstance(exc, BackupCorrupt):
-        return ApiError(422, "backup_corrupt", str(exc))
-    return ApiError(400, "backup_refused", str(exc))
+        return ApiError(422, "backup_corrupt", say(exc))
+    return ApiError(400, "backup_refused", say(exc))
 
 
 @bp.get("/api/backups/<name>/download")

@@ -9,6 +9,7 @@ from app import LANGUAGES
 from app.api import ApiError
 from app.core import bp, images
 from app.core.service import health_report, jobs_overview, reset_store, run_job_now, test_all_services
+from app.i18n import say
 from app.utils.images import ImageRefused
 
 
@@ -82,7 +83,7 @@ def api_reset_store(name: str):
     except KeyError:
         raise ApiError(404, "unknown_store", _("No data file %(name)s.", name=name)) from None
     except ValueError as exc:
-        raise ApiError(409, "store_not_corrupt", str(exc)) from None
+        raise ApiError(409, "store_not_corrupt", say(exc)) from None
     return jsonify({"store": name, "kept_at": kept})
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.api import ApiError, parse_body, parse_query
 from app.extensions import managers
+from app.i18n import say
 from app.search import bp, service
 from app.utils.media.releases import MAX_NAME_CHARS
 from app.utils.settings_schema import N_
@@ -99,4 +100,4 @@ def api_media_searches():
     try:
         return jsonify(service.media_searches(query.source, query.id, query.season))
     except ValueError as exc:
-        raise ApiError(422, "validation_error", str(exc), {"source": str(exc)}) from None
+        raise ApiError(422, "validation_error", say(exc), {"source": say(exc)}) from None

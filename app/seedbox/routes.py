@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.api import ApiError, parse_body, parse_query, validation_fields
 from app.extensions import managers
+from app.i18n import say
 from app.seedbox import bp, mapping, pipeline, service
 from app.utils.clients.torrent import MAX_TORRENT_BYTES
 from app.utils.stores.mapping_manager import (
@@ -43,7 +44,7 @@ class MappingBody(BaseModel):
         try:
             return Mapping(**{**self.model_dump(), "episodes": tuple(self.episodes)})
         except MappingError as exc:
-            raise ApiError(422, "invalid_mapping", str(exc)) from None
+            raise ApiError(422, "invalid_mapping", say(exc)) from None
 
 
 class ItemBody(BaseModel):
@@ -113,9 +114,9 @@ def api_upload():
     try:
         entry = service.send_one(item, mapping_body.to_mapping(), confirm=request.form.get("confirm") == "1")
     except service.AlreadyPending as exc:
-        raise ApiError(409, "already_pending", exc.reason, {str(i): c for i, c in enumerate(exc.conflicts)}) from None
+        raise ApiError(409, "already_pending", say(exc), {str(i): c for i, c in enumerate(exc.conflicts)}) from None
     except service.SendError as exc:
-        raise ApiError(422, "send_failed", exc.reason) from None
+        raise ApiError(422, "send_failed", say(exc)) from None
     return jsonify({"entry": entry}), 201
 
 
@@ -135,7 +136,7 @@ def api_inspect():
             return jsonify(service.inspect_source(torrent=upload.read(MAX_TORRENT_BYTES + 1)))
         return jsonify(service.inspect_source(link=parse_body(InspectBody).link))
     except service.SendError as exc:
-        raise ApiError(422, "not_a_torrent", exc.reason) from None
+        raise ApiError(422, "not_a_torrent", say(exc)) from None
 
 
 @bp.delete("/api/seedbox/torrents/<info_hash>")
@@ -144,7 +145,7 @@ def api_remove(info_hash: str):
     try:
         info_hash = normalize_hash(info_hash)
     except MappingError as exc:
-        raise ApiError(422, "invalid_info_hash", str(exc)) from None
+        raise ApiError(422, "invalid_info_hash", say(exc)) from None
     service.remove_torrent(info_hash, request.args.get("delete_data") in ("1", "true"))
     return jsonify({"removed": info_hash})
 
@@ -168,7 +169,7 @@ def _entry_hash(info_hash: str) -> str:
     try:
         return normalize_hash(info_hash)
     except MappingError as exc:
-        raise ApiError(422, "invalid_info_hash", str(exc)) from None
+        raise ApiError(422, "invalid_info_hash", say(exc)) from None
 
 
 @bp.post("/api/pending/<info_hash>/retry")
@@ -178,9 +179,9 @@ def api_retry(info_hash: str):
     try:
         entry = pipeline.retry(key)
     except EntryNotFound as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(404, "not_found", say(exc)) from None
     except ValueError as exc:
-        raise ApiError(409, "nothing_to_retry", str(exc)) from None
+        raise ApiError(409, "nothing_to_retry", say(exc)) from None
     return jsonify({"entry": entry})
 
 
@@ -192,9 +193,9 @@ def api_remap(info_hash: str):
     try:
         updated = service.remap_entry(key, body.to_mapping())
     except EntryNotFound as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(404, "not_found", say(exc)) from None
     except TransitionError as exc:
-        raise ApiError(409, "not_remappable", str(exc)) from None
+        raise ApiError(409, "not_remappable", say(exc)) from None
     return jsonify({"entry": updated})
 
 
@@ -205,7 +206,7 @@ def api_forget(info_hash: str):
     try:
         service.forget_entry(key)
     except EntryNotFound as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(404, "not_found", say(exc)) from None
     return jsonify({"forgotten": key})
 
 
@@ -237,4 +238,4 @@ def api_arr_add():
     try:
         return jsonify(mapping.arr_add(body.service, body.term, body.root_folder_path, body.quality_profile_id))
     except LookupError as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(404, "not_found", say(exc)) from None

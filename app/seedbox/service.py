@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 
 from app.extensions import managers
-from app.i18n import localized_detail
+from app.i18n import localized_detail, say, upstream_message
 from app.search.service import result_cache
 from app.utils.clients.errors import UpstreamError
 from app.utils.clients.qbittorrent import QBittorrentClient
@@ -25,6 +25,7 @@ from app.utils.clients.rtorrent import RTorrentClient
 from app.utils.clients.sftp import SftpClient, remove_tree
 from app.utils.clients.torrent import TorrentClient, TorrentSource, TorrentSourceError, fetch_source
 from app.utils.media.releases import parse_release, score_release
+from app.utils.messages import N_, Refusal
 from app.utils.settings_schema import Settings
 from app.utils.stores.mapping_manager import Mapping, MappingError
 
@@ -109,12 +110,14 @@ class SendItem:
     name: str | None = None
 
 
-class SendError(Exception):
-    """A release could not be sent; ``reason`` is shown to the user."""
+class SendError(Refusal):
+    """A release could not be sent; the reason (``msgid`` + ``params``) is shown to the user in their
+    language (:func:`app.i18n.say`); ``reason`` is it in English."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    @property
+    def reason(self) -> str:
+        """The reason in English."""
+        return str(self)
 
 
 class AlreadyPending(SendError):
@@ -122,7 +125,7 @@ class AlreadyPending(SendError):
     Nothing was sent: send again with ``confirm`` to go on."""
 
     def __init__(self, conflicts: list[str]):
-        super().__init__("already in the pipeline: " + "; ".join(conflicts))
+        super().__init__(N_("already in the pipeline: %(items)s"), items="; ".join(conflicts))
         self.conflicts = conflicts
 
 
@@ -164,9 +167,9 @@ def inspect_source(link: str | None = None, torrent: bytes | None = None) -> dic
             path = link.strip().split("?")[0].rstrip("/")
             name, info_hash = path.rsplit("/", 1)[-1].removesuffix(".torrent") or link.strip(), None
         else:
-            raise SendError("not a magnet link (magnet:?xt=urn:btih:…) nor an http(s) URL of a .torrent")
+            raise SendError(N_("not a magnet link (magnet:?xt=urn:btih:…) nor an http(s) URL of a .torrent"))
     except TorrentSourceError as exc:
-        raise SendError(str(exc)) from None
+        raise SendError(exc.msgid, **exc.params) from None
     parsed = parse_release(name)
     pending = managers().mapping.all_shared().get((info_hash or "").upper()) if info_hash else None
     return {"name": name, "info_hash": info_hash, "title": parsed.title, "year": parsed.year,
@@ -181,7 +184,7 @@ def _source(item: SendItem, settings: Settings) -> tuple[TorrentSource, str, dic
     if item.result_id:
         release = result_cache().get(item.result_id)
         if release is None:
-            raise SendError("this search result has expired: search again")
+            raise SendError(N_("this search result has expired: search again"))
         link = release.magnet_url if release.magnet_url and not release.download_url else release.download_url
         source = fetch_source(link or release.magnet_url, timeout=(3.05, settings.service_timeout_s))
         extra = {"indexer": release.indexer}
@@ -205,8 +208,10 @@ def send_one(item: SendItem, mapping: Mapping, settings: Settings | None = None,
         if conflicts:
             raise AlreadyPending(conflicts)
         info_hash = client.add(source, label=settings.torrent_label, save_path=settings.torrent_save_path or None)
-    except (TorrentSourceError, UpstreamError) as exc:
-        raise SendError(str(exc)) from None
+    except TorrentSourceError as exc:
+        raise SendError(exc.msgid, **exc.params) from None
+    except UpstreamError as exc:
+        raise SendError(N_("%(detail)s"), detail=upstream_message(exc)) from None
     parsed = parse_release(name)
     if mapping.media_type == "tv" and not mapping.episodes and mapping.season is None:
         mapping = Mapping(**{**mapping.__dict__, "season": parsed.season, "episodes": parsed.episodes})
@@ -232,9 +237,9 @@ def send_batch(items: list[SendItem], mapping: Mapping, pause_s: float | None = 
         try:
             entry = send_one(item, mapping, settings, client, confirm=confirm)
         except AlreadyPending as exc:
-            report.append({"name": label, "ok": False, "error": exc.reason, "already_pending": exc.conflicts})
+            report.append({"name": label, "ok": False, "error": say(exc), "already_pending": exc.conflicts})
         except SendError as exc:
-            report.append({"name": label, "ok": False, "error": exc.reason})
+            report.append({"name": label, "ok": False, "error": say(exc)})
         except MappingError as exc:
             report.append({"name": label, "ok": False, "error": str(exc)})
         else:

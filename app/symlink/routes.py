@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.api import ApiError, error_response, parse_body
 from app.configuration.service import test_connection
+from app.i18n import say
 from app.symlink import bp, service
 
 
@@ -34,7 +35,7 @@ class DeleteBody(BaseModel):
 def _scan_error(exc: service.ScanError):
     """A refused scan request, in the API's error shape."""
     code = {404: "not_found", 409: "conflict"}.get(exc.status, "invalid_path")
-    return error_response(exc.status, code, str(exc))
+    return error_response(exc.status, code, say(exc))
 
 
 @bp.route("/symlink")

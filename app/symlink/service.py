@@ -26,6 +26,7 @@ from app.utils.clients.errors import UpstreamError
 from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
 from app.utils.media import health
+from app.utils.messages import N_, Refusal
 from app.utils.settings_schema import Settings
 from app.utils.stores.json_store import JsonStore
 
@@ -38,11 +39,12 @@ DECODE_ESTIMATE_S_PER_MB = 0.02
 DELETABLE = health.DELETABLE
 
 
-class ScanError(ValueError):
-    """A scan request is refused (path outside the media root, a scan already running...)."""
+class ScanError(Refusal):
+    """A scan request is refused (path outside the media root, a scan already running...): ``msgid`` +
+    ``params`` (said in the reader's language), ``status`` the HTTP status to answer."""
 
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
+    def __init__(self, msgid: str, status: int = 400, **params: Any):
+        super().__init__(msgid, **params)
         self.status = status
 
 
@@ -61,7 +63,7 @@ def resolve_inside(root: str, path: str, follow_last: bool = False) -> Path:
     try:
         return paths.resolve_inside(root, path, follow_last=follow_last)
     except paths.UnsafePathError as exc:
-        raise ScanError(str(exc)) from None
+        raise ScanError(exc.msgid, **exc.params) from None
 
 
 class Scan:
@@ -173,7 +175,8 @@ class ScanManager:
         with self.lock:
             busy = [s for s in self.scans.values() if s.state in ("pending", "running") and set(s.roots) & set(roots)]
             if busy:
-                raise ScanError(f"a scan of {busy[0].roots[0]} is already running ({busy[0].id})", 409)
+                raise ScanError(N_("a scan of %(root)s is already running (%(id)s)"), 409, root=busy[0].roots[0],
+                                id=busy[0].id)
             scan = Scan(roots, mode, depth, include_files, settings)
             self.scans[scan.id] = scan
         threading.Thread(target=scan.run, args=(app,), name=f"scan-{scan.id}", daemon=True).start()
@@ -191,7 +194,7 @@ def start_scan(paths: list[str], mode: str = "dry", depth: str = "basic", includ
     roots = [str(resolve_inside(settings.media_root, p, follow_last=True)) for p in (paths or [settings.media_root])]
     missing = [r for r in roots if not os.path.isdir(r)]
     if missing:
-        raise ScanError(f"not a folder: {missing[0]}")
+        raise ScanError(N_("not a folder: %(path)s"), path=missing[0])
     scan = manager().start(current_app._get_current_object(), roots, mode, depth, include_files)
     return scan.snapshot(with_findings=False)
 
@@ -204,14 +207,14 @@ def scan_status(scan_id: str) -> dict:
     for stored in scans_store().read():
         if stored["id"] == scan_id:
             return stored
-    raise ScanError(f"no scan {scan_id}", 404)
+    raise ScanError(N_("no scan %(id)s"), 404, id=scan_id)
 
 
 def cancel_scan(scan_id: str) -> dict:
     """Ask a running scan to stop (it keeps its partial results)."""
     scan = manager().scans.get(scan_id)
     if scan is None:
-        raise ScanError(f"no running scan {scan_id}", 404)
+        raise ScanError(N_("no running scan %(id)s"), 404, id=scan_id)
     scan.cancel_event.set()
     return scan.snapshot(with_findings=False)
 
@@ -247,12 +250,12 @@ def delete_confirmed(scan_id: str, paths_: list[str], rescan: bool = True, searc
     scan = manager().scans.get(scan_id)
     if scan is None:
         scan_status(scan_id)  # 404 when there is no such scan at all
-        raise ScanError("this scan was not made by the running MMS (restarted or restored since): it cannot "
-                        "authorise a deletion; run a new scan", 409)
+        raise ScanError(N_("this scan was not made by the running MMS (restarted or restored since): it cannot "
+                           "authorise a deletion; run a new scan"), 409)
     if scan.state != "completed":
-        raise ScanError("the scan has not completed", 409)
+        raise ScanError(N_("the scan has not completed"), 409)
     if scan.mode != "real":
-        raise ScanError("a dry-run scan deletes nothing: run it in real mode", 409)
+        raise ScanError(N_("a dry-run scan deletes nothing: run it in real mode"), 409)
     settings = managers().settings.load()
     found = {f.path: f for f in scan.findings}
     refused = []
@@ -268,12 +271,12 @@ def delete_confirmed(scan_id: str, paths_: list[str], rescan: bool = True, searc
             except ScanError as exc:
                 refused.append(str(exc))
     if refused:
-        raise ScanError(f"nothing deleted; refused: {'; '.join(refused[:5])}"
-                        + (f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""))
+        more = f" (+{len(refused) - 5})" if len(refused) > 5 else ""
+        raise ScanError(N_("nothing deleted; refused: %(items)s"), items="; ".join(refused[:5]) + more)
     chosen = [asdict(found[p]) for p in dict.fromkeys(paths_)]
     refusal = mount_guard(chosen)
     if refusal:
-        raise ScanError(refusal, 409)
+        raise ScanError(N_("%(detail)s"), 409, detail=refusal)
     deleted, skipped, failed = [], [], []
     for item in chosen:
         path = item["path"]
@@ -377,7 +380,7 @@ def directories(path: str | None = None) -> dict[str, Any]:
         if path is None:  # the page opens before the media root is set: say so, no error
             return {"path": str(folder), "root": str(folder), "folders": [],
                     "message": f"the media root {folder} does not exist: set it in the settings"}
-        raise ScanError(f"not a folder: {folder}", 404)
+        raise ScanError(N_("not a folder: %(path)s"), 404, path=folder)
     out = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name.lower()):
         if entry.is_dir(follow_symlinks=False):

@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from app.utils.messages import N_, Refusal
+
 #: Longest path accepted, in bytes once UTF-8 encoded (Linux PATH_MAX).
 MAX_PATH_BYTES = 4096
 #: Longest single name (one component), in bytes (Linux NAME_MAX).
 MAX_NAME_BYTES = 255
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(Refusal):
     """A path is refused: NUL byte, too long, a ``..`` component, or outside its root. The message says
     which; callers answer it as a 400."""
 
@@ -24,17 +26,17 @@ def check_path_text(path: str) -> str:
     """``path`` unchanged when it is acceptable text for a path; raises :class:`UnsafePathError` for an
     empty path, a NUL byte, more than :data:`MAX_PATH_BYTES` bytes or a name over :data:`MAX_NAME_BYTES`."""
     if not isinstance(path, str) or not path:
-        raise UnsafePathError("the path is empty")
+        raise UnsafePathError(N_("the path is empty"))
     if "\x00" in path:
-        raise UnsafePathError("the path contains a NUL byte")
+        raise UnsafePathError(N_("the path contains a NUL byte"))
     try:
         encoded = path.encode("utf-8")
     except UnicodeEncodeError:
-        raise UnsafePathError("the path is not valid UTF-8 text") from None
+        raise UnsafePathError(N_("the path is not valid UTF-8 text")) from None
     if len(encoded) > MAX_PATH_BYTES:
-        raise UnsafePathError(f"the path is longer than {MAX_PATH_BYTES} bytes")
+        raise UnsafePathError(N_("the path is longer than %(limit)s bytes"), limit=MAX_PATH_BYTES)
     if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in path.split("/")):
-        raise UnsafePathError(f"a name in the path is longer than {MAX_NAME_BYTES} bytes")
+        raise UnsafePathError(N_("a name in the path is longer than %(limit)s bytes"), limit=MAX_NAME_BYTES)
     return path
 
 
@@ -49,11 +51,11 @@ def resolve_inside(root: str | os.PathLike[str], path: str, *, follow_last: bool
     check_path_text(str(root))
     check_path_text(path)
     if any(part == ".." for part in path.split("/")):
-        raise UnsafePathError(f"{path!r}: '..' is not allowed in a path")
+        raise UnsafePathError(N_("%(path)s: '..' is not allowed in a path"), path=repr(path))
     base = Path(root).resolve()
     candidate = Path(path)
     joined = candidate if candidate.is_absolute() else base / candidate
     resolved = joined.resolve() if follow_last or not joined.name else joined.parent.resolve() / joined.name
     if resolved != base and base not in resolved.parents:
-        raise UnsafePathError(f"{path} is outside {base}")
+        raise UnsafePathError(N_("%(path)s is outside %(base)s"), path=path, base=str(base))
     return resolved

@@ -18,12 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.utils.media.naming import VIDEO_EXTENSIONS
 from app.utils.media.releases import DEFAULT_WEIGHTS
+from app.utils.messages import N_
 from app.utils.paths import UnsafePathError, check_path_text
-
-
-def N_(text: str) -> str:
-    """Mark a string for translation without translating it (extracted by pybabel)."""
-    return text
 
 
 @dataclass(frozen=True)
@@ -339,7 +335,7 @@ class Settings(BaseModel):
             try:
                 check_path_text(value)
             except UnsafePathError as exc:
-                raise ValueError(str(exc)) from None
+                raise exc from None  # a ValueError carrying its message id (said in the reader's language)
         return value
 
     @field_validator("library_root_folders")
@@ -353,7 +349,7 @@ class Settings(BaseModel):
             try:
                 check_path_text(folder)
             except UnsafePathError as exc:
-                raise ValueError(str(exc)) from None
+                raise exc from None  # a ValueError carrying its message id (said in the reader's language)
             if folder not in out:
                 out.append(folder)
         return out

@@ -18,6 +18,8 @@ import torf
 
 from app.utils.clients.base import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ConnectionReport, MappedSession
 from app.utils.clients.errors import UpstreamBadResponse
+from app.utils.messages import Refusal
+from app.utils.settings_schema import N_
 
 #: Largest .torrent accepted, in bytes.
 MAX_TORRENT_BYTES = 10 * 1024 * 1024
@@ -25,7 +27,7 @@ MAX_TORRENT_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 
 
-class TorrentSourceError(ValueError):
+class TorrentSourceError(Refusal):
     """The .torrent or magnet is not valid (the message says why)."""
 
 
@@ -81,7 +83,7 @@ class TorrentSource:
         try:
             magnet = torf.Magnet.from_string(uri.strip())
         except (torf.TorfError, ValueError) as exc:
-            raise TorrentSourceError(f"not a valid magnet link ({exc})") from None
+            raise TorrentSourceError(N_("not a valid magnet link (%(reason)s)"), reason=str(exc)) from None
         return cls(info_hash=magnet.infohash.upper(), name=magnet.dn or magnet.infohash, magnet=str(magnet),
                    size=magnet.xl)
 
@@ -89,13 +91,14 @@ class TorrentSource:
     def from_torrent(cls, data: bytes) -> TorrentSource:
         """Parse .torrent bytes. Raises :class:`TorrentSourceError`."""
         if len(data) > MAX_TORRENT_BYTES:
-            raise TorrentSourceError(f"the .torrent is larger than {MAX_TORRENT_BYTES} bytes")
+            raise TorrentSourceError(N_("the .torrent is larger than %(limit)s bytes"), limit=MAX_TORRENT_BYTES)
         if bencode_depth(data) > MAX_BENCODE_DEPTH:
-            raise TorrentSourceError(f"not a valid .torrent file (nested deeper than {MAX_BENCODE_DEPTH} levels)")
+            raise TorrentSourceError(N_("not a valid .torrent file (nested deeper than %(limit)s levels)"),
+                                     limit=MAX_BENCODE_DEPTH)
         try:
             parsed = torf.Torrent.read_stream(io.BytesIO(data), validate=True)
         except (torf.TorfError, ValueError) as exc:
-            raise TorrentSourceError(f"not a valid .torrent file ({exc})") from None
+            raise TorrentSourceError(N_("not a valid .torrent file (%(reason)s)"), reason=str(exc)) from None
         return cls(info_hash=parsed.infohash.upper(), name=parsed.name or parsed.infohash, torrent=data,
                    size=parsed.size)
 
@@ -107,7 +110,7 @@ class TorrentSource:
         if url.startswith("magnet:"):
             return cls.from_magnet(url)
         if not url.startswith(("http://", "https://")):
-            raise TorrentSourceError("the link must be http(s):// or magnet:")
+            raise TorrentSourceError(N_("the link must be http(s):// or magnet:"))
         session = MappedSession("Indexer download", timeout=timeout)
         with session:
             for _ in range(MAX_REDIRECTS + 1):
@@ -188,5 +191,5 @@ def fetch_source(link: str | None = None, torrent: bytes | None = None,
     if torrent is not None:
         return TorrentSource.from_torrent(torrent)
     if not link:
-        raise TorrentSourceError("give a magnet link, a .torrent URL or a .torrent file")
+        raise TorrentSourceError(N_("give a magnet link, a .torrent URL or a .torrent file"))
     return TorrentSource.from_url(link, timeout=timeout)

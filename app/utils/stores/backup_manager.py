@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import orjson
 
+from app.utils.messages import N_, Refusal
 from app.utils.stores.json_store import JsonStore, StoreCorruptError, StoreError, validate_document
 
 BACKUP_RE = re.compile(r"^mms-backup-\d{8}-\d{6}-\d{6}(?:-[a-z]+)?\.zip$")
@@ -40,7 +41,7 @@ NEVER_BACKED_UP = frozenset({"secret.json"})
 _CHUNK = 1024 * 1024
 
 
-class BackupError(ValueError):
+class BackupError(Refusal):
     """A backup name or archive is refused; the message says why. Nothing was changed."""
 
 
@@ -77,10 +78,10 @@ class BackupManager:
     def path_of(self, name: str) -> Path:
         """The archive file for ``name``, kept inside ``backups/``. Raises :class:`BackupNotFound`."""
         if not BACKUP_RE.match(name):
-            raise BackupNotFound(f"{name!r} is not a backup name")
+            raise BackupNotFound(N_("%(name)s is not a backup name"), name=repr(name))
         path = (self.backup_path / name).resolve()
         if path.parent != self.backup_path.resolve() or not path.is_file():
-            raise BackupNotFound(f"backup {name} does not exist")
+            raise BackupNotFound(N_("backup %(name)s does not exist"), name=name)
         return path
 
     # -- create / list / delete ----------------------------------------------------
@@ -175,34 +176,37 @@ class BackupManager:
         try:
             archive = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise BackupError(f"not a zip archive ({exc})") from None
+            raise BackupError(N_("not a zip archive (%(reason)s)"), reason=str(exc)) from None
         members: dict[str, bytes] = {}
         total = 0
         with archive:
             infos = archive.infolist()
             if len(infos) > MAX_MEMBERS:
-                raise BackupError(f"the archive holds {len(infos)} members (at most {MAX_MEMBERS})")
+                raise BackupError(N_("the archive holds %(count)s members (at most %(limit)s)"), count=len(infos),
+                                  limit=MAX_MEMBERS)
             for info in infos:
                 name = info.filename
                 if info.is_dir() or "/" in name or "\\" in name or name.startswith(".") or ".." in name:
-                    raise BackupError(f"member {name!r} is not a plain file name in instance/")
+                    raise BackupError(N_("member %(name)s is not a plain file name in instance/"), name=repr(name))
                 if not MEMBER_RE.match(name):
-                    raise BackupError(f"member {name!r} is not a JSON file")
+                    raise BackupError(N_("member %(name)s is not a JSON file"), name=repr(name))
                 if name in NEVER_BACKED_UP:
-                    raise BackupError(f"member {name} is never restored (each install keeps its own key)")
+                    raise BackupError(N_("member %(name)s is never restored (each install keeps its own key)"),
+                                      name=name)
                 if known is not None and name not in known:
-                    raise BackupError(f"member {name} is not a store MMS knows")
+                    raise BackupError(N_("member %(name)s is not a store MMS knows"), name=name)
                 if name in members:
-                    raise BackupError(f"member {name} appears twice")
+                    raise BackupError(N_("member %(name)s appears twice"), name=name)
                 raw = self._read_limited(archive, info, MAX_TOTAL_BYTES - total)
                 total += len(raw)
                 try:
                     validate_document(raw, None, name)
                 except StoreCorruptError as exc:
-                    raise BackupError(f"member {name} is not a valid store ({exc.reason})") from None
+                    raise BackupError(N_("member %(name)s is not a valid store (%(reason)s)"), name=name,
+                                          reason=exc.reason) from None
                 members[name] = raw
         if not members:
-            raise BackupError("the archive holds no store file")
+            raise BackupError(N_("the archive holds no store file"))
         return members
 
     @staticmethod
@@ -211,7 +215,8 @@ class BackupManager:
         :data:`MAX_MEMBER_BYTES` or ``room`` (what the total limit leaves), whatever the header claims."""
         limit = min(MAX_MEMBER_BYTES, room)
         if info.file_size > limit:
-            raise BackupError(f"member {info.filename} is too large ({info.file_size} bytes)")
+            raise BackupError(N_("member %(name)s is too large (%(size)s bytes)"), name=info.filename,
+                                  size=info.file_size)
         parts: list[bytes] = []
         size = 0
         try:
@@ -219,10 +224,12 @@ class BackupManager:
                 while chunk := member.read(_CHUNK):
                     size += len(chunk)
                     if size > limit:
-                        raise BackupError(f"member {info.filename} is larger than {limit} bytes once decompressed")
+                        raise BackupError(N_("member %(name)s is larger than %(limit)s bytes once decompressed"),
+                                          name=info.filename, limit=limit)
                     parts.append(chunk)
         except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-            raise BackupCorrupt(f"member {info.filename} is damaged ({exc})") from None
+            raise BackupCorrupt(N_("member %(name)s is damaged (%(reason)s)"), name=info.filename,
+                                reason=str(exc)) from None
         return b"".join(parts)
 
     def restore(self, source: Path | IO[bytes], stores: dict[str, JsonStore], *, keep: int | None = None,
@@ -241,13 +248,14 @@ class BackupManager:
             try:
                 validate_document(raw, store.schema_version, name)
             except StoreError as exc:
-                raise BackupError(str(exc)) from None
+                raise BackupError(N_("%(detail)s"), detail=str(exc)) from None
             check = (validators or {}).get(name)
             if check is not None:
                 try:
                     check(orjson.loads(raw)["data"])
                 except ValueError as exc:
-                    raise BackupError(f"member {name} holds invalid values: {_first_line(exc)}") from None
+                    raise BackupError(N_("member %(name)s holds invalid values: %(reason)s"), name=name,
+                                          reason=_first_line(exc)) from None
         safety = self.create(keep=None, tag="safety")
         for name, raw in members.items():
             stores[name].replace_raw(raw)
