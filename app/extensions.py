@@ -69,6 +69,13 @@ class Managers:
             host_keys=HostKeyStore(instance_path / HOST_KEYS_FILE),
         )
 
+    def extra_store(self, file_name: str) -> JsonStore:
+        """A feature's own store ``instance/<file_name>``, made on first use and then kept (so backups,
+        restores and the health page see it like the others)."""
+        if file_name not in self.extra_stores:
+            self.extra_stores[file_name] = JsonStore(self.instance_path / file_name)
+        return self.extra_stores[file_name]
+
     def stores(self) -> dict[str, JsonStore]:
         """Every live store by file name (``settings.json`` ...), for health and restore."""
         found = [self.settings.store, self.users.store, self.job_runs.store, self.mapping.store,

@@ -24,11 +24,7 @@ STATUS_FILE = "service_status.json"
 
 def status_store(app: Flask | None = None) -> JsonStore:
     """``instance/service_status.json``: ``{service: {"ok", "code", "message", "elapsed_ms", "checked_at"}}``."""
-    app = app or current_app
-    mms = app.extensions["mms"]
-    if STATUS_FILE not in mms.extra_stores:
-        mms.extra_stores[STATUS_FILE] = JsonStore(mms.instance_path / STATUS_FILE)
-    return mms.extra_stores[STATUS_FILE]
+    return (app or current_app).extensions["mms"].extra_store(STATUS_FILE)
 
 
 def check_services() -> dict[str, dict[str, Any]]:

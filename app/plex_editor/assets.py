@@ -142,11 +142,7 @@ def import_item(plex: PlexClient, details: dict[str, Any], root: Path) -> dict[s
 # -- whole sections, in a thread -----------------------------------------------------------------------------
 def runs_store(app: Flask | None = None) -> JsonStore:
     """``instance/plex_asset_runs.json``: ``{run id: record}``."""
-    app = app or current_app
-    mms = app.extensions["mms"]
-    if RUNS_FILE not in mms.extra_stores:
-        mms.extra_stores[RUNS_FILE] = JsonStore(mms.instance_path / RUNS_FILE)
-    return mms.extra_stores[RUNS_FILE]
+    return (app or current_app).extensions["mms"].extra_store(RUNS_FILE)
 
 
 _running: set[str] = set()

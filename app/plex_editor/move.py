@@ -88,11 +88,7 @@ class MovePlan:
 
 def move_store(app: Flask | None = None) -> JsonStore:
     """``instance/plex_moves.json``: ``{move id: record}`` (see :func:`start_move`)."""
-    app = app or current_app
-    mms = app.extensions["mms"]
-    if MOVES_FILE not in mms.extra_stores:
-        mms.extra_stores[MOVES_FILE] = JsonStore(mms.instance_path / MOVES_FILE)
-    return mms.extra_stores[MOVES_FILE]
+    return (app or current_app).extensions["mms"].extra_store(MOVES_FILE)
 
 
 def root_folders(settings: Settings) -> list[Path]:
@@ -108,19 +104,13 @@ def root_folders(settings: Settings) -> list[Path]:
 
 
 def _arr_path(settings: Settings, local: str) -> str:
-    for mapping in settings.health_path_mappings:
-        found = mapping.to_arr(local)
-        if found:
-            return found
-    return local
+    """``local`` as Sonarr/Radarr see it (``health_path_mappings``), unchanged when no mapping covers it."""
+    return next((p for m in settings.health_path_mappings if (p := m.to_arr(local))), local)
 
 
 def _local_path(settings: Settings, arr: str) -> str:
-    for mapping in settings.health_path_mappings:
-        found = mapping.to_local(arr)
-        if found:
-            return found
-    return arr
+    """A Sonarr/Radarr path as MMS sees it, unchanged when no mapping covers it."""
+    return next((p for m in settings.health_path_mappings if (p := m.to_local(arr))), arr)
 
 
 def _inventory(folder: Path) -> list[tuple[str, int, int]]:

@@ -143,6 +143,14 @@ class ArrClient(HttpClient):
     def _post(self, model: type[M], path: str, body: Any) -> M:
         return parse_model(self.SERVICE, model, self.send_json("POST", f"{self.API}/{path}", body))
 
+    def _move(self, model: type[M], resource: str, item_id: int, root_folder_path: str, path: str) -> M:
+        """``PUT /{resource}/{id}?moveFiles=true`` with the item's new ``rootFolderPath`` and ``path`` (the
+        service's view of the paths): the service moves the files in its own queue. Sent once."""
+        body = self._get(f"{resource}/{int(item_id)}")
+        body.update(rootFolderPath=root_folder_path, path=path)
+        return parse_model(self.SERVICE, model, self.send_json("PUT", f"{self.API}/{resource}/{int(item_id)}", body,
+                                                               params={"moveFiles": "true"}))
+
     # -- shared endpoints --------------------------------------------------------------------
     def system_status(self) -> dict:
         """``GET {API}/system/status``: ``{"appName", "version", ...}``."""

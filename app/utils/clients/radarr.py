@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.utils.clients.arr import ArrClient, ArrModel, Command, parse_model
+from app.utils.clients.arr import ArrClient, ArrModel, Command
 
 
 class Movie(ArrModel):
@@ -86,7 +86,4 @@ class RadarrClient(ArrClient):
     def move_movie(self, movie_id: int, root_folder_path: str, path: str) -> Movie:
         """Move a movie's folder: ``PUT /movie/{id}?moveFiles=true`` with the new ``rootFolderPath`` and ``path``
         (Radarr's view of the paths); Radarr moves the files in the background. Sent once."""
-        body = self._get(f"movie/{int(movie_id)}")
-        body.update(rootFolderPath=root_folder_path, path=path)
-        return parse_model(self.SERVICE, Movie, self.send_json("PUT", f"{self.API}/movie/{int(movie_id)}", body,
-                                                               params={"moveFiles": "true"}))
+        return self._move(Movie, "movie", movie_id, root_folder_path, path)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.utils.clients.arr import ArrClient, ArrModel, Command, parse_model
+from app.utils.clients.arr import ArrClient, ArrModel, Command
 
 
 class SeasonInfo(ArrModel):
@@ -131,7 +131,4 @@ class SonarrClient(ArrClient):
     def move_series(self, series_id: int, root_folder_path: str, path: str) -> Series:
         """Move a series' folder: ``PUT /series/{id}?moveFiles=true`` with the new ``rootFolderPath`` and ``path``
         (Sonarr's view of the paths); Sonarr moves the files in the background. Sent once."""
-        body = self._get(f"series/{int(series_id)}")
-        body.update(rootFolderPath=root_folder_path, path=path)
-        return parse_model(self.SERVICE, Series, self.send_json("PUT", f"{self.API}/series/{int(series_id)}", body,
-                                                                params={"moveFiles": "true"}))
+        return self._move(Series, "series", series_id, root_folder_path, path)
