@@ -72,7 +72,7 @@ def test_a_request_with_one_refused_path_deletes_nothing(api, library) -> None:
     for refused in (by_name["Gone.srt"], str(library["film"] / "Film.nfo"), str(library["film"] / "poster.jpg")):
         answer = api.call("POST", f"/api/symlink/scans/{scan['id']}/delete",
                           json={"paths": [by_name["Gone.mkv"], by_name["Extra.mkv"], refused]})
-        assert answer.status_code == 400 and "nothing deleted" in answer.json["error"]["message"]
+        assert answer.status_code == 400 and "rien n’a été supprimé" in answer.json["error"]["message"]
     assert all(os.path.lexists(p) for p in by_name.values())
     assert all((library["film"] / name).exists() for name in SIDECARS)
 
@@ -123,7 +123,7 @@ def test_a_scan_not_made_by_this_process_cannot_authorise_a_deletion(make_app, l
     assert api2.call("GET", f"/api/symlink/scans/{scan['id']}").json["findings"]
     answer = api2.call("POST", f"/api/symlink/scans/{scan['id']}/delete",
                        json={"paths": [f["path"] for f in scan["findings"] if f["deletable"]]})
-    assert answer.status_code == 409 and "new scan" in answer.json["error"]["message"]
+    assert answer.status_code == 409 and "nouvelle analyse" in answer.json["error"]["message"]
     assert (library["film"] / "Gone.mkv").is_symlink()
 
 

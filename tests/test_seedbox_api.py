@@ -94,7 +94,7 @@ def test_upload_remove_and_bad_input(api, qbt) -> None:
     garbage = api.call("POST", "/api/seedbox/upload", data={
         "torrent": (io.BytesIO(b"garbage"), "x.torrent"), "mapping": json.dumps(MOVIE)},
         content_type="multipart/form-data")
-    assert garbage.status_code == 422 and "not a valid .torrent" in garbage.json["error"]["message"]
+    assert garbage.status_code == 422 and ".torrent non valide" in garbage.json["error"]["message"]
     no_id = api.call("POST", "/api/seedbox/send", json={"items": [{"link": "magnet:?xt=urn:btih:" + "A" * 40}],
                                                         "mapping": {"media_type": "movie", "title": "X"}})
     assert no_id.status_code == 422 and no_id.json["error"]["code"] == "invalid_mapping"
