@@ -47,6 +47,7 @@ GROUPS: tuple[SettingsGroup, ...] = (
     SettingsGroup("paths", N_("Folders")),
     SettingsGroup("schedules", N_("Schedules")),
     SettingsGroup("search", N_("Search filters")),
+    SettingsGroup("trailers", N_("Trailers")),
 )
 
 DEFAULT_FILTER_ALIASES: dict[str, dict[str, list[str]]] = {
@@ -287,6 +288,30 @@ class Settings(BaseModel):
         title=N_("Pause between two torrents of a batch (seconds)"),
         json_schema_extra=_meta("torrent", kind="int"),
     )
+    # Trailers
+    trailer_youtube_search: Literal["on", "off"] = Field(
+        "on", title=N_("Search YouTube too (after TMDB's videos)"), json_schema_extra=_meta("trailers", kind="choice"))
+    trailer_queries: list[str] = Field(
+        default_factory=lambda: ["{title} {year} bande annonce VF", "{title} {year} bande annonce VOSTFR",
+                                 "{title} {year} trailer"],
+        title=N_("YouTube searches, in order ({title}, {original_title}, {year})"),
+        json_schema_extra=_meta("trailers", kind="json"))
+    trailer_bad_words: list[str] = Field(
+        default_factory=lambda: ["review", "reaction", "fan made", "fanmade", "explained", "critique", "analyse",
+                                 "parody", "parodie", "concept", "breakdown", "easter egg"],
+        title=N_("Words that mark a video as not a trailer"), json_schema_extra=_meta("trailers", kind="json"))
+    trailer_max_duration_s: int = Field(
+        600, ge=30, le=3600, title=N_("Longest trailer accepted (seconds)"),
+        json_schema_extra=_meta("trailers", kind="int"))
+    trailer_max_size_mb: int = Field(
+        500, ge=10, le=10_000, title=N_("Largest trailer download (MB)"),
+        json_schema_extra=_meta("trailers", kind="int"))
+    trailer_layout: Literal["next_to", "folder"] = Field(
+        "next_to", title=N_("Where movie trailers go"), json_schema_extra=_meta("trailers", kind="choice"))
+    trailer_cookies_file: str = _path("trailers", "", N_("YouTube cookies file (when YouTube asks to sign in)"))
+    trailer_pause_s: float = Field(
+        2.0, ge=0, le=120, title=N_("Pause between two YouTube calls (seconds)"),
+        json_schema_extra=_meta("trailers", kind="int"))
     # Search
     torznab_indexers: list[TorznabIndexer] = Field(
         default_factory=list,
@@ -327,7 +352,7 @@ class Settings(BaseModel):
         return value
 
     @field_validator("staging_path", "movies_path", "tv_path", "media_root", "sftp_key_path", "sftp_remote_path",
-                     "kometa_assets_path",
+                     "kometa_assets_path", "trailer_cookies_file",
                      "arr_staging_path", "torrent_save_path")
     @classmethod
     def _path_text(cls, value: str) -> str:
@@ -400,6 +425,9 @@ SECRET_HOSTS: dict[str, str] = {
 #: What each choice means, shown instead of the raw value (the value stays what is stored).
 CHOICE_LABELS: dict[str, dict[str, str]] = {
     "ui_language": {"fr": "Français", "en": "English"},
+    "trailer_youtube_search": {"on": N_("yes"), "off": N_("no, TMDB's videos only")},
+    "trailer_layout": {"next_to": N_("next to the movie (Title (Year)-trailer.mkv)"),
+                       "folder": N_("in a Trailers folder")},
     "torrent_client": {"qbittorrent": "qBittorrent", "rtorrent": "rTorrent"},
     "transfer_backend": {"sftp": N_("SFTP from the seedbox"), "local": N_("local folder (same machine)")},
     "import_mode": {"builtin": N_("built-in (MMS renames for Plex)"), "arr": N_("Sonarr / Radarr import")},

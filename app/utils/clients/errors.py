@@ -7,9 +7,11 @@
     │   ├── UpstreamServerError  the service answered HTTP 5xx               -> API 502
     │   └── UpstreamTimeout      no answer within the client's timeout       -> API 504
     ├── UpstreamAuthError        credentials refused (401/403)               -> API 502
+    │   └── UpstreamBotCheck     YouTube's "confirm you're not a bot": a cookies file is needed
     ├── HostKeyChanged           the SSH host key differs from the pinned one -> API 502
     ├── UpstreamNotFound         the item does not exist upstream (404)      -> API 404
-    └── UpstreamBadResponse      an answer that does not parse as expected   -> API 502
+    ├── UpstreamBadResponse      an answer that does not parse as expected   -> API 502
+    └── VideoUnavailable         a video that is private, removed, age-restricted, live -> API 422
 
 Every error names the ``service`` (human name, e.g. ``Sonarr``) and, for
 authentication errors, the ``setting`` to fix (e.g. ``SONARR_API_KEY``).
@@ -84,3 +86,22 @@ class UpstreamBadResponse(UpstreamError):
     """The service answered something the client cannot read (wrong type, bad JSON/XML)."""
 
     code = "upstream_bad_response"
+
+
+class UpstreamBotCheck(UpstreamAuthError):
+    """YouTube answered "Sign in to confirm you're not a bot": nothing works until a cookies file of a
+    signed-in browser is set (``TRAILER_COOKIES_FILE``); jobs pause on it."""
+
+    code = "upstream_bot_check"
+
+
+class VideoUnavailable(UpstreamError):
+    """The video cannot be had: private, removed, age-restricted, a live or an upcoming one (``reason``
+    says which)."""
+
+    status_code = 422
+    code = "video_unavailable"
+
+    def __init__(self, service: str, reason: str, message: str):
+        self.reason = reason
+        super().__init__(service, message)
