@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Flask, request, session, url_for
+from flask import Flask, has_request_context, request, session, url_for
 
 from app.api import install_api_conventions
 from app.extensions import Managers, babel, bootstrap, csrf, login_manager
@@ -87,8 +87,9 @@ def _private_folder(path: Path) -> None:
 
 
 def select_locale() -> str:
-    """The UI language: the user's choice in the session, else the ``ui_language`` setting."""
-    chosen = session.get("lang")
+    """The UI language: the user's choice in the session, else the ``ui_language`` setting (jobs, outside
+    any request, use the setting)."""
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in LANGUAGES:
         return chosen
     try:
@@ -179,8 +180,9 @@ def feature_jobs() -> list:
     from app.configuration.jobs import JOBS as configuration_jobs
     from app.core.jobs import JOBS as core_jobs
     from app.seedbox.jobs import JOBS as seedbox_jobs
+    from app.trailers.jobs import JOBS as trailers_jobs
 
-    return [*seedbox_jobs, *configuration_jobs, *core_jobs]
+    return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:

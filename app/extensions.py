@@ -23,6 +23,7 @@ from app.utils.stores.job_run_manager import JobRunManager
 from app.utils.stores.json_store import JsonStore
 from app.utils.stores.mapping_manager import MappingManager
 from app.utils.stores.settings_manager import SettingsManager
+from app.utils.stores.trailer_manager import TrailerManager
 from app.utils.stores.user_manager import UserManager
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class Managers:
     backups: BackupManager
     mapping: MappingManager
     host_keys: HostKeyStore
+    trailers: TrailerManager
     extra_stores: dict[str, JsonStore] = field(default_factory=dict)
     #: What went wrong at start and was repaired (a new secret key, accounts started afresh), for the
     #: dashboard and the health page.
@@ -67,6 +69,7 @@ class Managers:
             backups=BackupManager(instance_path, backup_path),
             mapping=MappingManager(instance_path),
             host_keys=HostKeyStore(instance_path / HOST_KEYS_FILE),
+            trailers=TrailerManager(instance_path),
         )
 
     def extra_store(self, file_name: str) -> JsonStore:
@@ -79,7 +82,7 @@ class Managers:
     def stores(self) -> dict[str, JsonStore]:
         """Every live store by file name (``settings.json`` ...), for health and restore."""
         found = [self.settings.store, self.users.store, self.job_runs.store, self.mapping.store,
-                 self.host_keys.store, *self.extra_stores.values()]
+                 self.host_keys.store, self.trailers.store, *self.extra_stores.values()]
         return {store.path.name: store for store in found}
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import Flask, Response
 
 #: The policy: everything from MMS itself; images also as data: URLs (Bootstrap's SVG icons in CSS);
-#: ``style-src 'unsafe-inline'`` only for ``style=""`` attributes (no inline script is allowed).
+#: ``style-src 'unsafe-inline'`` only for ``style=""`` attributes (no inline script is allowed); frames only
+#: from YouTube's no-cookie player (a trailer preview, loaded when the user asks for it).
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
@@ -18,6 +19,7 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
+    "frame-src https://www.youtube-nocookie.com",
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

@@ -17,8 +17,8 @@ from app.extensions import managers
 from app.utils.images import ImageCache, ImageRefused, fetch_image, sign_url, signature_valid
 from app.utils.settings_schema import N_
 
-#: Image hosts of the services MMS looks media up in (TMDB's and TheTVDB's CDNs).
-KNOWN_IMAGE_HOSTS = frozenset({"image.tmdb.org", "artworks.thetvdb.com"})
+#: Image hosts of the services MMS looks media up in (TMDB's and TheTVDB's CDNs, YouTube's thumbnails).
+KNOWN_IMAGE_HOSTS = frozenset({"image.tmdb.org", "artworks.thetvdb.com", "i.ytimg.com"})
 #: TMDB's public image server, as it appears in the URLs Sonarr/Radarr lookups return.
 TMDB_IMAGE_BASE = "https://image.tmdb.org/t/p"
 

@@ -1,11 +1,7 @@
-"""Trailers: coming in a later issue (the page says so)."""
+"""Trailers: the right trailer in the right language, locked, downloaded as a Plex local trailer (``/trailers``)."""
 
-from app.coming import coming_blueprint
-from app.utils.settings_schema import N_
+from flask import Blueprint
 
-bp = coming_blueprint(
-    "trailers",
-    "/trailers",
-    N_("Trailers"),
-    N_("Find and attach trailers for movies and series."),
-)
+bp = Blueprint("trailers", __name__, template_folder="templates")
+
+from app.trailers import routes  # noqa: E402,F401 - registers the routes on bp

@@ -309,6 +309,12 @@ class Settings(BaseModel):
     trailer_layout: Literal["next_to", "folder"] = Field(
         "next_to", title=N_("Where movie trailers go"), json_schema_extra=_meta("trailers", kind="choice"))
     trailer_cookies_file: str = _path("trailers", "", N_("YouTube cookies file (when YouTube asks to sign in)"))
+    trailer_job_hours: int = Field(
+        0, ge=0, le=168, title=N_("Look for missing trailers every (hours, 0 = never)"),
+        json_schema_extra=_meta("trailers", kind="int"))
+    trailer_auto_lock_score: int = Field(
+        0, ge=0, le=200, title=N_("Choose the best candidate by itself from this score (0 = never)"),
+        json_schema_extra=_meta("trailers", kind="int"))
     trailer_pause_s: float = Field(
         2.0, ge=0, le=120, title=N_("Pause between two YouTube calls (seconds)"),
         json_schema_extra=_meta("trailers", kind="int"))

@@ -11,6 +11,7 @@ needs ``X-Plex-Token`` (header or query parameter), else 401. Partial scans
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import struct
 import time
@@ -85,6 +86,7 @@ class PlexEmulator(Emulator):
         self.route("PUT", r"/library/metadata/(\d+)/(poster|art)", self._select)
         self.route("GET", r"/library/metadata/(\d+)/(thumb|art)/(\d+)", self._image)
         self.route("PUT", r"/library/metadata/(\d+)/refresh", self._refresh_item)
+        self.route("GET", r"/library/metadata/(\d+)/extras", self._extras)
         self.route("PUT", r"/library/metadata/(\d+)/analyze", self._analyze)
         self.route("GET", r"/library/metadata/(\d+)/matches", self._matches)
         self.route("PUT", r"/library/metadata/(\d+)/match", self._match)
@@ -441,6 +443,28 @@ class PlexEmulator(Emulator):
             if not locked:
                 item[name] = list(value) if isinstance(value, list) else value
         return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _extras(self, request: Request) -> Reply:
+        """Local trailers as Plex finds them on disk: ``*-trailer.ext`` beside a movie, ``Trailers/*``
+        in a movie's or a show's folder (a flat ``-trailer`` file at show level is not one)."""
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        folder = os.path.dirname(item["file"]) if item["type"] == "movie" and item.get("file") else item.get("folder")
+        found = []
+        if folder and os.path.isdir(folder):
+            if item["type"] == "movie":
+                found += [n for n in sorted(os.listdir(folder)) if re.search(r"-trailer\.\w+$", n)]
+            trailers = os.path.join(folder, "Trailers")
+            if os.path.isdir(trailers):
+                found += [f"Trailers/{n}" for n in sorted(os.listdir(trailers)) if not n.startswith(".")]
+        root = _attrs(Element("MediaContainer"), {"identifier": "com.plexapp.plugins.library"})
+        for n, name in enumerate(found):
+            _attrs(SubElement(root, "Video"), {"ratingKey": item["ratingKey"] * 1000 + n,
+                                               "key": f"/library/metadata/{item['ratingKey'] * 1000 + n}",
+                                               "type": "clip", "subtype": "trailer", "extraType": 1,
+                                               "title": os.path.splitext(os.path.basename(name))[0]})
+        return self._xml(root)
 
     def _analyze(self, request: Request) -> Reply:
         item = self._get_item(request)

@@ -40,6 +40,7 @@ class TmdbEmulator(Emulator):
         self.route("GET", r"/3/(movie|tv)/(\d+)/external_ids", self._external_ids)
         self.route("GET", r"/3/tv/(\d+)/season/(\d+)", self._season)
         self.route("GET", r"/t/p/(\w+)/([\w.-]+)", self._image)
+        self.route("GET", r"/3/find/(\w+)", self._find)
         #: Image requests served (path), for tests that check what was fetched.
         self.image_requests: list[str] = []
 
@@ -114,6 +115,17 @@ class TmdbEmulator(Emulator):
                 "popularity": 42.0, "poster_path": f"/{show['id']}-poster.jpg",
                 "first_air_date": show["first_air_date"], "name": self._text(show, language, "name", "original_name"),
                 "vote_average": 8.1, "vote_count": 500}
+
+    def _find(self, request: Request) -> Reply:
+        """``/find/{id}?external_source=tvdb_id|imdb_id``."""
+        wanted = request.path.rsplit("/", 1)[1]
+        source = request.arg("external_source")
+        shows = [s for s in self.shows.values() if source == "tvdb_id" and str(s.get("tvdb_id")) == wanted]
+        movies = [m for m in self.movies.values() if source == "imdb_id" and m.get("imdb_id") == wanted]
+        language = request.arg("language") or "en-US"
+        return Reply(200, {"movie_results": [self._movie_json(m, language) for m in movies], "person_results": [],
+                           "tv_results": [self._tv_json(s, language) for s in shows], "tv_episode_results": [],
+                           "tv_season_results": []})
 
     def _configuration(self, request: Request) -> Reply:
         sample = json.loads((SPECS / "tmdb" / "samples" / "GET_configuration_200.json").read_text())

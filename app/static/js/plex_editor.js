@@ -1,6 +1,7 @@
 // The Plex editor: section tabs, filters kept per browser, server-side paging, grid/list, selection and
 // batch actions, and the details dialog (General, Posters, Backgrounds, Fix match).
 import { api, localTime, size, toast } from './api.js';
+import { colourTrailerButtons } from './trailers.js';
 
 const root = document.getElementById('plex-editor');
 const TEXT = JSON.parse(root.dataset.text);
@@ -119,6 +120,7 @@ async function load({ fresh = false } = {}) {
   $('page-next').disabled = data.page >= pages;
   showState(data.items.length ? '' : 'empty');
   render(data.items);
+  colourTrailerButtons(root);
 }
 
 function resolutionBadge(item) {
@@ -140,6 +142,16 @@ function watchBadge(item) {
   const badge = el('span', { className: `badge ${kind}`, textContent: TEXT[item.watch] });
   badge.dataset.watch = item.watch;
   return badge;
+}
+
+// the trailer button of an item (the global trailer modal; its colour says the status)
+function trailerButton(item) {
+  const externalId = item.type === 'movie' ? item.guids.tmdb : item.guids.tvdb;
+  if (!externalId) return null;
+  const button = el('button', { type: 'button', className: 'btn btn-sm btn-outline-secondary find-and-play-trailer-btn mms-trailer-btn' },
+    el('i', { className: 'bi bi-film', ariaHidden: 'true' }), el('span', { className: 'visually-hidden', textContent: `${TEXT.trailer} ${item.title}` }));
+  Object.assign(button.dataset, { mediaType: item.type === 'movie' ? 'movie' : 'tv', externalId, title: item.title, year: item.year ?? '' });
+  return button;
 }
 
 function checkbox(item) {
@@ -175,7 +187,7 @@ function render(items) {
         el('td', {}, resolutionBadge(item)), el('td', {}, audioBadge(item)),
         el('td', { textContent: item.size ? size(item.size) : '' }),
         el('td', { className: 'small', textContent: item.added_at ? localTime(item.added_at) : '' }),
-        el('td', {}, watchBadge(item)));
+        el('td', {}, watchBadge(item)), el('td', {}, trailerButton(item)));
       tr.dataset.ratingKey = item.rating_key;
       return tr;
     }));
@@ -188,7 +200,7 @@ function render(items) {
       el('span', { className: 'small text-body-secondary', textContent: [item.year, item.size ? size(item.size) : ''].filter(Boolean).join(' · ') }));
     open.addEventListener('click', () => openItem(item.rating_key));
     const card = el('div', { className: 'mms-card' }, el('div', { className: 'mms-card-check' }, checkbox(item)), open,
-      el('div', { className: 'mms-card-badges' }, resolutionBadge(item), audioBadge(item), watchBadge(item)));
+      el('div', { className: 'mms-card-badges' }, resolutionBadge(item), audioBadge(item), watchBadge(item), trailerButton(item)));
     card.dataset.ratingKey = item.rating_key;
     return card;
   }));

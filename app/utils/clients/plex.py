@@ -548,6 +548,12 @@ class PlexClient:
         with self._guard():
             return {"thumb": getattr(item, "thumb", None), "art": getattr(item, "art", None)}
 
+    def extras(self, rating_key: int) -> list[str]:
+        """``GET /library/metadata/{id}/extras``: the titles of the item's extras (local trailers...)."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            return [e.title for e in item.extras()]
+
     # -- identify / fix match ------------------------------------------------------------------------------
     def matches(self, rating_key: int, title: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
         """``GET /library/metadata/{id}/matches?manual=1`` with the section's agent: ``[{"guid", "name", "year",

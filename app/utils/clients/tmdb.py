@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
-from tmdbv3api import TV, Configuration, Movie, Search, Season
+from tmdbv3api import TV, Configuration, Find, Movie, Search, Season
 from tmdbv3api.exceptions import TMDbException
 from tmdbv3api.tmdb import TMDb
 
@@ -219,6 +219,12 @@ class TmdbClient:
             found += [parse_model(SERVICE, TmdbVideo, v) for v in (data.get("results") or [])
                       if v.get("key") not in {f.key for f in found}]
         return found
+
+    def tv_id_for_tvdb(self, tvdb_id: int) -> int | None:
+        """``GET /find/{tvdb_id}?external_source=tvdb_id``: the TMDB id of a show known by its TVDB id."""
+        data = self._call(Find, "find_by_tvdb_id", str(int(tvdb_id)))
+        results = data.get("tv_results") or [] if isinstance(data, dict) else []
+        return int(results[0]["id"]) if results and results[0].get("id") else None
 
     def images(self, media_type: str, tmdb_id: int) -> dict[str, list[dict[str, Any]]]:
         """``/images``: ``{"posters": [...], "backdrops": [...]}`` in the language, English and none."""
