@@ -45,6 +45,7 @@ TORRENT_STATES = {
 WORDS = {
     "deleted": N_("deleted"), "failed": N_("failed"), "sent": N_("sent"), "none": N_("none"),
     "eta": N_("remaining"), "close": N_("Close"), "offline": N_("MMS does not answer"),
+    "trailer": N_("Trailer"),
 }
 
 

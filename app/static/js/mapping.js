@@ -1,5 +1,6 @@
 // The global mapping modal: choose the media the release(s) are for; resolves with the mapping.
 import { api, confirmDialog, t, toast } from './api.js';
+import { colourTrailerButtons, trailerButtonFor } from './trailers.js';
 
 const modalEl = document.getElementById('mapping-modal');
 const $ = (id) => document.getElementById(id);
@@ -25,6 +26,8 @@ function choose(candidate, button) {
   document.querySelectorAll('#mapping-candidates .active').forEach((b) => b.classList.remove('active'));
   button.classList.add('active');
   $('mapping-choice').textContent = describe(candidate);
+  const trailer = trailerButtonFor(candidate, 'find-trailer-from-map-btn');
+  if (trailer) { trailer.classList.add('ms-2'); $('mapping-choice').append(trailer); colourTrailerButtons($('mapping-choice')); }
   $('mapping-send').disabled = false;
   $('mapping-arr-add').classList.add('d-none');
   if (candidate.source.endsWith('-lookup')) loadArrOptions(candidate.source.split('-')[0]).catch(() => {});
@@ -100,7 +103,11 @@ $('mapping-send').addEventListener('click', async () => {
   resolver = null;
 });
 
-modalEl.addEventListener('hidden.bs.modal', () => { if (resolver) { resolver(null); resolver = null; } });
+// hidden for a moment by the trailer modal (data-suspended): the dialog comes back with its state, not cancelled
+modalEl.addEventListener('hidden.bs.modal', () => {
+  if (modalEl.dataset.suspended === 'true') return;
+  if (resolver) { resolver(null); resolver = null; }
+});
 
 // openMapping({names, mediaType, query, entry}) -> Promise<mapping | null>; with ``entry`` (a pending-map
 // entry) the dialog re-maps it: pre-filled from its type, title, ids, season and episodes.

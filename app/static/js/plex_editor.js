@@ -1,7 +1,7 @@
 // The Plex editor: section tabs, filters kept per browser, server-side paging, grid/list, selection and
 // batch actions, and the details dialog (General, Posters, Backgrounds, Fix match).
 import { api, localTime, size, toast } from './api.js';
-import { colourTrailerButtons } from './trailers.js';
+import { colourTrailerButtons, trailerButtonFor } from './trailers.js';
 
 const root = document.getElementById('plex-editor');
 const TEXT = JSON.parse(root.dataset.text);
@@ -146,11 +146,9 @@ function watchBadge(item) {
 
 // the trailer button of an item (the global trailer modal; its colour says the status)
 function trailerButton(item) {
-  const externalId = item.type === 'movie' ? item.guids.tmdb : item.guids.tvdb;
-  if (!externalId) return null;
-  const button = el('button', { type: 'button', className: 'btn btn-sm btn-outline-secondary find-and-play-trailer-btn mms-trailer-btn' },
-    el('i', { className: 'bi bi-film', ariaHidden: 'true' }), el('span', { className: 'visually-hidden', textContent: `${TEXT.trailer} ${item.title}` }));
-  Object.assign(button.dataset, { mediaType: item.type === 'movie' ? 'movie' : 'tv', externalId, title: item.title, year: item.year ?? '' });
+  const button = trailerButtonFor({ media_type: item.type === 'movie' ? 'movie' : 'tv', tmdb_id: item.guids.tmdb,
+    tvdb_id: item.guids.tvdb, title: item.title, year: item.year }, 'find-and-play-trailer-btn');
+  button?.classList.add('mms-trailer-btn');
   return button;
 }
 

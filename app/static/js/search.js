@@ -1,4 +1,5 @@
 import { api, ApiError, size, toast } from './api.js';
+import { colourTrailerButtons, trailerButtonFor } from './trailers.js';
 import { openMapping, sendReleases } from './mapping.js';
 
 const $ = (id) => document.getElementById(id);
@@ -181,6 +182,8 @@ mediaForm.addEventListener('submit', async (event) => {
   if (!data) { lastMedia = null; clearResults(mediaForm.dataset.failedText); return; }
   lastMedia = data.media;
   $('media-info').textContent = `${data.media.title}${data.media.year ? ` (${data.media.year})` : ''}`;
+  const trailer = trailerButtonFor(data.media, 'search-trailer-btn', { withText: true });
+  if (trailer) { trailer.classList.add('ms-2'); $('media-info').append(trailer); colourTrailerButtons($('media-info')); }
   const select = $('episode-filter');
   const options = [new Option('—', '')];
   data.searches.forEach((s) => s.missing_episodes.forEach((e) => options.push(new Option(`S${String(s.season).padStart(2, '0')}E${String(e).padStart(2, '0')}`, `${s.season}x${e}`))));

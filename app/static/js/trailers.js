@@ -2,13 +2,31 @@
 // Open: window.dispatchEvent(new CustomEvent('openTrailerSearch', {detail: {media_type, external_id, title, year,
 // sourceModalId}})). On close it emits 'trailerStatusUpdated' {media_type, external_id, status}; every
 // .search-trailer-btn, .find-and-play-trailer-btn and .find-trailer-from-map-btn recolours itself.
-import { api, toast } from './api.js';
+import { api, t, toast } from './api.js';
 
 const modalEl = document.getElementById('trailer-modal');
 const BUTTONS = '.search-trailer-btn, .find-and-play-trailer-btn, .find-trailer-from-map-btn';
 const COLOURS = { LOCKED: 'btn-success', UNLOCKED: 'btn-warning', NONE: 'btn-outline-secondary' };
 
 export function trailerKey(mediaType, externalId) { return `${mediaType}_${externalId}`; }
+
+// A trailer button for a media ({media_type: movie|tv, tmdb_id, tvdb_id, title, year}): movies by their TMDB
+// id, shows by their TVDB id; null when the media has not that id. `kind` is one of the three classes.
+export function trailerButtonFor(media, kind, { withText = false } = {}) {
+  const type = media.media_type === 'movie' ? 'movie' : 'tv';
+  const externalId = type === 'movie' ? media.tmdb_id : media.tvdb_id;
+  if (!externalId) return null;
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = `btn btn-sm btn-outline-secondary ${kind}`;
+  const icon = Object.assign(document.createElement('i'), { className: 'bi bi-film' });
+  icon.setAttribute('aria-hidden', 'true');
+  const label = Object.assign(document.createElement('span'), { className: withText ? 'ms-1' : 'visually-hidden',
+    textContent: withText ? t('words', 'trailer') : `${t('words', 'trailer')} ${media.title || ''}` });
+  button.append(icon, label);
+  Object.assign(button.dataset, { mediaType: type, externalId, title: media.title || '', year: media.year ?? '' });
+  return button;
+}
 
 function paint(button, status) {
   Object.values(COLOURS).forEach((c) => button.classList.remove(c));
@@ -179,6 +197,7 @@ if (modalEl) {
     sourceModal = media.sourceModalId ? document.getElementById(media.sourceModalId) : null;
     const open = () => modal().show();
     if (sourceModal && sourceModal.classList.contains('show')) {
+      sourceModal.dataset.suspended = 'true';  // its owner keeps its state: it comes back after this one
       sourceModal.addEventListener('hidden.bs.modal', open, { once: true });
       window.bootstrap.Modal.getOrCreateInstance(sourceModal).hide();
     } else {
@@ -194,7 +213,12 @@ if (modalEl) {
   modalEl.addEventListener('hidden.bs.modal', () => {
     $('trailer-player').replaceChildren();  // stops the preview
     if (media) window.dispatchEvent(new CustomEvent('trailerStatusUpdated', { detail: { media_type: media.media_type, external_id: media.external_id, status } }));
-    if (sourceModal) { window.bootstrap.Modal.getOrCreateInstance(sourceModal).show(); sourceModal = null; }
+    if (sourceModal) {
+      const back = sourceModal;
+      sourceModal = null;
+      back.addEventListener('shown.bs.modal', () => { delete back.dataset.suspended; }, { once: true });
+      window.bootstrap.Modal.getOrCreateInstance(back).show();
+    }
   });
 }
 
