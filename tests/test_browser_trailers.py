@@ -103,3 +103,40 @@ def test_from_the_mapping_dialog_and_back_with_its_state(browser: BrowserSession
             browser.assert_clean()
     finally:
         qbt.stop()
+
+
+def test_download_from_the_modal_with_its_progress(browser: BrowserSession, tmp_path: Path, monkeypatch) -> None:
+    from tests.clients.test_youtube import VideoSite
+    from tests.media import make_video
+
+    CACHE.clear()
+    site_folder = tmp_path / "site"
+    make_video(site_folder / "trailer.mp4", 1.5)
+    site = VideoSite(site_folder)
+    movie = tmp_path / "Movies" / "Heat (1995)"
+    make_video(movie / "Heat (1995).mkv", 0.5)
+    monkeypatch.setattr("app.trailers.service.youtube_client", lambda: FakeYouTube(site.url))
+    try:
+        with PlexEmulator() as plex:
+            section = plex.add_section("Films", "movie", str(tmp_path / "Movies"))
+            plex.add_movie(section, "Heat", 1995, tmdb=949, file=str(movie / "Heat (1995).mkv"))
+            browser.app.extensions["mms"].settings.save({"plex_url": plex.url, "plex_token": plex.token,
+                                                         "movies_path": str(tmp_path / "Movies"),
+                                                         "trailer_youtube_search": "off"})
+            browser.login()
+            page = browser.page
+            page.goto(browser.url + "/plex")
+            page.locator(".find-and-play-trailer-btn[data-external-id='949']").click()
+            page.locator("#trailer-modal.show").wait_for()
+            page.fill("#trailer-link", "https://www.youtube.com/watch?v=YtVfTrail01")
+            page.click("#trailer-link-form button[type=submit]")
+            page.locator("#trailer-status[data-status='LOCKED']").wait_for()
+            page.click("#trailer-download")
+            page.locator("#trailer-progress[data-state='done']").wait_for(timeout=60_000)
+            assert (movie / "Heat (1995)-trailer.mkv").is_file()
+            page.locator(".toast[data-kind='success']").last.wait_for()
+            assert page.inner_text("#trailer-disk") == "sur le disque"
+            browser.screenshot("trailer-downloaded")
+            browser.assert_clean()
+    finally:
+        site.stop()

@@ -13,6 +13,7 @@ from tests.clients.test_youtube import VideoSite
 from tests.emulators.plex import PlexEmulator
 from tests.emulators.tmdb import TmdbEmulator
 from tests.media import make_video
+from tests.waiting import wait_for
 
 
 def entry(vid: str, title: str, duration: int = 140, channel: str = "Trailers FR") -> dict:
@@ -36,8 +37,9 @@ class FakeYouTube(YouTubeClient):
             raise self.error
         return next((v for k, v in self.results.items() if k in query), [])
 
-    def download(self, url, folder, name, *, max_bytes, on_progress=None):
-        return super().download(self.site_url, folder, name, max_bytes=max_bytes, on_progress=on_progress)
+    def download(self, url, folder, name, *, max_bytes, max_duration_s=None, on_progress=None):
+        return super().download(self.site_url, folder, name, max_bytes=max_bytes, max_duration_s=max_duration_s,
+                                on_progress=on_progress)
 
 
 @pytest.fixture
@@ -59,12 +61,13 @@ def world(api, tmp_path, monkeypatch):
     tmdb.add_movie(949, "Heat", 1995, translations={"fr-FR": {"title": "Heat", "overview": "x"}},
                    videos=[{"key": "TmdbTrail01", "name": "Heat - Bande-annonce VF", "iso_639_1": "fr"}])
     youtube = FakeYouTube(site.url, {"VF": [entry("YtVfTrail01", "Heat (1995) bande annonce VF"),
-                                            entry("YtReview001", "Heat (1995) review")],
+                                            entry("YtReview001", "Heat (1995) review"),
+                                            entry("YtFullFilm1", "Heat (1995) film complet VF", duration=10_000)],
                                      "trailer": [entry("YtRemake001", "Heat (2013) trailer")]})
     monkeypatch.setattr("app.trailers.service.youtube_client", lambda: youtube)
     api.call("PUT", "/api/settings", json={"values": {
         "plex_url": plex.url, "plex_token": plex.token, "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key,
-        "trailer_pause_s": 0}})
+        "trailer_pause_s": 0, "movies_path": str(tmp_path / "Movies"), "tv_path": str(tmp_path / "TV")}})
     yield {"plex": plex, "tmdb": tmdb, "youtube": youtube, "movie_folder": movie_folder, "tmp": tmp_path}
     site.stop()
     plex.stop()
@@ -72,6 +75,15 @@ def world(api, tmp_path, monkeypatch):
 
 
 HEAT = {"media_type": "movie", "external_id": 949, "title": "Heat", "year": 1995}
+
+
+def downloaded(api, media: dict) -> dict:
+    """Start the download from the API and wait for its end (the page polls the same way)."""
+    started = api.call("POST", "/api/trailers/download", json=media)
+    assert started.status_code == 202, started.json
+    key = started.json["key"]
+    return wait_for(lambda: (p := api.call("GET", f"/api/trailers/download/{key}").json)["state"] != "running" and p,
+                    timeout=60, what="trailer download")
 
 
 def test_candidates_lock_and_statuses(api, world) -> None:
@@ -93,10 +105,13 @@ def test_bad_input_changes_nothing(api, world) -> None:
     refused = api.call("POST", "/api/trailers/lock", json={**HEAT, "link": "https://evil.example/watch?v=abcdefghijk"})
     assert refused.status_code == 422 and "YouTube" in refused.json["error"]["message"]
     assert api.call("POST", "/api/trailers/lock", json={**HEAT, "video_id": "nope"}).status_code == 404
+    api.call("POST", "/api/trailers/candidates", json=HEAT)
+    too_long = api.call("POST", "/api/trailers/lock", json={**HEAT, "video_id": "YtFullFilm1"})
+    assert too_long.status_code == 422 and "600" in too_long.json["error"]["message"]
     assert api.call("POST", "/api/trailers/lock", json={**HEAT, "media_type": "album"}).status_code == 422
     assert api.call("POST", "/api/trailers/download", json=HEAT).status_code == 409  # nothing locked
     info = api.call("POST", "/api/trailers/info", json=HEAT).json
-    assert info["status"] == "NONE" and info["locked"] is None
+    assert info["status"] == "UNLOCKED" and info["locked"] is None
     pasted = api.call("POST", "/api/trailers/lock", json={**HEAT, "link": "https://youtu.be/YtPasted001"}).json
     assert pasted["locked"]["video_id"] == "YtPasted001"
 
@@ -104,14 +119,15 @@ def test_bad_input_changes_nothing(api, world) -> None:
 def test_download_as_a_plex_local_trailer(api, world) -> None:
     api.call("POST", "/api/trailers/candidates", json=HEAT)
     api.call("POST", "/api/trailers/lock", json={**HEAT, "video_id": "TmdbTrail01"})
-    done = api.call("POST", "/api/trailers/download", json=HEAT)
-    assert done.status_code == 200, done.json
+    progress = downloaded(api, HEAT)
+    assert progress["state"] == "done" and progress["done"] > 0, progress
+    done = progress["entry"]
     path = world["movie_folder"] / "Heat (1995)-trailer.mkv"
-    assert done.json["download"]["path"] == str(path) and path.stat().st_size > 0
+    assert done["download"]["path"] == str(path) and path.stat().st_size > 0
     assert sorted(p.name for p in world["movie_folder"].iterdir()) == ["Heat (1995)-trailer.mkv", "Heat (1995).mkv"]
     plex = world["plex"]
     assert plex.scans[-1][1] == str(world["movie_folder"]) and plex.refreshed[-1] == plex.heat["ratingKey"]
-    assert done.json["extras"] == ["Heat (1995)-trailer"]
+    assert done["extras"] == ["Heat (1995)-trailer"]
     assert api.call("POST", "/api/trailers/statuses", json={"keys": ["movie_949"]}).json["statuses"][
         "movie_949"]["on_disk"] is True
 
@@ -119,9 +135,17 @@ def test_download_as_a_plex_local_trailer(api, world) -> None:
 def test_show_trailers_go_to_a_trailers_folder(api, world) -> None:
     show = {"media_type": "tv", "external_id": 280619, "title": "The Expanse", "year": 2015}
     api.call("POST", "/api/trailers/lock", json={**show, "link": "https://www.youtube.com/watch?v=YtShow00001"})
-    done = api.call("POST", "/api/trailers/download", json=show).json
+    done = downloaded(api, show)["entry"]
     assert done["download"]["path"].endswith("/The Expanse/Trailers/The Expanse (2015).mkv")
     assert done["extras"] == ["The Expanse (2015)"]
+
+
+def test_a_folder_outside_the_library_is_refused(api, world) -> None:
+    api.call("PUT", "/api/settings", json={"values": {"movies_path": str(world["tmp"] / "elsewhere")}})
+    api.call("POST", "/api/trailers/lock", json={**HEAT, "link": "https://youtu.be/YtVfTrail01"})
+    refused = downloaded(api, HEAT)
+    assert refused["state"] == "failed" and "racine" in refused["error"]  # "dossier racine", in French
+    assert sorted(p.name for p in world["movie_folder"].iterdir()) == ["Heat (1995).mkv"]
 
 
 def test_the_bot_check_says_what_to_do_and_stops_the_job(api, world, app) -> None:
@@ -137,6 +161,6 @@ def test_the_bot_check_says_what_to_do_and_stops_the_job(api, world, app) -> Non
     failed_download = {"media_type": "tv", "external_id": 280619, "title": "The Expanse", "year": 2015}
     api.call("POST", "/api/trailers/lock", json={**failed_download, "link": "https://youtu.be/YtShow00001"})
     world["youtube"].site_url = world["youtube"].site_url.replace("index.html", "gone.html")
-    failed = api.call("POST", "/api/trailers/download", json=failed_download)
-    assert failed.status_code == 502 and "YouTube" in failed.json["error"]["message"]
+    failed = downloaded(api, failed_download)
+    assert failed["state"] == "failed" and "YouTube" in failed["error"]
     assert list((world["tmp"] / "TV" / "The Expanse" / "Trailers").iterdir()) == []  # no partial file

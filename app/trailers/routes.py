@@ -12,7 +12,6 @@ from app.api import parse_body, parse_query
 from app.core.images import proxied
 from app.i18n import say
 from app.trailers import bp, service
-from app.utils.clients.errors import UpstreamError
 from app.utils.messages import N_
 
 
@@ -104,13 +103,15 @@ def api_statuses():
 
 @bp.post("/api/trailers/download")
 def api_download():
-    """Download the locked trailer next to the media; Plex picks it up."""
+    """Start downloading the locked trailer next to the media (202); poll ``/api/trailers/download/<key>``."""
     media = parse_body(Media).media()
-    try:
-        entry = service.download(media["key"])
-    except UpstreamError as exc:
-        return jsonify({"error": {"code": exc.code, "message": say(exc)}}), 502 if exc.status_code == 502 else 422
-    return jsonify(entry)
+    return jsonify(service.start_download(media["key"])), 202
+
+
+@bp.get("/api/trailers/download/<key>")
+def api_download_progress(key: str):
+    """Bytes done and total while it runs; then the entry (and Plex's extras), or the reason it failed."""
+    return jsonify(service.download_progress(key))
 
 
 class LibraryQuery(BaseModel):

@@ -19,6 +19,7 @@ from app.extensions import managers
 from app.i18n import say
 from app.jobs import JobResult
 from app.plex_editor.library import CACHE
+from app.plex_editor.move import root_folders
 from app.trailers.ranking import rank
 from app.utils.clients.errors import UpstreamBotCheck, UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import PlexClient
@@ -145,6 +146,10 @@ def lock(media: dict[str, Any], chosen_id: str | None = None, link: str | None =
         video = next((c for c in entry.get("candidates") or [] if c["video_id"] == chosen_id), None)
         if video is None:
             raise TrailerRefused(N_("This video is not among the candidates: search again."), 404)
+    limit = managers().settings.load().trailer_max_duration_s
+    if video.get("duration_s") and video["duration_s"] > limit:
+        raise TrailerRefused(N_("This video lasts longer than the limit (%(limit)s s): it is not a trailer."),
+                             limit=limit)
     keep = {k: video.get(k) for k in ("video_id", "url", "title", "channel", "thumbnail", "duration_s", "language",
                                       "source", "score")}
     return manager().lock_trailer(media["key"], media, keep)
@@ -187,7 +192,8 @@ def trailer_target(details: dict[str, Any], layout: str) -> tuple[Path, str]:
     return Path(details["locations"][0]) / "Trailers", name
 
 
-def download(key: str, youtube: YouTubeClient | None = None) -> dict[str, Any]:
+def download(key: str, youtube: YouTubeClient | None = None,
+             on_progress: Any = None) -> dict[str, Any]:
     """Download the locked video of ``key`` next to the media and have Plex pick it up; the entry (its
     ``download`` says done/failed, path, size, error; ``extras`` lists what Plex shows). A failure leaves no
     file and is recorded (the job retries it later)."""
@@ -200,9 +206,16 @@ def download(key: str, youtube: YouTubeClient | None = None) -> dict[str, Any]:
     try:
         details = _plex_item(plex, media)
         folder, name = trailer_target(details, settings.trailer_layout)
-        folder.mkdir(parents=True, exist_ok=True)
+        media_folder = folder.parent if folder.name == "Trailers" else folder
+        roots = root_folders(settings)
+        if not media_folder.is_dir() or not any(media_folder.resolve().is_relative_to(r) for r in roots):
+            raise TrailerRefused(N_("The media's folder %(path)s is not inside a library root folder."),
+                                 path=str(media_folder))
+        folder.mkdir(exist_ok=True)
         path = (youtube or youtube_client()).download(entry["locked"]["url"], folder, name,
-                                                      max_bytes=settings.trailer_max_size_mb * 1024 * 1024)
+                                                      max_bytes=settings.trailer_max_size_mb * 1024 * 1024,
+                                                      max_duration_s=settings.trailer_max_duration_s,
+                                                      on_progress=on_progress)
     except (UpstreamError, TrailerRefused, OSError) as exc:
         reason = exc.msgid % exc.params if isinstance(exc, TrailerRefused) and exc.params else str(exc)
         manager().set_download(key, state="failed", error=reason)
@@ -381,3 +394,47 @@ def bulk_status(run_id: str) -> dict[str, Any]:
     if run_id not in _bulk:
         raise TrailerRefused(N_("No run %(id)s."), 404, id=run_id)
     return dict(_bulk[run_id])
+
+
+# -- a download started from the modal, in a thread, its progress read by the page -------------------------
+_downloads: dict[str, dict[str, Any]] = {}
+
+
+def start_download(key: str) -> dict[str, Any]:
+    """Download the locked trailer of ``key`` in a thread; ``{"key", "state": "running", "done", "total"}``.
+    :class:`TrailerRefused` when nothing is locked or a download of it is already running."""
+    import threading
+
+    from flask import current_app
+
+    entry = manager().get_trailer_info(key)
+    if not entry or not entry.get("locked"):
+        raise TrailerRefused(N_("No trailer is locked for this media."), 409)
+    if (_downloads.get(key) or {}).get("state") == "running":
+        raise TrailerRefused(N_("This trailer is already being downloaded."), 409)
+    progress: dict[str, Any] = {"key": key, "state": "running", "done": 0, "total": None, "error": None,
+                                "entry": None}
+    _downloads[key] = progress
+    app = current_app._get_current_object()
+
+    def on_progress(done: int, total: int | None) -> None:
+        progress.update(done=done, total=total)
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                progress.update(state="done", entry=download(key, on_progress=on_progress))
+            except (UpstreamError, TrailerRefused, OSError) as exc:
+                progress.update(state="failed", error=say(exc))
+            except Exception as exc:  # noqa: BLE001 - recorded on the download, never lost in a thread
+                progress.update(state="failed", error=f"{type(exc).__name__}: {exc}")
+
+    threading.Thread(target=work, daemon=True, name=f"trailer-{key}").start()
+    return dict(progress)
+
+
+def download_progress(key: str) -> dict[str, Any]:
+    """The progress of the last download started from the page for ``key`` (404 when none)."""
+    if key not in _downloads:
+        raise TrailerRefused(N_("No download of this trailer was started."), 404)
+    return dict(_downloads[key])

@@ -67,6 +67,9 @@ def test_a_failed_download_leaves_nothing(site, tmp_path) -> None:
     with pytest.raises(VideoUnavailable):
         YouTubeClient().download(site.url, target, "x", max_bytes=100)  # larger than the limit
     assert list(target.iterdir()) == []
+    with pytest.raises(VideoUnavailable):
+        YouTubeClient().download(site.url, target, "x", max_bytes=50_000_000, max_duration_s=1)  # 2 s > 1 s
+    assert list(target.iterdir()) == []
 
 
 def test_video_ids_from_links() -> None:

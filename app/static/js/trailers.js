@@ -163,16 +163,38 @@ if (modalEl) {
     toast(TEXT.unlocked, 'success');
   }
 
+  function showProgress(progress) {
+    const bar = $('trailer-progress');
+    bar.classList.toggle('d-none', progress === null);
+    if (!progress) return;
+    const pct = progress.total ? Math.min(100, Math.round((progress.done / progress.total) * 100)) : (progress.state === 'done' ? 100 : 5);
+    bar.querySelector('.progress-bar').style.width = `${pct}%`;
+    bar.setAttribute('aria-valuenow', String(pct));
+    bar.dataset.state = progress.state;
+  }
+
+  async function followDownload(key) {
+    const progress = await api('GET', `/api/trailers/download/${key}`, undefined, { quiet: true }).catch(() => null);
+    if (!progress) return;
+    showProgress(progress);
+    if (progress.state === 'running') { setTimeout(() => followDownload(key), 500); return; }
+    const button = $('trailer-download');
+    if (button) button.disabled = false;
+    $('trailer-message').textContent = '';
+    if (progress.state === 'failed') { toast(progress.error); return; }
+    const entry = progress.entry;
+    showStatus('LOCKED', entry.download);
+    toast(`${TEXT.downloaded.replace('{path}', entry.download.path)}${entry.extras?.length ? ` ${TEXT.extras}` : ''}`, 'success');
+  }
+
   async function doDownload() {
     $('trailer-message').textContent = TEXT.downloading;
     const button = $('trailer-download');
     if (button) button.disabled = true;
-    const data = await api('POST', '/api/trailers/download', body()).catch(() => null);
-    if (button) button.disabled = false;
-    $('trailer-message').textContent = '';
-    if (!data) return;
-    showStatus('LOCKED', data.download);
-    toast(`${TEXT.downloaded.replace('{path}', data.download.path)}${data.extras?.length ? ` ${TEXT.extras}` : ''}`, 'success');
+    const started = await api('POST', '/api/trailers/download', body()).catch(() => null);
+    if (!started) { if (button) button.disabled = false; $('trailer-message').textContent = ''; return; }
+    showProgress(started);
+    followDownload(started.key);
   }
 
   $('trailer-search').addEventListener('click', search);
@@ -190,6 +212,7 @@ if (modalEl) {
     // a fresh state at each opening
     $('trailer-title').textContent = `${media.title || ''}${media.year ? ` (${media.year})` : ''}`;
     ['trailer-locked', 'trailer-candidates', 'trailer-player'].forEach((id) => $(id).replaceChildren());
+    showProgress(null);
     $('trailer-player').classList.add('d-none');
     $('trailer-link').value = '';
     $('trailer-message').textContent = '';

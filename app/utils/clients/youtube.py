@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yt_dlp
-from yt_dlp.utils import DownloadError
+from yt_dlp.utils import DownloadError, match_filter_func
 
 from app.utils.clients.errors import (
     UpstreamBotCheck,
@@ -89,6 +90,16 @@ def classify(exc: Exception) -> UpstreamError:
     return UpstreamUnavailable(SERVICE, text.removeprefix("ERROR: ")[:300])
 
 
+def media_duration(path: Path) -> float | None:
+    """A media file's duration in seconds (ffprobe), ``None`` when it cannot be read."""
+    try:
+        found = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                                str(path)], capture_output=True, text=True, timeout=60, check=False)
+        return float(found.stdout.strip())
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+
+
 class _Quiet:
     """yt-dlp's logger: nothing on stdout; errors kept for the exception."""
 
@@ -131,12 +142,14 @@ class YouTubeClient:
             raise classify(exc) from None
         return [e for e in (found or {}).get("entries") or [] if isinstance(e, dict)]
 
-    def download(self, url: str, folder: Path, name: str, *, max_bytes: int,
+    def download(self, url: str, folder: Path, name: str, *, max_bytes: int, max_duration_s: int | None = None,
                  on_progress: Callable[[int, int | None], None] | None = None) -> Path:
         """Download ``url`` into ``folder`` as ``name`` + ``.mkv``: :data:`TRAILER_FORMAT`, remuxed to MKV,
         French subtitles embedded when the video has them. yt-dlp works in a hidden folder of ``folder`` (its
         own ``.part`` files) and the result is renamed in place at the end, so a failure leaves nothing.
-        ``max_bytes`` caps each stream. Returns the final path; raises the typed errors."""
+        ``max_bytes`` caps each stream; a video longer than ``max_duration_s`` (seconds) is refused before any
+        byte is fetched when the site says its duration, else after the download (ffprobe), the file then
+        removed. Returns the final path; raises the typed errors."""
         work = folder / f".mms-trailer-{uuid.uuid4().hex[:8]}"
         work.mkdir(parents=True)
         target = folder / f"{name}.mkv"
@@ -151,12 +164,19 @@ class YouTubeClient:
             writesubtitles=True, subtitleslangs=["fr", "fr-FR"], max_filesize=max_bytes, progress_hooks=[hook],
             postprocessors=[{"key": "FFmpegVideoRemuxer", "preferedformat": "mkv"},
                             {"key": "FFmpegEmbedSubtitle", "already_have_subtitle": False}])
+        if max_duration_s:
+            options["match_filter"] = match_filter_func(f"duration <=? {int(max_duration_s)}")  # unknown passes
         try:
             with yt_dlp.YoutubeDL(options) as ydl:
                 ydl.download([url])
             produced = [p for p in work.iterdir() if p.suffix == ".mkv"]
             if not produced:
-                raise VideoUnavailable(SERVICE, "too_large", "nothing was downloaded (larger than the limit?)")
+                raise VideoUnavailable(SERVICE, "too_large", "nothing was downloaded (longer or larger than the "
+                                                             "limits)")
+            duration = media_duration(produced[0])
+            if max_duration_s and duration is not None and duration > max_duration_s:
+                raise VideoUnavailable(SERVICE, "too_long", f"the video lasts {duration:.0f} s, longer than "
+                                                            f"{int(max_duration_s)} s")
             produced[0].replace(target)
         except DownloadError as exc:
             raise classify(exc) from None
