@@ -38,6 +38,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("app.load_dotenv", lambda *a, **k: False)
 
+    def _no_youtube(self, query: str, count: int = 8):
+        raise AssertionError(f"a test tried to search YouTube for {query!r}: use tests.test_trailers.FakeYouTube")
+
+    # this machine has no internet: no test may reach YouTube (FakeYouTube answers instead)
+    monkeypatch.setattr("app.utils.clients.youtube.YouTubeClient.search", _no_youtube)
+
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> Iterator:

@@ -22,6 +22,7 @@ def test_pick_a_movie_by_its_title_and_find_its_releases(browser: BrowserSession
         text_only.feed.add_release("Amelie.2001.FRENCH.720p.WEB.x264-GRP", categories=(2000,))
         browser.app.extensions["mms"].settings.save({
             "radarr_url": radarr.url, "radarr_api_key": radarr.api_key, "service_timeout_s": 2,
+            "trailer_youtube_search": "off",  # no test reaches YouTube
             "torznab_indexers": [{"name": "Ids", "url": ids.url, "api_key": "key-ids"},
                                  {"name": "TextOnly", "url": text_only.url, "api_key": "key-text"}]})
         browser.login()
@@ -39,7 +40,15 @@ def test_pick_a_movie_by_its_title_and_find_its_releases(browser: BrowserSession
         text = page.locator("#results tbody").inner_text()
         assert "Le.Fabuleux.Destin.d.Amelie.Poulain" in text and "Amelie.2001.FRENCH" in text
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # the media's trailer button (the global trailer modal), coloured by its status
+        trailer = page.locator("#media-info .search-trailer-btn[data-external-id='194']")
+        page.locator("#media-info .search-trailer-btn[data-trailer-status='NONE']").wait_for()
         browser.screenshot(f"media-results-{width}")
+        trailer.click()
+        page.locator("#trailer-modal.show").wait_for()
+        assert page.inner_text("#trailer-title").startswith("Amélie")
+        page.click("#trailer-modal [data-bs-dismiss='modal']")
+        page.locator("#trailer-modal.show").wait_for(state="detached")
         radarr.fail_next(500, times=10)  # the next media search fails: nothing old stays on screen
         page.click("#media-form button[type=submit]")
         page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 0")

@@ -158,6 +158,17 @@ def test_the_bot_check_says_what_to_do_and_stops_the_job(api, world, app) -> Non
 
         result = run_job(youtube=world["youtube"])
     assert result.failed and "cookies" in str(result)
+    asked = len(world["youtube"].queries)
+    with app.app_context():
+        paused = run_job(youtube=world["youtube"])
+    assert "paused" in str(paused) and len(world["youtube"].queries) == asked  # YouTube not asked again
+    cookies = world["tmp"] / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n")
+    api.call("PUT", "/api/settings", json={"values": {"trailer_cookies_file": str(cookies)}})
+    world["youtube"].error = None
+    with app.app_context():
+        resumed = run_job(youtube=world["youtube"])
+    assert "paused" not in str(resumed) and len(world["youtube"].queries) > asked
     failed_download = {"media_type": "tv", "external_id": 280619, "title": "The Expanse", "year": 2015}
     api.call("POST", "/api/trailers/lock", json={**failed_download, "link": "https://youtu.be/YtShow00001"})
     world["youtube"].site_url = world["youtube"].site_url.replace("index.html", "gone.html")

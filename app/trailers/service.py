@@ -333,6 +333,12 @@ def process(rows: list[dict[str, Any]], *, find: bool, download_locked: bool,
     return out
 
 
+def job_state():
+    """``instance/trailer_job.json``: ``{"paused", "cookies_file", "reason"}``: the job pauses on YouTube's
+    bot check and goes on once the cookies file setting changes."""
+    return managers().extra_store("trailer_job.json")
+
+
 #: Searches one run of the job makes at most (YouTube is asked once per query template for each).
 JOB_SEARCHES = 50
 
@@ -340,6 +346,11 @@ JOB_SEARCHES = 50
 def run_job(youtube: YouTubeClient | None = None) -> JobResult:
     """Body of the "trailers" job: search up to :data:`JOB_SEARCHES` media without a trailer, download the
     locked ones missing on disk (failed ones after their back-off)."""
+    settings = managers().settings.load()
+    state = job_state().read()
+    if state.get("paused") and state.get("cookies_file") == settings.trailer_cookies_file:
+        return JobResult.message(N_("paused since YouTube asked to confirm it is not a bot: set a cookies file in "
+                                    "the trailer settings (TRAILER_COOKIES_FILE)"), 1)
     rows = library(page_size=10**7)["items"]
     data = manager().all_shared()
     now = time.time()
@@ -347,10 +358,13 @@ def run_job(youtube: YouTubeClient | None = None) -> JobResult:
     to_download = [r for r in rows if r["status"] == "LOCKED" and due_for_download(data.get(r["key"]) or {}, now)]
     result = process(missing + to_download, find=True, download_locked=True, youtube=youtube)
     failed = len(result["failed"])
-    if result["stopped"]:
+    if result["stopped"]:  # paused until the cookies file setting changes
+        job_state().update(lambda d: d.update(paused=True, cookies_file=settings.trailer_cookies_file,
+                                              reason=result["stopped"]))
         return JobResult.message(N_("stopped: %(reason)s (set a cookies file in the trailer settings); %(searched)d "
                                     "searched, %(downloaded)d downloaded"), max(failed, 1), reason=result["stopped"],
                                  searched=result["searched"], downloaded=result["downloaded"])
+    job_state().update(lambda d: d.update(paused=False))
     return JobResult.message(N_("%(searched)d searched, %(locked)d chosen, %(downloaded)d downloaded, %(failed)d "
                                 "failed"), failed, searched=result["searched"], locked=result["locked"],
                              downloaded=result["downloaded"], failed=failed)
