@@ -44,11 +44,7 @@ def card(page, title):
 
 @pytest.mark.parametrize("width", [1400, 390])
 def test_browse_edit_lock_upload_and_match(browser: BrowserSession, plex, tmp_path: Path, width: int) -> None:
-    browser.app.extensions["mms"].settings.save({"plex_url": plex.url, "plex_token": plex.token})
-    browser.login()
-    page = browser.page
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(browser.url + "/plex")
+    page = browser.start("/plex", {"plex_url": plex.url, "plex_token": plex.token}, width)
     card(page, "Heat").wait_for()
     assert page.locator("#section-tabs button[disabled]").inner_text().startswith("Musique")  # read-only
     assert card(page, "Amélie").locator("[data-french='true']").count() == 1
@@ -125,12 +121,8 @@ def test_seasons_next_to_sonarr(browser: BrowserSession, width: int) -> None:
         plex.add_show(shows, "The Expanse", 2015, tvdb=280619, seasons={1: 2})
         series = sonarr.add_series("The Expanse", 2015, 280619, {1: 3})
         sonarr.add_episode_file(series["id"], 1, [1], "Season 01/The.Expanse.S01E01.mkv", 1_500_000_000)
-        browser.app.extensions["mms"].settings.save({"plex_url": plex.url, "plex_token": plex.token,
-                                                     "sonarr_url": sonarr.url, "sonarr_api_key": sonarr.api_key})
-        browser.login()
-        page = browser.page
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(browser.url + "/plex")
+        page = browser.start("/plex", {"plex_url": plex.url, "plex_token": plex.token, "sonarr_url": sonarr.url,
+                                       "sonarr_api_key": sonarr.api_key}, width)
         card(page, "The Expanse").locator(".mms-card-open").click()
         page.locator("#item-modal.show").wait_for()
         page.click("#seasons-tab")
@@ -164,13 +156,9 @@ def test_move_with_a_progress_bar(browser: BrowserSession, tmp_path: Path, width
         movie = radarr.add_movie("Heat", 1995, 949, root=str(first))
         movie["path"] = str(first / "Heat (1995)")
         radarr.move_delay_s = 1.5  # long enough to see the bar running
-        browser.app.extensions["mms"].settings.save({
+        page = browser.start("/plex", {
             "plex_url": plex.url, "plex_token": plex.token, "radarr_url": radarr.url, "radarr_api_key": radarr.api_key,
-            "movies_path": str(first), "library_root_folders": [str(second)]})
-        browser.login()
-        page = browser.page
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(browser.url + "/plex")
+            "movies_path": str(first), "library_root_folders": [str(second)]}, width)
         card(page, "Heat").locator(".mms-card-open").click()
         page.locator("#item-modal.show").wait_for()
         page.click("#move-tab")

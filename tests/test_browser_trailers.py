@@ -37,12 +37,8 @@ def services(monkeypatch):
 @pytest.mark.parametrize("width", [1400, 390])
 def test_lock_from_the_plex_editor_recolours_the_button(browser: BrowserSession, services, width: int) -> None:
     plex, tmdb = services
-    browser.app.extensions["mms"].settings.save({"plex_url": plex.url, "plex_token": plex.token,
-                                                 "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key})
-    browser.login()
-    page = browser.page
-    page.set_viewport_size({"width": width, "height": 900})
-    page.goto(browser.url + "/plex")
+    page = browser.start("/plex", {"plex_url": plex.url, "plex_token": plex.token, "tmdb_url": tmdb.api_url,
+                                   "tmdb_api_key": tmdb.api_key}, width)
     button = page.locator(".find-and-play-trailer-btn[data-external-id='949']")
     page.locator(".find-and-play-trailer-btn[data-trailer-status='NONE']").wait_for()
     button.click()

@@ -50,6 +50,15 @@ class BrowserSession:
         self.page.click("button[type=submit]")
         self.page.wait_for_url(self.url + "/")
 
+    def start(self, path: str, settings: dict[str, Any] | None = None, width: int = 1400) -> Page:
+        """Save ``settings``, log in, size the window to ``width`` px and open ``path``; the page."""
+        if settings:
+            self.app.extensions["mms"].settings.save(settings)
+        self.login()
+        self.page.set_viewport_size({"width": width, "height": 900})
+        self.page.goto(self.url + path)
+        return self.page
+
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
