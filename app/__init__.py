@@ -177,12 +177,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def feature_jobs() -> list:
     """Every feature's scheduled jobs (``app/<feature>/jobs.py``), in display order."""
+    from app.archive.jobs import JOBS as archive_jobs
     from app.configuration.jobs import JOBS as configuration_jobs
     from app.core.jobs import JOBS as core_jobs
     from app.seedbox.jobs import JOBS as seedbox_jobs
     from app.trailers.jobs import JOBS as trailers_jobs
 
-    return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs]
+    return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:

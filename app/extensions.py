@@ -17,6 +17,7 @@ from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from app.utils.stores.archive_store import ARCHIVE_FILE, ArchiveStore
 from app.utils.stores.backup_manager import BackupManager
 from app.utils.stores.host_key_manager import HOST_KEYS_FILE, HostKeyStore
 from app.utils.stores.job_run_manager import JobRunManager
@@ -48,6 +49,7 @@ class Managers:
     mapping: MappingManager
     host_keys: HostKeyStore
     trailers: TrailerManager
+    archive: ArchiveStore
     extra_stores: dict[str, JsonStore] = field(default_factory=dict)
     #: What went wrong at start and was repaired (a new secret key, accounts started afresh), for the
     #: dashboard and the health page.
@@ -60,7 +62,7 @@ class Managers:
     @classmethod
     def build(cls, instance_path: Path, backup_path: Path) -> Managers:
         """Create the managers for one instance folder."""
-        return cls(
+        built = cls(
             instance_path=instance_path,
             backup_path=backup_path,
             settings=SettingsManager(instance_path),
@@ -70,7 +72,10 @@ class Managers:
             mapping=MappingManager(instance_path),
             host_keys=HostKeyStore(instance_path / HOST_KEYS_FILE),
             trailers=TrailerManager(instance_path),
+            archive=ArchiveStore(instance_path),
         )
+        built.backups.databases[ARCHIVE_FILE] = built.archive  # backed up beside the JSON stores
+        return built
 
     def extra_store(self, file_name: str) -> JsonStore:
         """A feature's own store ``instance/<file_name>``, made on first use and then kept (so backups,

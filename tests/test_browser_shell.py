@@ -39,7 +39,7 @@ def test_setup_login_and_every_navigation_entry(browser: BrowserSession) -> None
         assert page.locator("h1").count() >= 1
         browser.screenshot(f"nav-{entry.endpoint}")
     # French by default, English on request
-    page.goto(browser.url + "/archive")
+    page.goto(browser.url + "/cloud-burst")
     assert "Arrive dans une prochaine version" in page.content()
     page.click("a[href='/lang/en']")
     page.wait_for_load_state("networkidle")

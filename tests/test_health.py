@@ -38,7 +38,7 @@ def test_healthz_and_dashboard(api) -> None:
 
 
 def test_coming_pages_say_so(api) -> None:
-    for path in ("/archive", "/cloud-burst"):
+    for path in ("/cloud-burst",):
         response = api.client.get(path)
         assert response.status_code == 200 and 'data-state="coming"' in response.text, path
     # the Plex editor is built: its old address leads to it

@@ -1,11 +1,7 @@
-"""Watch archive: coming in a later issue (the page says so)."""
+"""Watch-history archive: who watched what, kept after the media is deleted (``/archive``)."""
 
-from app.coming import coming_blueprint
-from app.utils.settings_schema import N_
+from flask import Blueprint
 
-bp = coming_blueprint(
-    "archive",
-    "/archive",
-    N_("Watch archive"),
-    N_("A watch-history archive that outlives deleted media."),
-)
+bp = Blueprint("archive", __name__, template_folder="templates")
+
+from app.archive import routes  # noqa: E402,F401 - registers the routes on bp

@@ -288,6 +288,10 @@ class Settings(BaseModel):
         title=N_("Pause between two torrents of a batch (seconds)"),
         json_schema_extra=_meta("torrent", kind="int"),
     )
+    # Watch archive
+    archive_sync_minutes: int = Field(
+        60, ge=0, le=10_080, title=N_("Record new plays in the watch archive every (minutes, 0 = never)"),
+        json_schema_extra=_meta("schedules", kind="int"))
     # Trailers
     trailer_youtube_search: Literal["on", "off"] = Field(
         "on", title=N_("Search YouTube too (after TMDB's videos)"), json_schema_extra=_meta("trailers", kind="choice"))

@@ -162,9 +162,23 @@ class PlexEmulator(Emulator):
         self.accounts.append({"id": account_id, "name": name})
 
     def add_play(self, rating_key: int, account_id: int, viewed_at: int) -> None:
-        """A history entry (``viewed_at`` in unix seconds)."""
+        """A history entry (``viewed_at`` in unix seconds); what Plex keeps of the item is copied into it, so
+        the row outlives the item (:meth:`delete_item`), as Plex's history does."""
+        item = self.items[rating_key]
+        kept = {"title": item["title"], "type": item["type"], "year": item.get("year"), "section": item["section"]}
+        if item["type"] == "episode":
+            season, show = self.items[item["parent"]], self.items[item["grandparent"]]
+            kept.update(grandparentTitle=show["title"], parentIndex=season["index"], index=item["index"],
+                        grandparentKey=f"/library/metadata/{show['ratingKey']}", year=show.get("year"))
         self.history.append({"historyKey": f"/status/sessions/history/{len(self.history) + 1}",
-                             "ratingKey": rating_key, "accountID": account_id, "viewedAt": viewed_at})
+                             "ratingKey": rating_key, "accountID": account_id, "viewedAt": viewed_at, "kept": kept})
+
+    def delete_item(self, rating_key: int) -> None:
+        """The item (and its seasons and episodes) leaves the library; its history rows stay, without
+        ``ratingKey`` (as Plex answers for deleted items)."""
+        item = self.items.pop(rating_key)
+        for child in item.get("children", []):
+            self.delete_item(child)
 
     # -- protocol --------------------------------------------------------------------------------------
     def authorize(self, request: Request) -> Reply | None:
@@ -530,22 +544,23 @@ class PlexEmulator(Emulator):
         chosen = [p for p in self.history if (not account or str(p["accountID"]) == account)
                   and (not since or p["viewedAt"] > int(since))
                   and (not section or str(self.items.get(p["ratingKey"], {}).get("section")) == section)]
-        chosen.sort(key=lambda p: -p["viewedAt"])
+        chosen.sort(key=lambda p: p["viewedAt"], reverse=request.arg("sort") != "viewedAt:asc")
         start = int(request.headers.get("x-plex-container-start") or request.arg("X-Plex-Container-Start") or 0)
         size = int(request.headers.get("x-plex-container-size") or request.arg("X-Plex-Container-Size") or 10**7)
         for play in chosen[start:start + size]:
             item = self.items.get(play["ratingKey"])
-            if item is None:
-                continue
-            attrs = {"historyKey": play["historyKey"], "key": f"/library/metadata/{item['ratingKey']}",
-                     "ratingKey": item["ratingKey"], "librarySectionID": item["section"], "title": item["title"],
-                     "type": item["type"], "thumb": item["thumb"], "viewedAt": play["viewedAt"],
-                     "accountID": play["accountID"], "deviceID": 1, "originallyAvailableAt": "2020-01-01"}
-            if item["type"] == "episode":
-                season, show = self.items[item["parent"]], self.items[item["grandparent"]]
-                attrs.update(grandparentTitle=show["title"], parentIndex=season["index"], index=item["index"],
-                             grandparentKey=f"/library/metadata/{show['ratingKey']}",
-                             parentKey=f"/library/metadata/{season['ratingKey']}")
+            kept = play["kept"]
+            attrs = {"historyKey": play["historyKey"], "title": kept["title"], "type": kept["type"],
+                     "viewedAt": play["viewedAt"], "accountID": play["accountID"], "deviceID": 1,
+                     "librarySectionID": kept["section"],
+                     "originallyAvailableAt": f"{kept['year']}-01-01" if kept.get("year") else None}
+            if item is not None:  # a deleted item's row has no ratingKey, no key, no thumb
+                attrs.update(ratingKey=item["ratingKey"], key=f"/library/metadata/{item['ratingKey']}",
+                             thumb=item["thumb"])
+            if kept["type"] == "episode":
+                attrs.update({k: kept[k] for k in ("grandparentTitle", "parentIndex", "index")})
+                if kept["grandparentKey"] and int(kept["grandparentKey"].rsplit("/", 1)[1]) in self.items:
+                    attrs["grandparentKey"] = kept["grandparentKey"]
             _attrs(SubElement(root, "Video"), attrs)
         reply = self._xml(root)
         reply.body = reply.body.replace(b"<MediaContainer ", f'<MediaContainer totalSize="{len(chosen)}" '.encode(), 1)

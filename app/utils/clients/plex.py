@@ -451,6 +451,26 @@ class PlexClient:
             out.append((key, _int(parent.rsplit("/", 1)[-1]) if parent else None, _int(a.get("viewedAt")) or 0))
         return out
 
+    def history_entries(self, since: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every play of every account (``/status/sessions/history/all``, oldest first, paged; after unix time
+        ``since``), with what a row still carries once its item is deleted: ``history_key``, ``rating_key``
+        (``None`` for a deleted item), ``grandparent_key``, ``type``, ``title``, ``grandparent_title``,
+        ``season`` (parent index), ``episode`` (index), ``year``, ``account_id``, ``viewed_at`` (unix s)."""
+        params: dict[str, Any] = {"sort": "viewedAt:asc"}
+        if since:
+            params["viewedAt>"] = int(since)
+        for element in self._pages("/status/sessions/history/all", params):
+            a = element.attrib
+            parent = a.get("grandparentKey", "")
+            available = a.get("originallyAvailableAt", "")
+            yield {"history_key": a.get("historyKey") or f"{a.get('accountID')}-{a.get('viewedAt')}-{a.get('title')}",
+                   "rating_key": _int(a.get("ratingKey")),
+                   "grandparent_key": _int(parent.rsplit("/", 1)[-1]) if parent else None,
+                   "type": a.get("type", ""), "title": a.get("title", ""),
+                   "grandparent_title": a.get("grandparentTitle"), "season": _int(a.get("parentIndex")),
+                   "episode": _int(a.get("index")), "year": _int(a.get("year")) or _int(available[:4]),
+                   "account_id": _int(a.get("accountID")) or 0, "viewed_at": _int(a.get("viewedAt")) or 0}
+
     # -- the details dialog ------------------------------------------------------------------------------
     def details(self, rating_key: int) -> dict[str, Any]:
         """One movie or show for the editor: ``type``, ``section_key``, the :data:`TEXT_FIELDS` (strings;

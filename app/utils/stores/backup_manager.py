@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Mapping
@@ -24,6 +25,7 @@ from typing import IO, Any
 import orjson
 
 from app.utils.messages import N_, Refusal
+from app.utils.stores.archive_store import ArchiveError, check_database
 from app.utils.stores.json_store import JsonStore, StoreCorruptError, StoreError, validate_document
 
 BACKUP_RE = re.compile(r"^mms-backup-\d{8}-\d{6}-\d{6}(?:-[a-z]+)?\.zip$")
@@ -70,6 +72,10 @@ class BackupManager:
         self.instance_path = Path(instance_path)
         self.backup_path = Path(backup_path)
         self._latest: tuple[float, BackupInfo | None] | None = None
+        #: SQLite databases backed up beside the JSON stores: file name -> an object with ``path``,
+        #: ``backup_bytes()`` (a consistent copy, SQLite's online backup API) and ``replace_with(bytes)``
+        #: (checks the copy, then puts it in place).
+        self.databases: dict[str, Any] = {}
 
     # -- helpers -----------------------------------------------------------------
     def _store_files(self) -> list[Path]:
@@ -108,6 +114,9 @@ class BackupManager:
                     skipped.append(path.name)
                     continue
                 archive.writestr(path.name, raw)
+            for name, database in sorted(self.databases.items()):
+                if database.path.exists():
+                    archive.writestr(name, database.backup_bytes())
             if skipped:
                 archive.comment = ("left out (unreadable): " + ", ".join(skipped)).encode()
         tmp.replace(target)
@@ -188,17 +197,24 @@ class BackupManager:
                 name = info.filename
                 if info.is_dir() or "/" in name or "\\" in name or name.startswith(".") or ".." in name:
                     raise BackupError(N_("member %(name)s is not a plain file name in instance/"), name=repr(name))
-                if not MEMBER_RE.match(name):
+                database = name in self.databases
+                if not database and not MEMBER_RE.match(name):
                     raise BackupError(N_("member %(name)s is not a JSON file"), name=repr(name))
                 if name in NEVER_BACKED_UP:
                     raise BackupError(N_("member %(name)s is never restored (each install keeps its own key)"),
                                       name=name)
-                if known is not None and name not in known:
+                if known is not None and name not in known and not database:
                     raise BackupError(N_("member %(name)s is not a store MMS knows"), name=name)
                 if name in members:
                     raise BackupError(N_("member %(name)s appears twice"), name=name)
                 raw = self._read_limited(archive, info, MAX_TOTAL_BYTES - total)
                 total += len(raw)
+                if database:
+                    if not raw.startswith(b"SQLite format 3\x00"):
+                        raise BackupError(N_("member %(name)s is not a valid store (%(reason)s)"), name=name,
+                                          reason="not an SQLite database")
+                    members[name] = raw
+                    continue
                 try:
                     validate_document(raw, None, name)
                 except StoreCorruptError as exc:
@@ -243,6 +259,16 @@ class BackupManager:
         names restored. Raises :class:`BackupError` (nothing changed).
         """
         members = self._read_members(source, frozenset(stores))
+        databases = {name: members.pop(name) for name in list(members) if name in self.databases}
+        for name, raw in databases.items():
+            with tempfile.TemporaryDirectory() as folder:
+                candidate = Path(folder) / name
+                candidate.write_bytes(raw)
+                try:
+                    check_database(candidate)
+                except ArchiveError as exc:
+                    raise BackupError(N_("member %(name)s is not a valid store (%(reason)s)"), name=name,
+                                      reason=str(exc)) from None
         for name, raw in members.items():
             store = stores[name]
             try:
@@ -259,9 +285,11 @@ class BackupManager:
         safety = self.create(keep=None, tag="safety")
         for name, raw in members.items():
             stores[name].replace_raw(raw)
+        for name, raw in databases.items():
+            self.databases[name].replace_with(raw)
         if keep is not None:
             self.prune(keep)
-        return safety, sorted(members)
+        return safety, sorted([*members, *databases])
 
 
 def _first_line(exc: Exception) -> str:

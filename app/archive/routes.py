@@ -1,0 +1,55 @@
+"""HTTP of the archive: ``/archive`` (search and filters in the query string), ``/archive/ghosts``, and the
+JSON API under ``/api/archive/``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import jsonify, render_template, url_for
+from pydantic import BaseModel, Field
+
+from app.api import parse_query
+from app.archive import bp, service
+
+
+class ArchiveQuery(BaseModel):
+    """``q`` text, ``user`` account id, ``type`` movie/tv, ``watched`` all/watched/unwatched, ``page``."""
+
+    q: str = Field(default="", max_length=200)
+    user: int | None = Field(default=None, ge=0)
+    type: Literal["", "movie", "tv"] = ""
+    watched: Literal["all", "watched", "unwatched"] = "all"
+    page: int = Field(default=1, ge=1, le=100_000)
+
+
+def _search(q: ArchiveQuery) -> dict:
+    found = service.search(q.q, q.user, q.type or None, q.watched, q.page)
+    for item in found["items"]:
+        item["image"] = url_for("plex.image", path=item["thumb"]) if item.get("thumb") and item["in_library"] else None
+    return found
+
+
+@bp.get("/archive")
+def index():
+    """The archive: cards with each user's history, written for people."""
+    q = parse_query(ArchiveQuery)
+    return render_template("archive/index.html", found=_search(q), query=q, accounts=service.accounts(),
+                           last_sync=service.archive().get_state("last_viewed_at"))
+
+
+@bp.get("/archive/ghosts")
+def ghosts():
+    """Plays whose media could not be found again."""
+    return render_template("archive/ghosts.html", ghosts=service.ghosts())
+
+
+@bp.get("/api/archive/search")
+def api_search():
+    """The archive page's data as JSON."""
+    return jsonify(_search(parse_query(ArchiveQuery)))
+
+
+@bp.post("/api/archive/sync")
+def api_sync():
+    """Record the plays since the last sync now; the counts."""
+    return jsonify(service.sync())

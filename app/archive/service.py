@@ -1,0 +1,255 @@
+"""The watch-history archive: Plex's plays recorded per media and per user, kept after the media is gone.
+
+A sync (the ``archive_sync`` job) reads ``/status/sessions/history/all`` since the last play it recorded
+(oldest first, paged), finds each play's media by its GUIDs in the library (a movie by its TMDB id, a show by
+its TVDB id) and records it under ``movie_<tmdb_id>`` / ``tv_<tvdb_id>``. A play whose item is gone (a
+"ghost": no rating key, or one the library no longer has) is resolved from what the row still carries
+(title, show title, year) by a TMDB / TheTVDB search that must match the title exactly (accents and case
+folded) and the year within one; the rest is kept raw in ``ghosts`` for matching by hand. Each batch is one
+transaction with the sync's progress, so an interrupted sync resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from app.extensions import managers
+from app.jobs import JobResult
+from app.plex_editor.library import CACHE
+from app.utils.clients.errors import UpstreamError
+from app.utils.clients.plex import PlexClient
+from app.utils.clients.tmdb import TmdbClient
+from app.utils.clients.tvdb import TvdbClient
+from app.utils.messages import N_
+from app.utils.stores.archive_store import ArchiveStore
+from app.utils.text import fold
+
+#: History rows recorded per transaction (the sync's progress is saved with each).
+BATCH = 1000
+
+
+def archive() -> ArchiveStore:
+    """The archive database of this instance."""
+    return managers().archive
+
+
+def _library(plex: PlexClient) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Movies and shows of the library by rating key, as media rows (only those with an external id)."""
+    movies, shows = {}, {}
+    for section in CACHE.section_list(plex, fresh=True):
+        if section.type not in ("movie", "show"):
+            continue
+        scheme, kind, into = ("tmdb", "movie", movies) if section.type == "movie" else ("tvdb", "tv", shows)
+        for item in CACHE.section(plex, section.key, section.type, fresh=True).items:
+            external = item["guids"].get(scheme)
+            if external and external.isdigit():
+                into[item["rating_key"]] = {
+                    "key": f"{kind}_{external}", "media_type": kind, "tmdb_id": int(item["guids"]["tmdb"])
+                    if str(item["guids"].get("tmdb", "")).isdigit() else None,
+                    "tvdb_id": int(item["guids"]["tvdb"]) if str(item["guids"].get("tvdb", "")).isdigit() else None,
+                    "imdb_id": item["guids"].get("imdb"), "title": item["title"], "year": item["year"],
+                    "thumb": item.get("thumb"), "leaf_count": item.get("leaf_count")}
+    return movies, shows
+
+
+class _Resolver:
+    """Ghost rows to media by an exact search (title folded, year within one), remembered per title."""
+
+    def __init__(self) -> None:
+        settings = managers().settings.load()
+        self.tmdb = TmdbClient.from_settings(settings) if settings.tmdb_api_key else None
+        self.tvdb = TvdbClient.from_settings(settings) if settings.tvdb_api_key else None
+        self.known: dict[tuple[str, str, int | None], dict[str, Any] | None] = {}
+
+    @staticmethod
+    def _same(name: str, year: int | None, want: str, want_year: int | None) -> bool:
+        return fold(name) == fold(want) and (not want_year or not year or abs(year - want_year) <= 1)
+
+    def media(self, kind: str, title: str, year: int | None) -> dict[str, Any] | None:
+        cache_key = (kind, fold(title), year)
+        if cache_key in self.known:
+            return self.known[cache_key]
+        found = None
+        try:
+            if kind == "movie" and self.tmdb:
+                hit = next((m for m in self.tmdb.search_movies(title, year) if self._same(m.title, m.year, title, year)
+                            or self._same(m.original_title, m.year, title, year)), None)
+                if hit:
+                    found = {"key": f"movie_{hit.id}", "media_type": "movie", "tmdb_id": hit.id, "tvdb_id": None,
+                             "imdb_id": hit.imdb_id, "title": hit.title, "year": hit.year, "thumb": None,
+                             "original_title": hit.original_title, "summary": hit.overview}
+            elif kind == "tv" and self.tvdb:
+                hit = next((r for r in self.tvdb.search(title) if self._same(r.name, r.year, title, year)), None)
+                if hit:
+                    found = {"key": f"tv_{hit.tvdb_id}", "media_type": "tv", "tmdb_id": None, "tvdb_id": hit.tvdb_id,
+                             "imdb_id": None, "title": hit.name, "year": hit.year, "thumb": None,
+                             "summary": hit.overview}
+        except UpstreamError:
+            found = None  # left unresolved this time; the next sync tries again
+        self.known[cache_key] = found
+        return found
+
+
+def _media_sql(conn, media: dict[str, Any], in_library: bool) -> None:
+    conn.execute(
+        "INSERT INTO media (key, media_type, tmdb_id, tvdb_id, imdb_id, title, original_title, year, summary, thumb,"
+        " leaf_count, in_library, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
+        " title=excluded.title, year=COALESCE(excluded.year, media.year), thumb=COALESCE(excluded.thumb, media.thumb),"
+        " tmdb_id=COALESCE(excluded.tmdb_id, media.tmdb_id), tvdb_id=COALESCE(excluded.tvdb_id, media.tvdb_id),"
+        " imdb_id=COALESCE(excluded.imdb_id, media.imdb_id),"
+        " leaf_count=COALESCE(excluded.leaf_count, media.leaf_count),"
+        " in_library=excluded.in_library, updated_at=excluded.updated_at",
+        (media["key"], media["media_type"], media.get("tmdb_id"), media.get("tvdb_id"), media.get("imdb_id"),
+         media["title"], media.get("original_title"), media.get("year"), media.get("summary"), media.get("thumb"),
+         media.get("leaf_count"), 1 if in_library else 0, datetime.now(UTC).isoformat(timespec="seconds")))
+
+
+def sync(plex: PlexClient | None = None) -> dict[str, int]:
+    """Record every play since the last sync; ``{"plays", "ghosts", "resolved", "accounts"}`` (counts of this
+    run). Raises the Plex client's errors (nothing of the failed batch is kept; the next run resumes)."""
+    plex = plex or PlexClient.from_settings(managers().settings.load())
+    store = archive()
+    since = int(store.get_state("last_viewed_at") or 0)
+    movies, shows = _library(plex)
+    resolver = _Resolver()
+    accounts = plex.accounts()
+    with store.transaction() as conn:
+        conn.executemany("INSERT INTO accounts (id, name) VALUES (?, ?) "
+                         "ON CONFLICT(id) DO UPDATE SET name=excluded.name",
+                         [(a.id, a.name or f"#{a.id}") for a in accounts])
+        present = list(movies.values()) + list(shows.values())
+        for media in present:
+            _media_sql(conn, media, in_library=True)
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS present (key TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM present")
+        conn.executemany("INSERT OR IGNORE INTO present VALUES (?)", [(m["key"],) for m in present])
+        conn.execute("UPDATE media SET in_library = 0 WHERE in_library = 1 AND key NOT IN (SELECT key FROM present)")
+    counts = {"plays": 0, "ghosts": 0, "resolved": 0, "accounts": len(accounts)}
+    batch: list[dict[str, Any]] = []
+    for row in plex.history_entries(since):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            _record(store, batch, movies, shows, resolver, counts)
+            batch = []
+    if batch:
+        _record(store, batch, movies, shows, resolver, counts)
+    return counts
+
+
+def _record(store: ArchiveStore, rows: list[dict[str, Any]], movies: dict, shows: dict, resolver: _Resolver,
+            counts: dict[str, int]) -> None:
+    with store.transaction() as conn:
+        for row in rows:
+            episode = row["type"] == "episode"
+            media = shows.get(row["grandparent_key"]) if episode else movies.get(row["rating_key"])
+            in_library = media is not None
+            if media is None:  # a ghost: its item is gone from the library
+                title = row["grandparent_title"] if episode else row["title"]
+                media = resolver.media("tv" if episode else "movie", title or "", row["year"])
+                if media is None:
+                    conn.execute("INSERT OR IGNORE INTO ghosts VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                 (row["history_key"], row["account_id"], row["viewed_at"], row["title"],
+                                  row["grandparent_title"], row["year"], row["season"], row["episode"], row["type"],
+                                  json.dumps(row)))
+                    counts["ghosts"] += 1
+                    continue
+                counts["resolved"] += 1
+            if conn.execute("SELECT 1 FROM media WHERE key = ?", (media["key"],)).fetchone() is None:
+                _media_sql(conn, media, in_library=in_library)
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO plays VALUES (?,?,?,?,?,?,?)",
+                (row["history_key"], media["key"], row["account_id"], row["viewed_at"],
+                 row["season"] if episode else None, row["episode"] if episode else None,
+                 row["title"] if episode else None)).rowcount
+            counts["plays"] += inserted
+        last = max(r["viewed_at"] for r in rows)
+        conn.execute("INSERT INTO state (name, value) VALUES ('last_viewed_at', ?) ON CONFLICT(name) DO UPDATE SET "
+                     "value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (str(last),))
+
+
+def run_sync_job() -> JobResult:
+    """Body of the ``archive_sync`` job."""
+    settings = managers().settings.load()
+    if not settings.plex_url or not settings.plex_token:
+        return JobResult.message(N_("Plex is not configured: nothing to record"))
+    counts = sync()
+    return JobResult.message(N_("%(plays)d plays recorded, %(resolved)d of deleted media found again, %(ghosts)d "
+                                "left to match by hand"), 0, **counts)
+
+
+# -- reading the archive --------------------------------------------------------------------------------------
+def _connection():
+    conn = archive()._connect()
+    conn.create_function("fold", 1, lambda text: fold(text or ""), deterministic=True)
+    return conn
+
+
+def accounts() -> list[dict[str, Any]]:
+    """``[{"id", "name"}]`` of the accounts seen by a sync."""
+    return [{"id": r["id"], "name": r["name"]} for r in archive().query("SELECT id, name FROM accounts ORDER BY id")]
+
+
+def search(text: str = "", account_id: int | None = None, media_type: str | None = None,
+           watched: str = "all", page: int = 1, page_size: int = 30) -> dict[str, Any]:
+    """Archived media (at least one play recorded), newest play first: ``{"items", "total", "page",
+    "page_size"}``; each item has ``key``, ``media_type``, ids, ``title``, ``year``, ``in_library``, ``thumb``,
+    ``plays`` (of the chosen account, or everyone's) and ``history`` (per account: ``name``, ``plays``,
+    ``first``/``last`` ISO dates, ``seasons`` ``{season: episodes watched}``)."""
+    conn = _connection()
+    where, params = ["EXISTS (SELECT 1 FROM plays a WHERE a.media_key = m.key)"], []
+    if text.strip():
+        where.append("(fold(m.title) LIKE ? OR fold(m.original_title) LIKE ?)")
+        params += [f"%{fold(text.strip())}%"] * 2
+    if media_type in ("movie", "tv"):
+        where.append("m.media_type = ?")
+        params.append(media_type)
+    join = "LEFT JOIN plays p ON p.media_key = m.key" + (" AND p.account_id = ?" if account_id is not None else "")
+    join_params = [account_id] if account_id is not None else []
+    having = {"watched": "HAVING COUNT(p.history_key) > 0", "unwatched": "HAVING COUNT(p.history_key) = 0"}.get(
+        watched if account_id is not None else "all", "")
+    base = (f"FROM media m {join} WHERE {' AND '.join(where)} GROUP BY m.key {having}")
+    total = conn.execute(f"SELECT COUNT(*) FROM (SELECT m.key {base})", join_params + params).fetchone()[0]
+    rows = conn.execute(f"SELECT m.*, COUNT(p.history_key) AS plays, MAX(p.viewed_at) AS last {base} "
+                        "ORDER BY last IS NULL, last DESC, m.title LIMIT ? OFFSET ?",
+                        join_params + params + [page_size, (page - 1) * page_size]).fetchall()
+    items = [dict(r) for r in rows]
+    histories = history([i["key"] for i in items])
+    for item in items:
+        item["history"] = histories.get(item["key"], [])
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+def history(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per media key, each account's history: ``name``, ``account_id``, ``plays``, ``first``/``last`` (ISO),
+    ``seasons`` ``{season number: distinct episodes watched}`` (shows)."""
+    if not keys:
+        return {}
+    conn = _connection()
+    marks = ",".join("?" * len(keys))
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+    rows = conn.execute(
+        f"SELECT p.media_key, p.account_id, COALESCE(a.name, '#' || p.account_id) AS name, COUNT(*) AS plays, "
+        f"MIN(p.viewed_at) AS first, MAX(p.viewed_at) AS last FROM plays p LEFT JOIN accounts a ON a.id = p.account_id "
+        f"WHERE p.media_key IN ({marks}) GROUP BY p.media_key, p.account_id ORDER BY last DESC", keys).fetchall()
+    seasons: dict[tuple[str, int], dict[int, int]] = {}
+    for r in conn.execute(
+            "SELECT media_key, account_id, season, COUNT(DISTINCT episode) AS n FROM plays "
+            f"WHERE media_key IN ({marks}) AND season IS NOT NULL GROUP BY media_key, account_id, season",
+            keys).fetchall():
+        seasons.setdefault((r["media_key"], r["account_id"]), {})[r["season"]] = r["n"]
+    for r in rows:
+        out[r["media_key"]].append({
+            "account_id": r["account_id"], "name": r["name"], "plays": r["plays"],
+            "first": datetime.fromtimestamp(r["first"], UTC).isoformat(timespec="seconds"),
+            "last": datetime.fromtimestamp(r["last"], UTC).isoformat(timespec="seconds"),
+            "seasons": dict(sorted(seasons.get((r["media_key"], r["account_id"]), {}).items()))})
+    return out
+
+
+def ghosts(limit: int = 200) -> list[dict[str, Any]]:
+    """Plays whose media could not be found again, newest first, for matching by hand."""
+    return [dict(r) for r in archive().query(
+        "SELECT g.*, COALESCE(a.name, '#' || g.account_id) AS name FROM ghosts g LEFT JOIN accounts a "
+        "ON a.id = g.account_id ORDER BY viewed_at DESC LIMIT ?", (limit,))]

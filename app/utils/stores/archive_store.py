@@ -1,0 +1,135 @@
+"""The watch-history archive: ``instance/archive.sqlite3`` (SQLite, WAL), owned by this module only.
+
+Why not a JSON store: a household's history (20 users, 10,000 media, 200,000 plays) is ~30 MB of JSON
+that every sync would rewrite whole and every reader would hold as ~200 MB of Python objects; SQLite
+appends a sync's plays in one transaction and answers a page with an index (DESIGN.md, JSON stores:
+"data that outgrows one JSON file ... may live in SQLite"). Backups copy it through SQLite's online
+backup API (:meth:`ArchiveStore.backup_bytes`); a restore checks it first (:func:`check_database`).
+
+Media are keyed ``movie_<tmdb_id>`` / ``tv_<tvdb_id>``, never by Plex's rating key, so an item deleted and
+added again joins its old history. A play is keyed by Plex's history key, so a sync read twice adds it
+once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ARCHIVE_FILE = "archive.sqlite3"
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS media (
+    key TEXT PRIMARY KEY, media_type TEXT NOT NULL, tmdb_id INTEGER, tvdb_id INTEGER, imdb_id TEXT,
+    title TEXT NOT NULL, original_title TEXT, year INTEGER, summary TEXT, thumb TEXT, leaf_count INTEGER,
+    in_library INTEGER NOT NULL DEFAULT 1, updated_at TEXT);
+CREATE TABLE IF NOT EXISTS plays (
+    history_key TEXT PRIMARY KEY, media_key TEXT NOT NULL, account_id INTEGER NOT NULL, viewed_at INTEGER NOT NULL,
+    season INTEGER, episode INTEGER, episode_title TEXT);
+CREATE INDEX IF NOT EXISTS plays_media_account ON plays (media_key, account_id);
+CREATE INDEX IF NOT EXISTS plays_account ON plays (account_id, viewed_at);
+CREATE TABLE IF NOT EXISTS ghosts (
+    history_key TEXT PRIMARY KEY, account_id INTEGER, viewed_at INTEGER, title TEXT, grandparent_title TEXT,
+    year INTEGER, season INTEGER, episode INTEGER, kind TEXT, raw TEXT);
+CREATE TABLE IF NOT EXISTS accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT);
+"""
+TABLES = frozenset({"media", "plays", "ghosts", "accounts", "state"})
+
+
+class ArchiveError(RuntimeError):
+    """The archive database cannot be opened or is not one of ours (the message says why)."""
+
+
+def check_database(path: Path) -> None:
+    """Raise :class:`ArchiveError` unless ``path`` is an intact archive database (integrity check, tables,
+    schema version not newer than this code's)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise ArchiveError("the archive database is damaged")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not tables >= TABLES:
+                raise ArchiveError("not an archive database (tables missing)")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise ArchiveError(f"the archive database is of a newer MMS (schema {version})")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"not a readable SQLite database ({exc})") from None
+
+
+class ArchiveStore:
+    """The archive database; connections are per thread, writes are serialised by SQLite (WAL)."""
+
+    def __init__(self, instance_path: Path | str):
+        self.path = Path(instance_path) / ARCHIVE_FILE
+        self._local = threading.local()
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=True)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if not self._ready:
+                conn.executescript(SCHEMA)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                self._ready = True
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): everything or nothing."""
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of a read."""
+        return self._connect().execute(sql, tuple(params)).fetchall()
+
+    def get_state(self, name: str, default: str | None = None) -> str | None:
+        """A value of the ``state`` table (the last sync's time...)."""
+        row = self._connect().execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else default
+
+    def backup_bytes(self) -> bytes:
+        """A consistent copy of the database (SQLite's online backup API), as bytes for a backup archive."""
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / ARCHIVE_FILE
+            target = sqlite3.connect(copy)
+            try:
+                self._connect().backup(target)
+            finally:
+                target.close()
+            return copy.read_bytes()
+
+    def replace_with(self, data: bytes) -> None:
+        """Put a checked copy in place of the database (a restore); :class:`ArchiveError` when ``data`` is
+        not an intact archive database, then nothing changes."""
+        with tempfile.TemporaryDirectory(dir=self.path.parent) as folder:
+            candidate = Path(folder) / ARCHIVE_FILE
+            candidate.write_bytes(data)
+            check_database(candidate)
+            source = sqlite3.connect(candidate)
+            try:
+                source.backup(self._connect())
+            finally:
+                source.close()

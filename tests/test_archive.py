@@ -1,0 +1,109 @@
+"""The watch-history archive (issue 14, first part): a sync records every play of every account from Plex's
+history, keyed on external ids; a deleted item's plays (no rating key) are found again by TMDB or kept as
+ghosts; a re-added item (new rating key) joins its old history; a second sync adds only new plays."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.plex_editor.library import CACHE
+from tests.emulators.plex import PlexEmulator
+from tests.emulators.tmdb import TmdbEmulator
+
+T0 = 1_700_000_000
+
+
+@pytest.fixture
+def world(api, app):
+    CACHE.clear()
+    with PlexEmulator() as plex, TmdbEmulator() as tmdb:
+        movies = plex.add_section("Films", "movie", "/media/Movies")
+        shows = plex.add_section("Séries", "show", "/media/TV")
+        plex.movies = movies
+        plex.heat = plex.add_movie(movies, "Heat", 1995, tmdb=949, file="/m/heat.mkv")
+        plex.amelie = plex.add_movie(movies, "Amélie", 2001, tmdb=194, file="/m/amelie.mkv")
+        plex.obscure = plex.add_movie(movies, "Un film introuvable", 1960, file="/m/x.mkv")
+        plex.expanse = plex.add_show(shows, "The Expanse", 2015, tvdb=280619, seasons={1: 3})
+        plex.add_account(7, "marie")
+        episodes = plex.items[plex.expanse["children"][0]]["children"]
+        plex.add_play(plex.heat["ratingKey"], 7, T0)
+        plex.add_play(plex.heat["ratingKey"], 7, T0 + 86400)
+        plex.add_play(plex.amelie["ratingKey"], 1, T0 + 100)
+        plex.add_play(plex.obscure["ratingKey"], 1, T0 + 200)
+        plex.add_play(episodes[0], 7, T0 + 300)
+        plex.add_play(episodes[1], 7, T0 + 400)
+        tmdb.add_movie(194, "Amélie", 2001, translations={"fr-FR": {"title": "Amélie", "overview": "Montmartre"}})
+        api.call("PUT", "/api/settings", json={"values": {"plex_url": plex.url, "plex_token": plex.token,
+                                                          "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key}})
+        yield plex
+
+
+def run_sync(app):
+    with app.app_context():
+        from app.archive.service import sync
+
+        return sync()
+
+
+def test_sync_ghosts_and_re_added_items(api, app, world) -> None:
+    plex = world
+    world.delete_item(plex.amelie["ratingKey"])  # watched, then deleted: its history rows have no rating key
+    world.delete_item(plex.obscure["ratingKey"])
+    counts = run_sync(app)
+    assert counts == {"plays": 5, "ghosts": 1, "resolved": 1, "accounts": 2}
+    with app.app_context():
+        from app.archive.service import ghosts, search
+
+        found = {i["key"]: i for i in search()["items"]}
+        assert set(found) == {"movie_949", "movie_194", "tv_280619"}
+        heat = found["movie_949"]["history"]
+        assert [(h["name"], h["plays"]) for h in heat] == [("marie", 2)]
+        assert found["movie_194"]["in_library"] == 0 and found["movie_194"]["title"] == "Amélie"  # found by TMDB
+        assert found["tv_280619"]["history"][0]["seasons"] == {1: 2}
+        assert [g["title"] for g in ghosts()] == ["Un film introuvable"]
+        assert [i["key"] for i in search(text="amelie")["items"]] == ["movie_194"]  # accents folded
+        assert [i["key"] for i in search(account_id=7, watched="unwatched")["items"]] == ["movie_194"]
+
+    # Amélie comes back with a new rating key: a new play joins the old history, nothing is counted twice
+    again = plex.add_movie(plex.movies, "Amélie", 2001, tmdb=194, file="/m/amelie2.mkv")
+    plex.add_play(again["ratingKey"], 7, T0 + 2 * 86400)
+    assert run_sync(app)["plays"] == 1
+    assert run_sync(app)["plays"] == 0
+    with app.app_context():
+        from app.archive.service import search
+
+        amelie = next(i for i in search()["items"] if i["key"] == "movie_194")
+        assert amelie["in_library"] == 1 and sorted(h["name"] for h in amelie["history"]) == ["marie", "owner"]
+
+
+def test_archive_page_and_sync_now(api, app, world) -> None:
+    started = api.call("POST", "/api/archive/sync")
+    assert started.status_code == 200 and started.json["plays"] == 5 and started.json["ghosts"] == 1  # no id: a ghost
+    page = api.call("GET", "/archive?q=heat").get_data(as_text=True)
+    assert "Heat" in page and "marie" in page and "Amélie" not in page
+    assert api.call("GET", "/archive/ghosts").status_code == 200
+
+
+def test_backups_carry_the_archive_database(api, app, world, tmp_path) -> None:
+    run_sync(app)
+    mms = app.extensions["mms"]
+    with app.app_context():
+        info = mms.backups.create()
+    assert "archive.sqlite3" in info.files
+    with app.app_context():  # the archive changes after the backup, then the backup is restored
+        with mms.archive.transaction() as conn:
+            conn.execute("DELETE FROM plays")
+        assert mms.archive.query("SELECT COUNT(*) AS n FROM plays")[0]["n"] == 0
+    restored = api.call("POST", f"/api/backups/{info.name}/restore")
+    assert restored.status_code == 200, restored.json
+    assert mms.archive.query("SELECT COUNT(*) AS n FROM plays")[0]["n"] == 5
+
+    import io
+    import zipfile
+
+    forged = io.BytesIO()
+    with zipfile.ZipFile(forged, "w") as archive:
+        archive.writestr("archive.sqlite3", b"SQLite format 3\x00" + b"\x00" * 4000)
+    refused = api.call("POST", "/api/backups/restore", data={"archive": (io.BytesIO(forged.getvalue()), "x.zip")},
+                       content_type="multipart/form-data")
+    assert refused.status_code in (400, 422) and mms.archive.query("SELECT COUNT(*) AS n FROM plays")[0]["n"] == 5
