@@ -1,0 +1,43 @@
+"""The Archive page in Chromium: after a sync, each user's history written for people; deleted media keep
+theirs; at 1,400 and 390 px."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.plex_editor.library import CACHE
+from tests.browser import BrowserSession
+from tests.emulators.plex import PlexEmulator
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_archive_cards_after_a_sync(browser: BrowserSession, width: int) -> None:
+    CACHE.clear()
+    with PlexEmulator() as plex:
+        movies = plex.add_section("Films", "movie", "/media/Movies")
+        shows = plex.add_section("Séries", "show", "/media/TV")
+        heat = plex.add_movie(movies, "Heat", 1995, tmdb=949, file="/m/heat.mkv")
+        expanse = plex.add_show(shows, "The Expanse", 2015, tvdb=280619, seasons={1: 3})
+        plex.add_account(7, "marie")
+        plex.add_play(heat["ratingKey"], 7, 1_700_000_000)
+        for episode in plex.items[expanse["children"][0]]["children"][:2]:
+            plex.add_play(episode, 1, 1_700_000_100)
+        page = browser.start("/jobs", {"plex_url": plex.url, "plex_token": plex.token}, width)
+        page.evaluate("() => window.MMS.api('POST', '/api/archive/sync')")
+        plex.delete_item(heat["ratingKey"])  # deleted after being watched: its history stays
+        page.evaluate("() => window.MMS.api('POST', '/api/archive/sync')")
+        page.goto(browser.url + "/archive")
+        card = page.locator("#archive-items article[data-key='movie_949']")
+        assert "marie" in card.inner_text() and card.locator("[data-gone]").count() == 1
+        show = page.locator("#archive-items article[data-key='tv_280619']").inner_text()
+        assert "Saison 1 : 2 épisode(s) vu(s)" in show
+        browser.screenshot(f"archive-{width}")
+        page.select_option("#a-user", "7")
+        page.select_option("#a-watched", "watched")
+        page.click("#archive-filters button[type=submit]")
+        page.wait_for_url("**/archive?**")
+        assert page.locator("#archive-items article").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        browser.assert_clean()
