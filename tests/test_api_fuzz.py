@@ -110,7 +110,7 @@ def fuzz_client(tmp_path_factory):
         "rtorrent_url": f"scgi://127.0.0.1:{free_port()}", "tmdb_url": closed, "tmdb_api_key": "k",
         "tvdb_url": closed, "tvdb_api_key": "k", "ollama_url": closed, "sftp_host": "127.0.0.1",
         "sftp_port": free_port(), "sftp_username": "u", "service_timeout_s": 1, "media_root": str(base / "media"),
-        "staging_path": str(base / "staging")})
+        "staging_path": str(base / "staging"), "trailer_youtube_search": "off"})  # no test reaches YouTube
     client = app.test_client()
     create_admin(client)
     yield app, ApiClient(client)

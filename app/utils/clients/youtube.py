@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yt_dlp
-from yt_dlp.utils import DownloadError, match_filter_func
+from yt_dlp.utils import DownloadError, YoutubeDLError, match_filter_func
 
 from app.utils.clients.errors import (
     UpstreamBotCheck,
@@ -138,7 +138,7 @@ class YouTubeClient:
         try:
             with yt_dlp.YoutubeDL(self._options(extract_flat="in_playlist", skip_download=True)) as ydl:
                 found = ydl.extract_info(f"ytsearch{int(count)}:{query}", download=False)
-        except DownloadError as exc:
+        except (DownloadError, YoutubeDLError, OSError) as exc:
             raise classify(exc) from None
         return [e for e in (found or {}).get("entries") or [] if isinstance(e, dict)]
 
@@ -178,7 +178,7 @@ class YouTubeClient:
                 raise VideoUnavailable(SERVICE, "too_long", f"the video lasts {duration:.0f} s, longer than "
                                                             f"{int(max_duration_s)} s")
             produced[0].replace(target)
-        except DownloadError as exc:
+        except (DownloadError, YoutubeDLError, OSError) as exc:
             raise classify(exc) from None
         finally:
             shutil.rmtree(work, ignore_errors=True)
