@@ -107,3 +107,23 @@ def test_backups_carry_the_archive_database(api, app, world, tmp_path) -> None:
     refused = api.call("POST", "/api/backups/restore", data={"archive": (io.BytesIO(forged.getvalue()), "x.zip")},
                        content_type="multipart/form-data")
     assert refused.status_code in (400, 422) and mms.archive.query("SELECT COUNT(*) AS n FROM plays")[0]["n"] == 5
+
+
+def test_recently_removed_and_the_drop_warning(api, app, world) -> None:
+    run_sync(app)
+    world.delete_item(world.heat["ratingKey"])  # 1 of the 2 identified movies: far more than 5 %
+    run_sync(app)
+    with app.app_context():
+        from app.archive.service import removed
+
+        gone = removed()
+    assert [(r["media_key"], r["plays"], r["section"]) for r in gone] == [("movie_949", 2, "Films")]
+    problems = api.call("GET", "/api/health").json["problems"]
+    assert any(p.get("subject") == "Films" and p["detail"] == "1 / 2" for p in problems), problems
+    page = api.call("GET", "/archive/removed").get_data(as_text=True)
+    assert "Heat" in page
+    run_sync(app)
+    with app.app_context():
+        from app.archive.service import removed
+
+        assert len(removed()) == 1  # logged once

@@ -43,6 +43,12 @@ def ghosts():
     return render_template("archive/ghosts.html", ghosts=service.ghosts())
 
 
+@bp.get("/archive/removed")
+def removed():
+    """Media that left the library, with their size and recorded plays."""
+    return render_template("archive/removed.html", removed=service.removed())
+
+
 @bp.get("/api/archive/search")
 def api_search():
     """The archive page's data as JSON."""

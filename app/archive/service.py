@@ -50,7 +50,8 @@ def _library(plex: PlexClient) -> tuple[dict[int, dict[str, Any]], dict[int, dic
                     if str(item["guids"].get("tmdb", "")).isdigit() else None,
                     "tvdb_id": int(item["guids"]["tvdb"]) if str(item["guids"].get("tvdb", "")).isdigit() else None,
                     "imdb_id": item["guids"].get("imdb"), "title": item["title"], "year": item["year"],
-                    "thumb": item.get("thumb"), "leaf_count": item.get("leaf_count")}
+                    "thumb": item.get("thumb"), "leaf_count": item.get("leaf_count"), "size": item.get("size"),
+                    "section": section.title}
     return movies, shows
 
 
@@ -95,7 +96,9 @@ class _Resolver:
 def _media_sql(conn, media: dict[str, Any], in_library: bool) -> None:
     conn.execute(
         "INSERT INTO media (key, media_type, tmdb_id, tvdb_id, imdb_id, title, original_title, year, summary, thumb,"
-        " leaf_count, in_library, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
+        " leaf_count, in_library, updated_at, size, section) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(key) DO UPDATE SET size=COALESCE(excluded.size, media.size),"
+        " section=COALESCE(excluded.section, media.section),"
         " title=excluded.title, year=COALESCE(excluded.year, media.year), thumb=COALESCE(excluded.thumb, media.thumb),"
         " tmdb_id=COALESCE(excluded.tmdb_id, media.tmdb_id), tvdb_id=COALESCE(excluded.tvdb_id, media.tvdb_id),"
         " imdb_id=COALESCE(excluded.imdb_id, media.imdb_id),"
@@ -103,7 +106,55 @@ def _media_sql(conn, media: dict[str, Any], in_library: bool) -> None:
         " in_library=excluded.in_library, updated_at=excluded.updated_at",
         (media["key"], media["media_type"], media.get("tmdb_id"), media.get("tvdb_id"), media.get("imdb_id"),
          media["title"], media.get("original_title"), media.get("year"), media.get("summary"), media.get("thumb"),
-         media.get("leaf_count"), 1 if in_library else 0, datetime.now(UTC).isoformat(timespec="seconds")))
+         media.get("leaf_count"), 1 if in_library else 0, datetime.now(UTC).isoformat(timespec="seconds"),
+         media.get("size"), media.get("section")))
+
+
+#: A section losing more than this share of its items between two syncs raises a warning (a dead mount once
+#: made Plex drop 221 of 224 movies).
+DROP_WARNING_SHARE = 0.05
+
+
+def _log_removed(conn, present: list[dict[str, Any]]) -> None:
+    """Log the media that left the library since the last sync (with their size and play count), and warn
+    when a section lost more than :data:`DROP_WARNING_SHARE` of its items at once."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    gone = conn.execute(
+        "SELECT m.key, m.title, m.media_type, m.section, m.size, (SELECT COUNT(*) FROM plays p WHERE p.media_key = "
+        "m.key) AS plays FROM media m WHERE m.in_library = 1 AND m.key NOT IN (SELECT key FROM present)").fetchall()
+    conn.executemany("INSERT INTO removed (media_key, title, media_type, section, size, removed_at, plays) "
+                     "VALUES (?,?,?,?,?,?,?)", [(g["key"], g["title"], g["media_type"], g["section"], g["size"], now,
+                                                 g["plays"]) for g in gone])
+    before: dict[str, int] = {}
+    for row in conn.execute("SELECT section, COUNT(*) AS n FROM media WHERE in_library = 1 GROUP BY section"):
+        before[row["section"] or ""] = row["n"]
+    lost: dict[str, int] = {}
+    for g in gone:
+        lost[g["section"] or ""] = lost.get(g["section"] or "", 0) + 1
+    warnings = [{"section": name, "before": before.get(name, 0), "lost": n, "at": now}
+                for name, n in lost.items() if before.get(name) and n / before[name] > DROP_WARNING_SHARE]
+    if warnings:
+        conn.execute("INSERT INTO state (name, value) VALUES ('drop_warning', ?) ON CONFLICT(name) DO UPDATE SET "
+                     "value = excluded.value", (json.dumps(warnings),))
+
+
+def removed(limit: int = 300) -> list[dict[str, Any]]:
+    """Media that left the library, newest first: ``media_key``, ``title``, ``media_type``, ``section``,
+    ``size`` (bytes), ``removed_at``, ``plays`` (recorded at that moment)."""
+    return [dict(r) for r in archive().query("SELECT * FROM removed ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def drop_problems(app: Any) -> list[dict[str, Any]]:
+    """A section that lost more than the set share of its items at one sync, in the last 7 days (for the
+    summary views)."""
+    with app.app_context():
+        raw = archive().get_state("drop_warning")
+    if not raw:
+        return []
+    week_ago = datetime.now(UTC).timestamp() - 7 * 86400
+    return [{"title": N_("Many media left the library at once"), "subject": w["section"],
+             "detail": f"{w['lost']} / {w['before']}"} for w in json.loads(raw)
+            if datetime.fromisoformat(w["at"]).timestamp() >= week_ago]
 
 
 def sync(plex: PlexClient | None = None) -> dict[str, int]:
@@ -125,6 +176,7 @@ def sync(plex: PlexClient | None = None) -> dict[str, int]:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS present (key TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM present")
         conn.executemany("INSERT OR IGNORE INTO present VALUES (?)", [(m["key"],) for m in present])
+        _log_removed(conn, present)
         conn.execute("UPDATE media SET in_library = 0 WHERE in_library = 1 AND key NOT IN (SELECT key FROM present)")
     counts = {"plays": 0, "ghosts": 0, "resolved": 0, "accounts": len(accounts)}
     batch: list[dict[str, Any]] = []
