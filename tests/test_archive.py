@@ -127,3 +127,34 @@ def test_recently_removed_and_the_drop_warning(api, app, world) -> None:
         from app.archive.service import removed
 
         assert len(removed()) == 1  # logged once
+
+
+def test_archive_then_delete_through_radarr(api, app, world, monkeypatch) -> None:
+    from tests.emulators.arr import RadarrEmulator
+
+    with RadarrEmulator() as radarr:
+        radarr.add_movie("Heat", 1995, 949)
+        api.call("PUT", "/api/settings", json={"values": {"radarr_url": radarr.url, "radarr_api_key": radarr.api_key}})
+        key = world.heat["ratingKey"]
+        plan = api.call("POST", "/api/archive/delete", json={"rating_keys": [key]}).json  # a dry run by default
+        assert plan["items"][0]["via"] == "radarr" and radarr.deletions == [] and plan["items"][0]["state"] == "planned"
+
+        # a failing record means no delete call
+        with monkeypatch.context() as patched:
+            patched.setattr("app.archive.service.sync", lambda plex=None: {"plays": 0})
+            refused = api.call("POST", "/api/archive/delete", json={"rating_keys": [key], "dry_run": False}).json
+        assert refused["items"][0]["state"] == "failed" and "0" in refused["items"][0]["error"]
+        assert radarr.deletions == []
+
+        done = api.call("POST", "/api/archive/delete", json={"rating_keys": [key], "dry_run": False}).json
+        assert done["items"][0]["state"] == "deleted", done
+        assert radarr.deletions == [(949, "true", "false")]
+    with app.app_context():
+        from app.archive.service import removed, search
+
+        heat = next(i for i in search()["items"] if i["key"] == "movie_949")
+        assert heat["in_library"] == 0 and heat["history"][0]["plays"] == 2  # the history outlived the movie
+        assert removed()[0]["removed_by"] == "MMS (radarr)"
+    no_id = api.call("POST", "/api/archive/delete", json={"rating_keys": [world.obscure["ratingKey"]],
+                                                          "dry_run": False}).json
+    assert no_id["items"][0]["state"] == "failed" and world.obscure["ratingKey"] not in world.deleted

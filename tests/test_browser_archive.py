@@ -41,3 +41,29 @@ def test_archive_cards_after_a_sync(browser: BrowserSession, width: int) -> None
         assert page.locator("#archive-items article").count() == 1
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         browser.assert_clean()
+
+
+def test_archive_then_delete_from_the_plex_editor(browser: BrowserSession) -> None:
+    CACHE.clear()
+    with PlexEmulator() as plex:
+        movies = plex.add_section("Films", "movie", "/media/Movies")
+        heat = plex.add_movie(movies, "Heat", 1995, tmdb=949, file="/m/heat.mkv")
+        plex.add_movie(movies, "Dune", 2021, tmdb=438631, file="/m/dune.mkv")
+        plex.add_account(7, "marie")
+        plex.add_play(heat["ratingKey"], 7, 1_700_000_000)
+        page = browser.start("/plex", {"plex_url": plex.url, "plex_token": plex.token})
+        card = page.locator(".mms-card", has=page.locator(".mms-card-title", has_text="Heat"))
+        card.locator(".mms-select").check()
+        page.select_option("#bulk-action", "archive_delete")
+        page.click("#bulk-apply")
+        page.locator("#mms-confirm.show").wait_for()
+        assert "Heat" in page.inner_text("#mms-confirm-body") and "plex" in page.inner_text("#mms-confirm-body")
+        browser.screenshot("archive-delete-confirm")
+        page.click("#mms-confirm [data-confirm-value='delete']")
+        page.locator(".toast[data-kind='success']").last.wait_for()
+        page.wait_for_function("() => ![...document.querySelectorAll('.mms-card-title')]"
+                               ".some((t) => t.textContent === 'Heat')")
+        assert plex.deleted == [heat["ratingKey"]]
+        page.goto(browser.url + "/archive")
+        assert "marie" in page.locator("#archive-items article[data-key='movie_949']").inner_text()
+        browser.assert_clean()

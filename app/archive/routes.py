@@ -8,7 +8,7 @@ from typing import Literal
 from flask import jsonify, render_template, url_for
 from pydantic import BaseModel, Field
 
-from app.api import parse_query
+from app.api import parse_body, parse_query
 from app.archive import bp, service
 
 
@@ -59,3 +59,18 @@ def api_search():
 def api_sync():
     """Record the plays since the last sync now; the counts."""
     return jsonify(service.sync())
+
+
+class DeleteBody(BaseModel):
+    """Items (Plex rating keys) to archive then delete; ``dry_run`` only says what would go."""
+
+    rating_keys: list[int] = Field(min_length=1, max_length=500)
+    dry_run: bool = True
+    exclude: bool = False
+
+
+@bp.post("/api/archive/delete")
+def api_archive_delete():
+    """Record each item's history, read it back, then delete it (Radarr/Sonarr/Plex); a dry run by default."""
+    body = parse_body(DeleteBody)
+    return jsonify(service.archive_and_delete(body.rating_keys, dry_run=body.dry_run, exclude=body.exclude))

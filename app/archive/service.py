@@ -16,13 +16,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.extensions import managers
+from app.i18n import say
 from app.jobs import JobResult
 from app.plex_editor.library import CACHE
 from app.utils.clients.errors import UpstreamError
 from app.utils.clients.plex import PlexClient
+from app.utils.clients.radarr import RadarrClient
+from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.tvdb import TvdbClient
-from app.utils.messages import N_
+from app.utils.messages import N_, Refusal
 from app.utils.stores.archive_store import ArchiveStore
 from app.utils.text import fold
 
@@ -305,3 +308,85 @@ def ghosts(limit: int = 200) -> list[dict[str, Any]]:
     return [dict(r) for r in archive().query(
         "SELECT g.*, COALESCE(a.name, '#' || g.account_id) AS name FROM ghosts g LEFT JOIN accounts a "
         "ON a.id = g.account_id ORDER BY viewed_at DESC LIMIT ?", (limit,))]
+
+
+
+# -- archive, then delete ------------------------------------------------------------------------------------
+class ArchiveRefused(Refusal):
+    """An item that will not be deleted (no external id, its history not fully recorded...): nothing deleted."""
+
+
+def _deleter(settings: Any, details: dict[str, Any]) -> tuple[str, Any]:
+    """How an item is deleted: ``("radarr", movie id)``, ``("sonarr", series id)`` when they manage it (they
+    also forget it), else ``("plex", rating key)``."""
+    try:
+        if details["type"] == "movie" and settings.radarr_url and settings.radarr_api_key:
+            found = [m for m in RadarrClient.from_settings(settings).movies()
+                     if str(m.tmdb_id) == details["guids"].get("tmdb")]
+            if found:
+                return "radarr", found[0].id
+        if details["type"] == "show" and settings.sonarr_url and settings.sonarr_api_key:
+            found = [s for s in SonarrClient.from_settings(settings).series_list()
+                     if str(s.tvdb_id) == details["guids"].get("tvdb")]
+            if found:
+                return "sonarr", found[0].id
+    except UpstreamError as exc:
+        raise ArchiveRefused(N_("%(service)s does not answer: nothing deleted"), service=exc.service) from None
+    return "plex", details["rating_key"]
+
+
+def archive_and_delete(rating_keys: list[int], *, dry_run: bool, exclude: bool = False) -> dict[str, Any]:
+    """Record every user's history of the items, read it back, then delete each through Radarr/Sonarr (files
+    deleted; ``exclude`` adds an import-list exclusion) or Plex. With ``dry_run``, only say what would be
+    deleted. Each item on its own: one whose plays are not all in the archive is not deleted.
+    ``{"items": [{"rating_key", "title", "key", "via", "files", "size", "plays", "state", "error"}]}``."""
+    settings = managers().settings.load()
+    plex = PlexClient.from_settings(settings)
+    if not dry_run:
+        sync(plex)  # records every play up to now; each item's share is read back below
+    counts: dict[int, int] = {}
+    if not dry_run:
+        for rating_key, show_key, _at in plex.plays():
+            counts[show_key or rating_key] = counts.get(show_key or rating_key, 0) + 1
+    out = []
+    for key in dict.fromkeys(rating_keys):
+        item: dict[str, Any] = {"rating_key": key, "title": str(key), "state": "planned" if dry_run else "failed",
+                                "error": None}
+        try:
+            details = plex.details(key)
+            scheme, kind = ("tmdb", "movie") if details["type"] == "movie" else ("tvdb", "tv")
+            external = details["guids"].get(scheme)
+            item.update(title=details["title"], files=details["media"]["files"], size=details["media"]["size"] or None)
+            if not external:
+                raise ArchiveRefused(N_("no %(scheme)s id: its history could not be kept, nothing deleted"),
+                                     scheme=scheme.upper())
+            item["key"] = f"{kind}_{external}"
+            item["via"], target = _deleter(settings, details)
+            recorded = archive().query("SELECT COUNT(*) AS n FROM plays WHERE media_key = ?", (item["key"],))[0]["n"]
+            item["plays"] = recorded
+            if dry_run:
+                out.append(item)
+                continue
+            expected = counts.get(key, 0)
+            if recorded < expected:
+                raise ArchiveRefused(N_("the archive holds %(recorded)s of its %(expected)s plays: nothing deleted"),
+                                     recorded=recorded, expected=expected)
+            if item["via"] == "radarr":
+                RadarrClient.from_settings(settings).delete_movie(target, exclude=exclude)
+            elif item["via"] == "sonarr":
+                SonarrClient.from_settings(settings).delete_series(target, exclude=exclude)
+            else:
+                plex.delete_item(key)
+            with archive().transaction() as conn:
+                conn.execute("UPDATE media SET in_library = 0 WHERE key = ?", (item["key"],))
+                conn.execute("INSERT INTO removed (media_key, title, media_type, section, size, removed_at, plays, "
+                             "removed_by) VALUES (?,?,?,?,?,?,?,?)",
+                             (item["key"], details["title"], kind, None, item.get("size"),
+                              datetime.now(UTC).isoformat(timespec="seconds"), recorded, f"MMS ({item['via']})"))
+            item["state"] = "deleted"
+        except ArchiveRefused as exc:
+            item["error"] = say(exc)
+        except UpstreamError as exc:
+            item["error"] = say(exc)
+        out.append(item)
+    return {"items": out, "dry_run": dry_run}

@@ -55,6 +55,8 @@ class ArrEmulator(Emulator):
         self.commands: list[dict[str, Any]] = []
         #: Folder moves asked with ``moveFiles=true``: (old path, new path).
         self.moves: list[tuple[str, str]] = []
+        #: Deletions asked: (tmdb or tvdb id, deleteFiles, exclusion) as sent.
+        self.deletions: list[tuple[int, str | None, str | None]] = []
         #: The JSON bodies received by ``POST command``, by command id (the resource keeps only the spec's fields).
         self.command_bodies: dict[int, dict[str, Any]] = {}
         self.command_handlers: dict[str, Callable[[dict[str, Any]], str | None]] = {}
@@ -163,6 +165,7 @@ class SonarrEmulator(ArrEmulator):
         self.route("GET", rf"{api}/series", self._list_series)
         self.route("GET", rf"{api}/series/(\d+)", self._get_series)
         self.route("PUT", rf"{api}/series/(\d+)", self._put_series)
+        self.route("DELETE", rf"{api}/series/(\d+)", self._delete_series)
         self.route("POST", rf"{api}/series", self._add_series)
         self.route("GET", rf"{api}/series/lookup", self._lookup)
         self.route("GET", rf"{api}/episode", self._list_episodes)
@@ -273,6 +276,13 @@ class SonarrEmulator(ArrEmulator):
         added.update(qualityProfileId=body["qualityProfileId"], monitored=body.get("monitored", True))
         return Reply(200, added)
 
+    def _delete_series(self, request: Request) -> Reply:
+        found = self.series.pop(int(request.path.rsplit("/", 1)[1]), None)
+        if found is None:
+            return Reply(404, {"message": "Series not found"})
+        self.deletions.append((found["tvdbId"], request.arg("deleteFiles"), request.arg("addImportListExclusion")))
+        return Reply(200, {})
+
     def _put_series(self, request: Request) -> Reply:
         found = self.series.get(int(request.path.rsplit("/", 1)[1]))
         if found is None:
@@ -312,6 +322,7 @@ class RadarrEmulator(ArrEmulator):
         self.route("GET", rf"{api}/movie", self._list_movies)
         self.route("GET", rf"{api}/movie/(\d+)", self._get_movie)
         self.route("PUT", rf"{api}/movie/(\d+)", self._put_movie)
+        self.route("DELETE", rf"{api}/movie/(\d+)", self._delete_movie)
         self.route("POST", rf"{api}/movie", self._add_movie)
         self.route("GET", rf"{api}/movie/lookup", self._lookup)
 
@@ -354,6 +365,15 @@ class RadarrEmulator(ArrEmulator):
     def _get_movie(self, request: Request) -> Reply:
         found = self.movies.get(int(request.path.rsplit("/", 1)[1]))
         return Reply(200, found) if found else Reply(404, {"message": "Movie not found"})
+
+    def _delete_movie(self, request: Request) -> Reply:
+        found = self.movies.pop(int(request.path.rsplit("/", 1)[1]), None)
+        if found is None:
+            return Reply(404, {"message": "Movie not found"})
+        self.deletions.append((found["tmdbId"], request.arg("deleteFiles"), request.arg("addImportExclusion")))
+        if request.arg("deleteFiles") == "true" and found.get("path") and os.path.isdir(found["path"]):
+            shutil.rmtree(found["path"])
+        return Reply(200, {})
 
     def _put_movie(self, request: Request) -> Reply:
         found = self.movies.get(int(request.path.rsplit("/", 1)[1]))

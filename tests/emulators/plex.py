@@ -68,6 +68,8 @@ class PlexEmulator(Emulator):
         self.match_catalog: list[dict[str, Any]] = []
         #: Rating keys refreshed, analyzed, matched and unmatched, in order.
         self.refreshed: list[int] = []
+        #: Rating keys deleted through the API.
+        self.deleted: list[int] = []
         self.analyzed: list[int] = []
         self.route("GET", r"/", self._root)
         self.route("GET", r"/identity", self._identity)
@@ -80,6 +82,7 @@ class PlexEmulator(Emulator):
         self.route("GET", r"/library/recentlyAdded", self._recently_added)
         self.route("GET", r"/library/metadata/(\d+)", self._metadata)
         self.route("GET", r"/library/metadata/(\d+)/children", self._children)
+        self.route("DELETE", r"/library/metadata/(\d+)", self._delete)
         self.route("GET", r"/library/metadata/(\d+)/allLeaves", self._all_leaves)
         self.route("GET", r"/library/metadata/(\d+)/(posters|arts)", self._artwork)
         self.route("POST", r"/library/metadata/(\d+)/(posters|arts)", self._upload)
@@ -456,6 +459,14 @@ class PlexEmulator(Emulator):
             locked = name in item["locked"] or (name == "genres" and "genre" in item["locked"])
             if not locked:
                 item[name] = list(value) if isinstance(value, list) else value
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _delete(self, request: Request) -> Reply:
+        item = self._get_item(request)
+        if item is None:
+            return self._not_found()
+        self.deleted.append(item["ratingKey"])
+        self.delete_item(item["ratingKey"])
         return Reply(200, b"", {"Content-Type": "text/xml"})
 
     def _extras(self, request: Request) -> Reply:

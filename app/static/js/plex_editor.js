@@ -1,6 +1,6 @@
 // The Plex editor: section tabs, filters kept per browser, server-side paging, grid/list, selection and
 // batch actions, and the details dialog (General, Posters, Backgrounds, Fix match).
-import { api, localTime, size, toast } from './api.js';
+import { api, confirmDialog, localTime, size, toast } from './api.js';
 import { colourTrailerButtons, trailerButtonFor } from './trailers.js';
 
 const root = document.getElementById('plex-editor');
@@ -547,7 +547,27 @@ $('bulk-clear').addEventListener('click', () => {
   renderBulk();
 });
 $('bulk-action').addEventListener('change', renderBulk);
+async function archiveAndDelete() {
+  const keys = [...selected];
+  const plan = await api('POST', '/api/archive/delete', { rating_keys: keys, dry_run: true }).catch(() => null);
+  if (!plan) return;
+  const lines = plan.items.map((i) => (i.error ? `${i.title} — ${i.error}`
+    : `${i.title} — ${i.size ? size(i.size) : '?'} — ${fill(TEXT.via, { via: i.via })}`));
+  const ok = await confirmDialog({ title: TEXT.deleteTitle, body: TEXT.deleteBody, items: lines,
+    actions: [{ value: 'delete', label: TEXT.deleteAction, kind: 'danger' }] });
+  if (ok !== 'delete') return;
+  const done = await api('POST', '/api/archive/delete', { rating_keys: keys, dry_run: false }).catch(() => null);
+  if (!done) return;
+  const deleted = done.items.filter((i) => i.state === 'deleted').length;
+  toast(fill(TEXT.deleteDone, { deleted, failed: done.items.length - deleted }), deleted === done.items.length ? 'success' : 'warning');
+  done.items.filter((i) => i.error).forEach((i) => toast(`${i.title}: ${i.error}`));
+  selected.clear();
+  renderBulk();
+  load({ fresh: true });
+}
+
 $('bulk-apply').addEventListener('click', async () => {
+  if ($('bulk-action').value === 'archive_delete') { archiveAndDelete(); return; }
   const fields = [...$('bulk-fields').selectedOptions].map((o) => o.value);
   const answer = await api('POST', '/api/plex-editor/bulk', { rating_keys: [...selected], action: $('bulk-action').value,
     value: $('bulk-value').value, fields }).catch(() => null);

@@ -151,6 +151,11 @@ class ArrClient(HttpClient):
         return parse_model(self.SERVICE, model, self.send_json("PUT", f"{self.API}/{resource}/{int(item_id)}", body,
                                                                params={"moveFiles": "true"}))
 
+    def _delete(self, resource: str, item_id: int, **params: Any) -> None:
+        """``DELETE /{resource}/{id}`` (``deleteFiles``, import-list exclusion...). Sent once."""
+        self.request("DELETE", f"{self.API}/{resource}/{int(item_id)}",
+                     params={k: "true" if v else "false" for k, v in params.items()})
+
     # -- shared endpoints --------------------------------------------------------------------
     def system_status(self) -> dict:
         """``GET {API}/system/status``: ``{"appName", "version", ...}``."""

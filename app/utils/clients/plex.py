@@ -592,6 +592,13 @@ class PlexClient:
             self.server().query(f"{item.key}/match", method=self.session.put, params={"guid": guid, "name": name})
         return self.details(rating_key)["guids"]
 
+    def delete_item(self, rating_key: int) -> None:
+        """``DELETE /library/metadata/{id}``: Plex deletes the item's files (the server must allow media
+        deletion). Sent once."""
+        item = self._fetch(rating_key)
+        with self._guard():
+            item.delete()
+
     def unmatch(self, rating_key: int) -> None:
         """``PUT /library/metadata/{id}/unmatch``."""
         item = self._fetch(rating_key)

@@ -87,3 +87,8 @@ class RadarrClient(ArrClient):
         """Move a movie's folder: ``PUT /movie/{id}?moveFiles=true`` with the new ``rootFolderPath`` and ``path``
         (Radarr's view of the paths); Radarr moves the files in the background. Sent once."""
         return self._move(Movie, "movie", movie_id, root_folder_path, path)
+
+    def delete_movie(self, movie_id: int, *, delete_files: bool = True, exclude: bool = False) -> None:
+        """``DELETE /movie/{id}?deleteFiles=&addImportExclusion=``: Radarr forgets the movie (and deletes its
+        files). Sent once."""
+        self._delete("movie", movie_id, deleteFiles=delete_files, addImportExclusion=exclude)

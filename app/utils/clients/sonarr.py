@@ -132,3 +132,8 @@ class SonarrClient(ArrClient):
         """Move a series' folder: ``PUT /series/{id}?moveFiles=true`` with the new ``rootFolderPath`` and ``path``
         (Sonarr's view of the paths); Sonarr moves the files in the background. Sent once."""
         return self._move(Series, "series", series_id, root_folder_path, path)
+
+    def delete_series(self, series_id: int, *, delete_files: bool = True, exclude: bool = False) -> None:
+        """``DELETE /series/{id}?deleteFiles=&addImportListExclusion=``: Sonarr forgets the series (and deletes
+        its files). Sent once."""
+        self._delete("series", series_id, deleteFiles=delete_files, addImportListExclusion=exclude)

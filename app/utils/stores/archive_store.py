@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS media (
     in_library INTEGER NOT NULL DEFAULT 1, updated_at TEXT, size INTEGER, section TEXT);
 CREATE TABLE IF NOT EXISTS removed (
     id INTEGER PRIMARY KEY AUTOINCREMENT, media_key TEXT NOT NULL, title TEXT, media_type TEXT, section TEXT,
-    size INTEGER, removed_at TEXT NOT NULL, plays INTEGER NOT NULL DEFAULT 0);
+    size INTEGER, removed_at TEXT NOT NULL, plays INTEGER NOT NULL DEFAULT 0, removed_by TEXT);
 CREATE TABLE IF NOT EXISTS plays (
     history_key TEXT PRIMARY KEY, media_key TEXT NOT NULL, account_id INTEGER NOT NULL, viewed_at INTEGER NOT NULL,
     season INTEGER, episode INTEGER, episode_title TEXT);
