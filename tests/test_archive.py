@@ -158,3 +158,16 @@ def test_archive_then_delete_through_radarr(api, app, world, monkeypatch) -> Non
     no_id = api.call("POST", "/api/archive/delete", json={"rating_keys": [world.obscure["ratingKey"]],
                                                           "dry_run": False}).json
     assert no_id["items"][0]["state"] == "failed" and world.obscure["ratingKey"] not in world.deleted
+
+
+def test_export_csv_and_json(api, app, world) -> None:
+    import csv
+    import io
+
+    run_sync(app)
+    rows = list(csv.DictReader(io.StringIO(api.call("GET", "/archive/export.csv").get_data(as_text=True))))
+    assert len(rows) == 5 and {r["account"] for r in rows} == {"owner", "marie"}
+    heat = [r for r in rows if r["media_key"] == "movie_949"]
+    assert len(heat) == 2 and heat[0]["title"] == "Heat" and heat[0]["viewed_at"].startswith("2023-11-14")
+    data = api.call("GET", "/archive/export.json").json
+    assert len(data["plays"]) == 5 and api.call("GET", "/archive/export.xml").status_code == 404

@@ -3,9 +3,10 @@ JSON API under ``/api/archive/``."""
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
-from flask import jsonify, render_template, url_for
+from flask import Response, abort, jsonify, render_template, url_for
 from pydantic import BaseModel, Field
 
 from app.api import parse_body, parse_query
@@ -74,3 +75,16 @@ def api_archive_delete():
     """Record each item's history, read it back, then delete it (Radarr/Sonarr/Plex); a dry run by default."""
     body = parse_body(DeleteBody)
     return jsonify(service.archive_and_delete(body.rating_keys, dry_run=body.dry_run, exclude=body.exclude))
+
+
+@bp.get("/archive/export.<fmt>")
+def export(fmt: str):
+    """Every recorded play as CSV or JSON (a file to download)."""
+    if fmt == "csv":
+        body, mimetype = service.export_csv(), "text/csv"
+    elif fmt == "json":
+        body, mimetype = json.dumps({"plays": service.export_rows()}, ensure_ascii=False), "application/json"
+    else:
+        abort(404)
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=mms-watch-archive.{fmt}"})

@@ -390,3 +390,35 @@ def archive_and_delete(rating_keys: list[int], *, dry_run: bool, exclude: bool =
             item["error"] = say(exc)
         out.append(item)
     return {"items": out, "dry_run": dry_run}
+
+
+# -- export ------------------------------------------------------------------------------------------------
+EXPORT_COLUMNS = ("media_key", "media_type", "title", "year", "tmdb_id", "tvdb_id", "imdb_id", "in_library",
+                  "account_id", "account", "viewed_at", "season", "episode", "episode_title")
+
+
+def export_rows() -> list[dict[str, Any]]:
+    """One row per recorded play with its media and account (:data:`EXPORT_COLUMNS`; ``viewed_at`` ISO UTC)."""
+    rows = archive().query(
+        "SELECT p.media_key, m.media_type, m.title, m.year, m.tmdb_id, m.tvdb_id, m.imdb_id, m.in_library, "
+        "p.account_id, COALESCE(a.name, '#' || p.account_id) AS account, p.viewed_at, p.season, p.episode, "
+        "p.episode_title FROM plays p JOIN media m ON m.key = p.media_key LEFT JOIN accounts a ON a.id = p.account_id "
+        "ORDER BY p.viewed_at")
+    out = []
+    for row in rows:
+        item = dict(row)
+        item["viewed_at"] = datetime.fromtimestamp(item["viewed_at"], UTC).isoformat(timespec="seconds")
+        out.append(item)
+    return out
+
+
+def export_csv() -> str:
+    """:func:`export_rows` as CSV (comma-separated, a header line, UTF-8)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(export_rows())
+    return buffer.getvalue()
