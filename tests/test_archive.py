@@ -171,3 +171,88 @@ def test_export_csv_and_json(api, app, world) -> None:
     assert len(heat) == 2 and heat[0]["title"] == "Heat" and heat[0]["viewed_at"].startswith("2023-11-14")
     data = api.call("GET", "/archive/export.json").json
     assert len(data["plays"]) == 5 and api.call("GET", "/archive/export.xml").status_code == 404
+
+
+TAUTULLI_SCHEMA = """
+CREATE TABLE session_history (id INTEGER PRIMARY KEY AUTOINCREMENT, reference_id INTEGER, started INTEGER,
+    stopped INTEGER, rating_key INTEGER, parent_rating_key INTEGER, grandparent_rating_key INTEGER,
+    media_type TEXT, view_offset INTEGER DEFAULT 0, user_id INTEGER, user TEXT, ip_address TEXT,
+    paused_counter INTEGER DEFAULT 0, player TEXT, product TEXT, product_version TEXT, platform TEXT,
+    platform_version TEXT, profile TEXT, machine_id TEXT, bandwidth INTEGER, location TEXT, quality_profile TEXT,
+    secure INTEGER, relayed INTEGER, section_id INTEGER);
+CREATE TABLE session_history_metadata (id INTEGER PRIMARY KEY, rating_key INTEGER, parent_rating_key INTEGER,
+    grandparent_rating_key INTEGER, title TEXT, parent_title TEXT, grandparent_title TEXT, original_title TEXT,
+    full_title TEXT, media_index INTEGER, parent_media_index INTEGER, section_id INTEGER, thumb TEXT,
+    parent_thumb TEXT, grandparent_thumb TEXT, art TEXT, media_type TEXT, year INTEGER,
+    originally_available_at TEXT, added_at INTEGER, updated_at INTEGER, last_viewed_at INTEGER, content_rating TEXT,
+    summary TEXT, tagline TEXT, rating TEXT, duration INTEGER DEFAULT 0, guid TEXT, directors TEXT, writers TEXT,
+    actors TEXT, genres TEXT, studio TEXT, labels TEXT);
+"""
+
+
+def make_tautulli(path) -> None:
+    """A Tautulli database (its tables and columns) with: a movie by a legacy TMDB GUID played over two
+    sessions (one reference_id), a show's episode by a legacy TheTVDB GUID, a new-agent movie found by title,
+    and one nothing identifies."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.executescript(TAUTULLI_SCHEMA)
+    sessions = [  # id, reference_id, started, stopped, user_id, user, media_type
+        (1, 1, 1_600_000_000, 1_600_001_000, 1111, "marie", "movie"),
+        (2, 1, 1_600_002_000, 1_600_004_000, 1111, "marie", "movie"),
+        (3, 3, 1_600_010_000, 1_600_012_000, 2222, "paul", "episode"),
+        (4, 4, 1_600_020_000, 1_600_027_000, 1111, "marie", "movie"),
+        (5, 5, 1_600_030_000, 1_600_031_000, 2222, "paul", "movie")]
+    conn.executemany("INSERT INTO session_history (id, reference_id, started, stopped, user_id, user, media_type) "
+                     "VALUES (?,?,?,?,?,?,?)", sessions)
+    metadata = [  # id, title, grandparent_title, year, media_index, parent_media_index, guid
+        (1, "Heat", None, 1995, None, None, "com.plexapp.agents.themoviedb://949?lang=fr"),
+        (2, "Heat", None, 1995, None, None, "com.plexapp.agents.themoviedb://949?lang=fr"),
+        (3, "Leviathan Wakes", "The Expanse", 2015, 3, 1, "com.plexapp.agents.thetvdb://280619/1/3?lang=en"),
+        (4, "Amélie", None, 2001, None, None, "plex://movie/5d776825880197001ec967c6"),
+        (5, "Un film perdu", None, 1931, None, None, "local://77")]
+    conn.executemany("INSERT INTO session_history_metadata (id, title, grandparent_title, year, media_index, "
+                     "parent_media_index, guid) VALUES (?,?,?,?,?,?,?)", metadata)
+    conn.commit()
+    conn.close()
+
+
+def test_import_tautulli(api, app, world, tmp_path) -> None:
+    import io
+
+    run_sync(app)  # marie is a Plex account; paul is only known to Tautulli
+    db = tmp_path / "tautulli.db"
+    make_tautulli(db)
+    send = lambda: api.call("POST", "/api/archive/import/tautulli",  # noqa: E731
+                            data={"database": (io.BytesIO(db.read_bytes()), "tautulli.db")},
+                            content_type="multipart/form-data")
+    first = send()
+    assert first.status_code == 200, first.json
+    assert first.json == {"plays": 3, "ghosts": 1, "resolved": 1, "skipped": 0}
+    assert send().json["plays"] == 0  # importing again adds nothing
+    with app.app_context():
+        from app.archive.service import search
+
+        found = {i["key"]: i for i in search()["items"]}
+    heat = {h["name"]: h["plays"] for h in found["movie_949"]["history"]}
+    assert heat == {"marie": 3}  # 2 from Plex + 1 from Tautulli (its two sessions are one play)
+    assert "paul" in {h["name"] for h in found["tv_280619"]["history"]}
+    assert "marie" in {h["name"] for h in found["movie_194"]["history"]}
+    bad = api.call("POST", "/api/archive/import/tautulli", data={"database": (io.BytesIO(b"not sqlite"), "x.db")},
+                   content_type="multipart/form-data")
+    assert bad.status_code == 422
+
+
+def test_import_from_the_page(api, app, world, tmp_path) -> None:
+    import io
+    import re
+
+    db = tmp_path / "tautulli.db"
+    make_tautulli(db)
+    page = api.client.get("/archive").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = api.client.post("/archive/import", data={"csrf_token": token, "database": (io.BytesIO(db.read_bytes()),
+                                                                                        "tautulli.db")},
+                             content_type="multipart/form-data", follow_redirects=True)
+    assert answer.status_code == 200 and "Tautulli : 3 lecture(s) importée(s)" in answer.get_data(as_text=True)

@@ -4,13 +4,16 @@ JSON API under ``/api/archive/``."""
 from __future__ import annotations
 
 import json
+import tempfile
 from typing import Literal
 
-from flask import Response, abort, jsonify, render_template, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
-from app.api import parse_body, parse_query
+from app.api import ApiError, parse_body, parse_query
 from app.archive import bp, service
+from app.i18n import say
 
 
 class ArchiveQuery(BaseModel):
@@ -88,3 +91,36 @@ def export(fmt: str):
         abort(404)
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename=mms-watch-archive.{fmt}"})
+
+
+@bp.post("/api/archive/import/tautulli")
+def api_import_tautulli():
+    """Import Tautulli's history from its SQLite file (multipart field ``database``)."""
+    upload = request.files.get("database")
+    if upload is None:
+        raise ApiError(400, "missing_file", _("Send Tautulli's database in the form field 'database'."))
+    with tempfile.NamedTemporaryFile(suffix=".db") as copy:
+        upload.save(copy.name)
+        try:
+            return jsonify(service.import_tautulli(copy.name))
+        except service.ArchiveRefused as exc:
+            raise ApiError(422, "not_tautulli", say(exc)) from None
+
+
+@bp.post("/archive/import")
+def import_page():
+    """The Archive page's import form: Tautulli's database, then back to the page with the counts."""
+    upload = request.files.get("database")
+    if upload is None or not upload.filename:
+        flash(_("Choose Tautulli's database file (tautulli.db)."), "warning")
+        return redirect(url_for("archive.index"))
+    with tempfile.NamedTemporaryFile(suffix=".db") as copy:
+        upload.save(copy.name)
+        try:
+            counts = service.import_tautulli(copy.name)
+        except service.ArchiveRefused as exc:
+            flash(say(exc), "danger")
+            return redirect(url_for("archive.index"))
+    flash(_("Tautulli: %(plays)s plays imported, %(resolved)s found by title, %(ghosts)s to match by hand, "
+            "%(skipped)s already known.", **counts), "success")
+    return redirect(url_for("archive.index"))

@@ -11,6 +11,7 @@ transaction with the sync's progress, so an interrupted sync resumes where it st
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -422,3 +423,89 @@ def export_csv() -> str:
     writer.writeheader()
     writer.writerows(export_rows())
     return buffer.getvalue()
+
+
+# -- import from Tautulli -------------------------------------------------------------------------------------
+#: Legacy agent GUIDs -> (media type, scheme): ``com.plexapp.agents.themoviedb://194?lang=fr`` is movie 194.
+LEGACY_AGENTS = {"com.plexapp.agents.themoviedb": ("movie", "tmdb"), "com.plexapp.agents.thetvdb": ("tv", "tvdb")}
+
+
+def _guid_media(guid: str | None) -> tuple[str, int] | None:
+    """``(media type, id)`` from a legacy agent GUID (TMDB movie, TheTVDB show), else ``None``."""
+    agent, _, rest = (guid or "").partition("://")
+    found = LEGACY_AGENTS.get(agent)
+    ident = rest.split("/", 1)[0].split("?", 1)[0]
+    return (found[0], int(ident)) if found and ident.isdigit() else None
+
+
+def import_tautulli(path: Any) -> dict[str, int]:
+    """Import Tautulli's history (its SQLite file at ``path``): ``session_history`` joined with
+    ``session_history_metadata`` on ``id``, one play per ``reference_id`` (a play resumed over several sessions
+    is one). Media from the legacy GUIDs, else found by title and year like ghosts; users matched to Plex's
+    accounts by name (an unknown one is kept under its Tautulli id, negated). A play already recorded from Plex
+    (same media and user, within an hour) is not added twice; importing again adds nothing.
+    ``{"plays", "ghosts", "resolved", "skipped"}``. Raises :class:`ArchiveRefused` for a file that is not a
+    Tautulli database."""
+    import sqlite3
+
+    try:
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        source.row_factory = sqlite3.Row
+        rows = source.execute(
+            "SELECT h.reference_id, MAX(h.stopped) AS stopped, MIN(h.started) AS started, h.user_id, h.user, "
+            "h.media_type, m.title, m.grandparent_title, m.year, m.media_index, m.parent_media_index, m.guid "
+            "FROM session_history h JOIN session_history_metadata m ON m.id = h.id "
+            "GROUP BY h.reference_id ORDER BY started").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveRefused(N_("This is not a Tautulli database (%(reason)s)."), reason=str(exc)) from None
+    finally:
+        with contextlib.suppress(NameError):
+            source.close()
+    store = archive()
+    names = {r["name"].casefold(): r["id"] for r in store.query("SELECT id, name FROM accounts")}
+    resolver = _Resolver()
+    counts = {"plays": 0, "ghosts": 0, "resolved": 0, "skipped": 0}
+    with store.transaction() as conn:
+        for row in rows:
+            account = names.get((row["user"] or "").casefold())
+            if account is None:
+                account = -int(row["user_id"] or 0)
+                conn.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?)", (account, row["user"] or f"#{account}"))
+            episode = row["media_type"] == "episode"
+            viewed_at = int(row["stopped"] or row["started"] or 0)
+            found = _guid_media(row["guid"])
+            media = None
+            if found:
+                kind, ident = found
+                media = {"key": f"{kind}_{ident}", "media_type": kind, "tmdb_id": ident if kind == "movie" else None,
+                         "tvdb_id": ident if kind == "tv" else None, "imdb_id": None,
+                         "title": row["grandparent_title"] if episode else row["title"], "year": row["year"]}
+            else:
+                title = row["grandparent_title"] if episode else row["title"]
+                media = resolver.media("tv" if episode else "movie", title or "", row["year"])
+                if media is not None:
+                    counts["resolved"] += 1
+            history_key = f"tautulli/{row['reference_id']}"
+            if media is None:
+                conn.execute("INSERT OR IGNORE INTO ghosts VALUES (?,?,?,?,?,?,?,?,?,?)",
+                             (history_key, account, viewed_at, row["title"], row["grandparent_title"], row["year"],
+                              row["parent_media_index"], row["media_index"], row["media_type"],
+                              json.dumps(dict(row))))
+                counts["ghosts"] += 1
+                continue
+            if conn.execute("SELECT 1 FROM media WHERE key = ?", (media["key"],)).fetchone() is None:
+                _media_sql(conn, media, in_library=False)
+            same = conn.execute(
+                "SELECT 1 FROM plays WHERE media_key = ? AND account_id = ? AND ABS(viewed_at - ?) < 3600 "
+                "AND history_key NOT LIKE 'tautulli/%' AND COALESCE(season, -1) = COALESCE(?, -1) "
+                "AND COALESCE(episode, -1) = COALESCE(?, -1)",
+                (media["key"], account, viewed_at, row["parent_media_index"] if episode else None,
+                 row["media_index"] if episode else None)).fetchone()
+            if same:
+                counts["skipped"] += 1
+                continue
+            counts["plays"] += conn.execute(
+                "INSERT OR IGNORE INTO plays VALUES (?,?,?,?,?,?,?)",
+                (history_key, media["key"], account, viewed_at, row["parent_media_index"] if episode else None,
+                 row["media_index"] if episode else None, row["title"] if episode else None)).rowcount
+    return counts
