@@ -100,8 +100,8 @@ class _Resolver:
 def _media_sql(conn, media: dict[str, Any], in_library: bool) -> None:
     conn.execute(
         "INSERT INTO media (key, media_type, tmdb_id, tvdb_id, imdb_id, title, original_title, year, summary, thumb,"
-        " leaf_count, in_library, updated_at, size, section) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT(key) DO UPDATE SET size=COALESCE(excluded.size, media.size),"
+        " leaf_count, in_library, updated_at, size, section, folded) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(key) DO UPDATE SET size=COALESCE(excluded.size, media.size), folded=excluded.folded,"
         " section=COALESCE(excluded.section, media.section),"
         " title=excluded.title, year=COALESCE(excluded.year, media.year), thumb=COALESCE(excluded.thumb, media.thumb),"
         " tmdb_id=COALESCE(excluded.tmdb_id, media.tmdb_id), tvdb_id=COALESCE(excluded.tvdb_id, media.tvdb_id),"
@@ -111,7 +111,8 @@ def _media_sql(conn, media: dict[str, Any], in_library: bool) -> None:
         (media["key"], media["media_type"], media.get("tmdb_id"), media.get("tvdb_id"), media.get("imdb_id"),
          media["title"], media.get("original_title"), media.get("year"), media.get("summary"), media.get("thumb"),
          media.get("leaf_count"), 1 if in_library else 0, datetime.now(UTC).isoformat(timespec="seconds"),
-         media.get("size"), media.get("section")))
+         media.get("size"), media.get("section"),
+         fold(" ".join(t for t in (media["title"], media.get("original_title")) if t))))
 
 
 #: A section losing more than this share of its items between two syncs raises a warning (a dead mount once
@@ -236,12 +237,6 @@ def run_sync_job() -> JobResult:
 
 
 # -- reading the archive --------------------------------------------------------------------------------------
-def _connection():
-    conn = archive()._connect()
-    conn.create_function("fold", 1, lambda text: fold(text or ""), deterministic=True)
-    return conn
-
-
 def accounts() -> list[dict[str, Any]]:
     """``[{"id", "name"}]`` of the accounts seen by a sync."""
     return [{"id": r["id"], "name": r["name"]} for r in archive().query("SELECT id, name FROM accounts ORDER BY id")]
@@ -253,23 +248,30 @@ def search(text: str = "", account_id: int | None = None, media_type: str | None
     "page_size"}``; each item has ``key``, ``media_type``, ids, ``title``, ``year``, ``in_library``, ``thumb``,
     ``plays`` (of the chosen account, or everyone's) and ``history`` (per account: ``name``, ``plays``,
     ``first``/``last`` ISO dates, ``seasons`` ``{season: episodes watched}``)."""
-    conn = _connection()
-    where, params = ["EXISTS (SELECT 1 FROM plays a WHERE a.media_key = m.key)"], []
+    conn = archive()._connect()
+    where, params = ["m.plays > 0"], []
     if text.strip():
-        where.append("(fold(m.title) LIKE ? OR fold(m.original_title) LIKE ?)")
-        params += [f"%{fold(text.strip())}%"] * 2
+        where.append("m.folded LIKE ?")
+        params.append(f"%{fold(text.strip())}%")
     if media_type in ("movie", "tv"):
         where.append("m.media_type = ?")
         params.append(media_type)
-    join = "LEFT JOIN plays p ON p.media_key = m.key" + (" AND p.account_id = ?" if account_id is not None else "")
-    join_params = [account_id] if account_id is not None else []
-    having = {"watched": "HAVING COUNT(p.history_key) > 0", "unwatched": "HAVING COUNT(p.history_key) = 0"}.get(
-        watched if account_id is not None else "all", "")
-    base = (f"FROM media m {join} WHERE {' AND '.join(where)} GROUP BY m.key {having}")
-    total = conn.execute(f"SELECT COUNT(*) FROM (SELECT m.key {base})", join_params + params).fetchone()[0]
-    rows = conn.execute(f"SELECT m.*, COUNT(p.history_key) AS plays, MAX(p.viewed_at) AS last {base} "
-                        "ORDER BY last IS NULL, last DESC, m.title LIMIT ? OFFSET ?",
-                        join_params + params + [page_size, (page - 1) * page_size]).fetchall()
+    plays = "m.plays"
+    if account_id is not None:
+        seen = "EXISTS (SELECT 1 FROM media_account ma WHERE ma.media_key = m.key AND ma.account_id = ?)"
+        if watched == "watched":
+            where.append(seen)
+            params.append(account_id)
+        elif watched == "unwatched":
+            where.append("NOT " + seen)
+            params.append(account_id)
+        plays = ("COALESCE((SELECT ma.plays FROM media_account ma WHERE ma.media_key = m.key "
+                 f"AND ma.account_id = {int(account_id)}), 0)")
+    clause = " AND ".join(where)
+    total = conn.execute(f"SELECT COUNT(*) FROM media m WHERE {clause}", params).fetchone()[0]
+    rows = conn.execute(f"SELECT m.*, {plays} AS plays, m.last_viewed AS last FROM media m WHERE {clause} "
+                        "ORDER BY m.last_viewed DESC, m.title LIMIT ? OFFSET ?",
+                        [*params, page_size, (page - 1) * page_size]).fetchall()
     items = [dict(r) for r in rows]
     histories = history([i["key"] for i in items])
     for item in items:
@@ -282,13 +284,13 @@ def history(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
     ``seasons`` ``{season number: distinct episodes watched}`` (shows)."""
     if not keys:
         return {}
-    conn = _connection()
+    conn = archive()._connect()
     marks = ",".join("?" * len(keys))
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
     rows = conn.execute(
-        f"SELECT p.media_key, p.account_id, COALESCE(a.name, '#' || p.account_id) AS name, COUNT(*) AS plays, "
-        f"MIN(p.viewed_at) AS first, MAX(p.viewed_at) AS last FROM plays p LEFT JOIN accounts a ON a.id = p.account_id "
-        f"WHERE p.media_key IN ({marks}) GROUP BY p.media_key, p.account_id ORDER BY last DESC", keys).fetchall()
+        "SELECT ma.media_key, ma.account_id, COALESCE(a.name, '#' || ma.account_id) AS name, ma.plays, "
+        "ma.first, ma.last FROM media_account ma LEFT JOIN accounts a ON a.id = ma.account_id "
+        f"WHERE ma.media_key IN ({marks}) ORDER BY ma.last DESC", keys).fetchall()
     seasons: dict[tuple[str, int], dict[int, int]] = {}
     for r in conn.execute(
             "SELECT media_key, account_id, season, COUNT(DISTINCT episode) AS n FROM plays "
