@@ -256,3 +256,26 @@ def test_import_from_the_page(api, app, world, tmp_path) -> None:
                                                                                         "tautulli.db")},
                              content_type="multipart/form-data", follow_redirects=True)
     assert answer.status_code == 200 and "Tautulli : 3 lecture(s) importée(s)" in answer.get_data(as_text=True)
+
+
+def test_match_a_ghost_by_hand(api, app, world) -> None:
+    import re
+
+    world.delete_item(world.obscure["ratingKey"])
+    run_sync(app)
+    page = api.client.get("/archive/ghosts").get_data(as_text=True)
+    assert "Un film introuvable" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    key = re.search(r'name="history_key" value="([^"]+)"', page).group(1)
+    refused = api.client.post("/archive/ghosts/match", data={"csrf_token": token, "history_key": key,
+                                                             "media_type": "movie", "external_id": "abc"},
+                              follow_redirects=True)
+    assert "TMDB" in refused.get_data(as_text=True)
+    done = api.client.post("/archive/ghosts/match", data={"csrf_token": token, "history_key": key,
+                                                          "media_type": "movie", "external_id": "424242"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "1 lecture(s) enregistrée(s)" in done and "Un film introuvable" not in done.split("<tbody>")[1]
+    with app.app_context():
+        from app.archive.service import search
+
+        assert any(i["key"] == "movie_424242" for i in search()["items"])

@@ -31,6 +31,7 @@ def test_archive_cards_after_a_sync(browser: BrowserSession, width: int) -> None
         page.goto(browser.url + "/archive")
         card = page.locator("#archive-items article[data-key='movie_949']")
         assert "marie" in card.inner_text() and card.locator("[data-gone]").count() == 1
+        assert "source=tmdb-movie&id=949" in card.locator("[data-search-again]").get_attribute("href")
         show = page.locator("#archive-items article[data-key='tv_280619']").inner_text()
         assert "Saison 1 : 2 épisode(s) vu(s)" in show
         browser.screenshot(f"archive-{width}")

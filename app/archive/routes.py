@@ -124,3 +124,20 @@ def import_page():
     flash(_("Tautulli: %(plays)s plays imported, %(resolved)s found by title, %(ghosts)s to match by hand, "
             "%(skipped)s already known.", **counts), "success")
     return redirect(url_for("archive.index"))
+
+
+@bp.post("/archive/ghosts/match")
+def match_ghost():
+    """The ghosts page's form: record a ghost's plays under the TMDB (movie) or TVDB (show) id given."""
+    form = request.form
+    external = (form.get("external_id") or "").strip()
+    if not external.isdigit() or form.get("media_type") not in ("movie", "tv"):
+        flash(_("Give the TMDB id of a movie or the TVDB id of a show (a number)."), "warning")
+        return redirect(url_for("archive.ghosts"))
+    try:
+        count = service.match_ghost(form.get("history_key", ""), form["media_type"], int(external))
+    except service.ArchiveRefused as exc:
+        flash(say(exc), "danger")
+        return redirect(url_for("archive.ghosts"))
+    flash(_("%(count)s play(s) recorded.", count=count), "success")
+    return redirect(url_for("archive.ghosts"))

@@ -307,8 +307,9 @@ def history(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
 
 
 def ghosts(limit: int = 200) -> list[dict[str, Any]]:
-    """Plays whose media could not be found again, newest first, for matching by hand."""
-    return [dict(r) for r in archive().query(
+    """Plays whose media could not be found again, newest first, for matching by hand (``viewed_iso`` added)."""
+    return [{**dict(r), "viewed_iso": datetime.fromtimestamp(r["viewed_at"] or 0, UTC).isoformat(timespec="seconds")}
+            for r in archive().query(
         "SELECT g.*, COALESCE(a.name, '#' || g.account_id) AS name FROM ghosts g LEFT JOIN accounts a "
         "ON a.id = g.account_id ORDER BY viewed_at DESC LIMIT ?", (limit,))]
 
@@ -511,3 +512,35 @@ def import_tautulli(path: Any) -> dict[str, int]:
                 (history_key, media["key"], account, viewed_at, row["parent_media_index"] if episode else None,
                  row["media_index"] if episode else None, row["title"] if episode else None)).rowcount
     return counts
+
+
+def match_ghost(history_key: str, media_type: str, external_id: int, title: str = "", year: int | None = None) -> int:
+    """Match a ghost by hand: its play and every other ghost of the same title (the show's, for episodes) are
+    recorded under ``movie_<tmdb_id>`` / ``tv_<tvdb_id>``; returns the plays recorded. Raises
+    :class:`ArchiveRefused` for an unknown ghost or a media type that is not movie/tv."""
+    if media_type not in ("movie", "tv"):
+        raise ArchiveRefused(N_("The type must be movie or tv."))
+    store = archive()
+    ghost = store.query("SELECT * FROM ghosts WHERE history_key = ?", (history_key,))
+    if not ghost:
+        raise ArchiveRefused(N_("No play to match with this key."))
+    ghost = dict(ghost[0])
+    name_column = "grandparent_title" if ghost["kind"] == "episode" else "title"
+    same = [dict(r) for r in store.query(f"SELECT * FROM ghosts WHERE {name_column} IS ? AND kind IS ?",
+                                         (ghost[name_column], ghost["kind"]))]
+    key = f"{media_type}_{int(external_id)}"
+    media = {"key": key, "media_type": media_type, "tmdb_id": int(external_id) if media_type == "movie" else None,
+             "tvdb_id": int(external_id) if media_type == "tv" else None, "imdb_id": None,
+             "title": title.strip() or ghost[name_column] or key, "year": year or ghost["year"]}
+    recorded = 0
+    with store.transaction() as conn:
+        if conn.execute("SELECT 1 FROM media WHERE key = ?", (key,)).fetchone() is None:
+            _media_sql(conn, media, in_library=False)
+        for row in same:
+            episode = row["kind"] == "episode"
+            recorded += conn.execute("INSERT OR IGNORE INTO plays VALUES (?,?,?,?,?,?,?)",
+                                     (row["history_key"], key, row["account_id"], row["viewed_at"],
+                                      row["season"] if episode else None, row["episode"] if episode else None,
+                                      row["title"] if episode else None)).rowcount
+            conn.execute("DELETE FROM ghosts WHERE history_key = ?", (row["history_key"],))
+    return recorded
