@@ -68,3 +68,32 @@ def test_archive_then_delete_from_the_plex_editor(browser: BrowserSession) -> No
         page.goto(browser.url + "/archive")
         assert "marie" in page.locator("#archive-items article[data-key='movie_949']").inner_text()
         browser.assert_clean()
+
+
+def test_plex_editor_and_search_point_to_the_archive(browser: BrowserSession) -> None:
+    from tests.emulators.arr import RadarrEmulator
+
+    CACHE.clear()
+    with PlexEmulator() as plex, RadarrEmulator() as radarr:
+        movies = plex.add_section("Films", "movie", "/media/Movies")
+        heat = plex.add_movie(movies, "Heat", 1995, tmdb=949, file="/m/heat.mkv")
+        plex.add_movie(movies, "Dune", 2021, tmdb=438631, file="/m/dune.mkv")
+        plex.add_account(7, "marie")
+        plex.add_play(heat["ratingKey"], 7, 1_700_000_000)
+        radarr.add_lookup_movie("Heat", 1995, 949)
+        page = browser.start("/plex", {"plex_url": plex.url, "plex_token": plex.token, "radarr_url": radarr.url,
+                                       "radarr_api_key": radarr.api_key, "trailer_youtube_search": "off"})
+        page.evaluate("() => window.MMS.api('POST', '/api/archive/sync')")
+        plex.delete_item(heat["ratingKey"])
+        page.evaluate("() => window.MMS.api('POST', '/api/archive/sync')")
+        page.reload()
+        page.locator("#f-text").fill("heat")
+        page.locator("#archive-fallback li", has_text="Heat").wait_for()  # not in Plex, remembered
+        assert "marie ×1" in page.inner_text("#archive-fallback")
+        browser.screenshot("plex-editor-archive-fallback")
+        page.goto(browser.url + "/search")
+        page.fill("#media-title", "heat")
+        badge = page.locator("#media-suggestions .mms-archived").first
+        badge.wait_for()
+        assert badge.get_attribute("title") == "marie ×1"
+        browser.assert_clean()

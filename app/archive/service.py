@@ -544,3 +544,17 @@ def match_ghost(history_key: str, media_type: str, external_id: int, title: str 
                                       row["title"] if episode else None)).rowcount
             conn.execute("DELETE FROM ghosts WHERE history_key = ?", (row["history_key"],))
     return recorded
+
+
+def archived_summary(keys: list[str]) -> dict[str, str]:
+    """For media keys in the archive: one line of their history for a tooltip ("marie ×2, paul ×1")."""
+    if not keys:
+        return {}
+    marks = ",".join("?" * len(keys))
+    out: dict[str, list[str]] = {}
+    for row in archive().query(
+            "SELECT ma.media_key, COALESCE(a.name, '#' || ma.account_id) AS name, ma.plays FROM media_account ma "
+            f"LEFT JOIN accounts a ON a.id = ma.account_id WHERE ma.media_key IN ({marks}) ORDER BY ma.last DESC",
+            keys):
+        out.setdefault(row["media_key"], []).append(f"{row['name']} ×{row['plays']}")
+    return {k: ", ".join(v) for k, v in out.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.archive.service import archived_summary
 from app.core.images import proxied, sized, tmdb_image
 from app.extensions import managers
 from app.utils.clients.errors import UpstreamError
@@ -18,8 +19,8 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
     """Media matching ``query``: ``{"candidates": [...], "errors": [...]}``, library hits first.
 
     Each candidate: ``source`` (sonarr, radarr, sonarr-lookup, radarr-lookup, tmdb, tvdb),
-    ``media_type``, ``title``, ``year``, ids, ``in_library``, ``poster`` (an MMS proxy URL or ``None``) and,
-    for lookups, ``term`` to add it.
+    ``media_type``, ``title``, ``year``, ids, ``in_library``, ``poster`` (an MMS proxy URL or ``None``),
+    ``archived`` (who watched it, from the watch archive, or ``None``) and, for lookups, ``term`` to add it.
     The library is matched accent- and case-insensitively ("amelie" finds "Amélie"); lookups are sent
     as typed (the services fold accents themselves).
     """
@@ -84,6 +85,11 @@ def candidates(query: str, media_type: str) -> dict[str, Any]:
                          for r in tvdb.search(query)[:10])
 
         attempt("TheTVDB", from_tvdb)
+    keys = [f"movie_{c['tmdb_id']}" if c["media_type"] == "movie" and c.get("tmdb_id") else
+            f"tv_{c['tvdb_id']}" if c["media_type"] == "tv" and c.get("tvdb_id") else None for c in found]
+    history = archived_summary([k for k in keys if k])
+    for candidate, key in zip(found, keys, strict=True):
+        candidate["archived"] = history.get(key) if key else None  # who watched it, kept by the archive
     return {"candidates": found, "errors": errors}
 
 

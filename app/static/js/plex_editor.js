@@ -120,7 +120,25 @@ async function load({ fresh = false } = {}) {
   $('page-next').disabled = data.page >= pages;
   showState(data.items.length ? '' : 'empty');
   render(data.items);
+  if (!data.items.length && state.text) archiveFallback(state.text);
   colourTrailerButtons(root);
+}
+
+// nothing in Plex for a title: what the watch archive remembers of it (deleted media keep their history)
+async function archiveFallback(text) {
+  const found = await api('GET', `/api/archive/search?${new URLSearchParams({ q: text })}`, undefined, { quiet: true }).catch(() => null);
+  if (!found || !found.items.length || text !== state.text) return;
+  const box = el('div', { className: 'text-start', id: 'archive-fallback' },
+    el('p', { className: 'small mb-1', textContent: TEXT.inArchive }));
+  const list = el('ul', { className: 'list-group' });
+  found.items.slice(0, 10).forEach((item) => {
+    const who = item.history.map((h) => `${h.name} ×${h.plays}`).join(', ');
+    list.append(el('li', { className: 'list-group-item small' },
+      el('a', { href: `/archive?${new URLSearchParams({ q: item.title })}`, textContent: `${item.title}${item.year ? ` (${item.year})` : ''}` }),
+      el('span', { className: 'text-body-secondary', textContent: ` — ${who}` })));
+  });
+  box.append(list);
+  $('browser-state').append(box);
 }
 
 function resolutionBadge(item) {

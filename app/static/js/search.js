@@ -149,6 +149,7 @@ async function suggest() {
     li.setAttribute('role', 'option');
     li.textContent = `${c.title}${c.year ? ` (${c.year})` : ''}`;
     if (c.in_library) li.append(Object.assign(document.createElement('span'), { className: 'badge text-bg-success ms-2', textContent: mediaForm.dataset.libraryText }));
+    if (c.archived) li.append(Object.assign(document.createElement('span'), { className: 'badge text-bg-info ms-2 mms-archived', textContent: mediaForm.dataset.archivedText, title: c.archived }));
     const choose = () => {
       const [source, id] = SOURCE[c.source](c);
       picked = { source, id, label: li.firstChild.textContent };
