@@ -37,8 +37,10 @@ def _search(q: ArchiveQuery) -> dict:
 def index():
     """The archive: cards with each user's history, written for people."""
     q = parse_query(ArchiveQuery)
+    months = service.monthly_plays(q.user) if q.user is not None else []
     return render_template("archive/index.html", found=_search(q), query=q, accounts=service.accounts(),
-                           last_sync=service.archive().get_state("last_viewed_at"))
+                           last_sync=service.archive().get_state("last_viewed_at"), months=months,
+                           most=max((m["plays"] for m in months), default=0))
 
 
 @bp.get("/archive/ghosts")

@@ -558,3 +558,12 @@ def archived_summary(keys: list[str]) -> dict[str, str]:
             keys):
         out.setdefault(row["media_key"], []).append(f"{row['name']} ×{row['plays']}")
     return {k: ", ".join(v) for k, v in out.items()}
+
+
+def monthly_plays(account_id: int, months: int = 12) -> list[dict[str, Any]]:
+    """An account's plays per month, the last ``months`` months that have any, oldest first:
+    ``[{"month": "2026-11", "plays"}]``."""
+    rows = archive().query(
+        "SELECT strftime('%Y-%m', viewed_at, 'unixepoch') AS month, COUNT(*) AS plays FROM plays "
+        "WHERE account_id = ? GROUP BY month ORDER BY month DESC LIMIT ?", (account_id, months))
+    return [{"month": r["month"], "plays": r["plays"]} for r in reversed(rows)]
