@@ -26,6 +26,12 @@ class ArchiveQuery(BaseModel):
     page: int = Field(default=1, ge=1, le=100_000)
 
 
+def _iso(stamp: str | None) -> str | None:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(int(stamp), UTC).isoformat(timespec="seconds") if stamp else None
+
+
 def _search(q: ArchiveQuery) -> dict:
     found = service.search(q.q, q.user, q.type or None, q.watched, q.page)
     for item in found["items"]:
@@ -39,7 +45,7 @@ def index():
     q = parse_query(ArchiveQuery)
     months = service.monthly_plays(q.user) if q.user is not None else []
     return render_template("archive/index.html", found=_search(q), query=q, accounts=service.accounts(),
-                           last_sync=service.archive().get_state("last_viewed_at"), months=months,
+                           last_play=_iso(service.archive().get_state("last_viewed_at")), months=months,
                            most=max((m["plays"] for m in months), default=0))
 
 
