@@ -50,7 +50,7 @@ def test_sync_ghosts_and_re_added_items(api, app, world) -> None:
     world.delete_item(plex.amelie["ratingKey"])  # watched, then deleted: its history rows have no rating key
     world.delete_item(plex.obscure["ratingKey"])
     counts = run_sync(app)
-    assert counts == {"plays": 5, "ghosts": 1, "resolved": 1, "accounts": 2}
+    assert counts == {"plays": 5, "ghosts": 1, "resolved": 1, "accounts": 2, "posters": 2}
     with app.app_context():
         from app.archive.service import ghosts, search
 
@@ -63,6 +63,17 @@ def test_sync_ghosts_and_re_added_items(api, app, world) -> None:
         assert [g["title"] for g in ghosts()] == ["Un film introuvable"]
         assert [i["key"] for i in search(text="amelie")["items"]] == ["movie_194"]  # accents folded
         assert [i["key"] for i in search(account_id=7, watched="unwatched")["items"]] == ["movie_194"]
+        from app.archive.service import poster_path
+
+        assert poster_path("movie_949").read_bytes() == plex.images[plex.heat["thumb"]]  # kept on disk
+    world.delete_item(plex.heat["ratingKey"])
+    run_sync(app)
+    card = api.call("GET", "/archive?q=heat").get_data(as_text=True)
+    assert "/archive/poster/movie_949" in card  # the poster outlives the movie
+    poster = api.call("GET", "/archive/poster/movie_949")
+    assert poster.status_code == 200 and poster.mimetype == "image/png"
+    poster.close()
+    assert api.call("GET", "/archive/poster/..%2Fsecret").status_code == 404
 
     # Amélie comes back with a new rating key: a new play joins the old history, nothing is counted twice
     again = plex.add_movie(plex.movies, "Amélie", 2001, tmdb=194, file="/m/amelie2.mkv")

@@ -7,7 +7,7 @@ import json
 import tempfile
 from typing import Literal
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
@@ -35,7 +35,12 @@ def _iso(stamp: str | None) -> str | None:
 def _search(q: ArchiveQuery) -> dict:
     found = service.search(q.q, q.user, q.type or None, q.watched, q.page)
     for item in found["items"]:
-        item["image"] = url_for("plex.image", path=item["thumb"]) if item.get("thumb") and item["in_library"] else None
+        if service.poster_path(item["key"]) is not None:  # kept on disk: shown after the media is gone too
+            item["image"] = url_for("archive.poster", key=item["key"])
+        elif item.get("thumb") and item["in_library"]:
+            item["image"] = url_for("plex.image", path=item["thumb"])
+        else:
+            item["image"] = None
     return found
 
 
@@ -47,6 +52,16 @@ def index():
     return render_template("archive/index.html", found=_search(q), query=q, accounts=service.accounts(),
                            last_play=_iso(service.archive().get_state("last_viewed_at")), months=months,
                            most=max((m["plays"] for m in months), default=0))
+
+
+@bp.get("/archive/poster/<key>")
+def poster(key: str):
+    """A poster kept by the archive (404 when none)."""
+    found = service.poster_path(key)
+    if found is None:
+        abort(404)
+    response = send_file(found, max_age=86400)
+    return response
 
 
 @bp.get("/archive/ghosts")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from app.extensions import managers
@@ -26,6 +28,7 @@ from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.tvdb import TvdbClient
+from app.utils.images import inspect_image
 from app.utils.messages import N_, Refusal
 from app.utils.stores.archive_store import ArchiveStore
 from app.utils.text import fold
@@ -163,7 +166,8 @@ def drop_problems(app: Any) -> list[dict[str, Any]]:
 
 
 def sync(plex: PlexClient | None = None) -> dict[str, int]:
-    """Record every play since the last sync; ``{"plays", "ghosts", "resolved", "accounts"}`` (counts of this
+    """Record every play since the last sync, then keep the posters of archived media
+    (:func:`cache_posters`); ``{"plays", "ghosts", "resolved", "accounts", "posters"}`` (counts of this
     run). Raises the Plex client's errors (nothing of the failed batch is kept; the next run resumes)."""
     plex = plex or PlexClient.from_settings(managers().settings.load())
     store = archive()
@@ -192,6 +196,7 @@ def sync(plex: PlexClient | None = None) -> dict[str, int]:
             batch = []
     if batch:
         _record(store, batch, movies, shows, resolver, counts)
+    counts["posters"] = cache_posters(plex)
     return counts
 
 
@@ -567,3 +572,45 @@ def monthly_plays(account_id: int, months: int = 12) -> list[dict[str, Any]]:
         "SELECT strftime('%Y-%m', viewed_at, 'unixepoch') AS month, COUNT(*) AS plays FROM plays "
         "WHERE account_id = ? GROUP BY month ORDER BY month DESC LIMIT ?", (account_id, months))
     return [{"month": r["month"], "plays": r["plays"]} for r in reversed(rows)]
+
+
+# -- posters kept on disk (they outlive the media) -----------------------------------------------------------
+#: Posters fetched per sync at most (the first syncs of a big library spread the work).
+POSTERS_PER_SYNC = 100
+POSTER_KEY = re.compile(r"^(movie|tv)_\d{1,10}$")
+
+
+def poster_folder() -> Path:
+    """``instance/archive_posters/``."""
+    return managers().instance_path / "archive_posters"
+
+
+def poster_path(key: str) -> Path | None:
+    """The cached poster of an archived media, or ``None``."""
+    if not POSTER_KEY.match(key):
+        return None
+    return next((p for p in poster_folder().glob(f"{key}.*") if p.suffix in (".jpg", ".png", ".webp")), None)
+
+
+def cache_posters(plex: PlexClient, limit: int = POSTERS_PER_SYNC) -> int:
+    """Keep the Plex poster of archived media still in the library (each checked by Pillow), at most ``limit``
+    per call; a poster that fails is tried again at the next sync. Returns how many were kept."""
+    folder = poster_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    done = 0
+    for row in archive().query("SELECT key, thumb FROM media WHERE plays > 0 AND in_library = 1 AND thumb IS NOT NULL"
+                               " ORDER BY last_viewed DESC"):
+        if done >= limit:
+            break
+        if poster_path(row["key"]) is not None:
+            continue
+        try:
+            data, _mime = plex.fetch_image(row["thumb"])
+            info = inspect_image(data)
+        except (UpstreamError, ValueError):
+            continue
+        partial = folder / f".{row['key']}.part"
+        partial.write_bytes(data)
+        partial.replace(folder / f"{row['key']}.{info.extension}")
+        done += 1
+    return done
