@@ -34,7 +34,7 @@ from filelock import FileLock, Timeout
 from flask import Flask
 
 from app.i18n import gettext
-from app.utils.settings_schema import Settings
+from app.utils.settings_schema import N_, Settings
 from app.utils.stores.job_run_manager import JobRunManager
 from app.utils.stores.json_store import LOCK_DIR_NAME, StoreError
 from app.utils.stores.settings_manager import settings_saved
@@ -84,14 +84,22 @@ class JobResult(str):
         return value
 
 
-def every(field: str) -> Callable[[Settings], BaseTrigger | None]:
-    """A trigger every ``settings.<field>`` seconds."""
-    return lambda settings: IntervalTrigger(seconds=getattr(settings, field))
+def every(field: str, unit: str = "seconds") -> Callable[[Settings], BaseTrigger | None]:
+    """A trigger every ``settings.<field>`` ``unit`` (seconds, minutes or hours); 0 disables the job."""
+    return lambda settings: IntervalTrigger(**{unit: getattr(settings, field)}) if getattr(settings, field) else None
 
 
-def every_text(field: str) -> Callable[[Settings], str]:
-    """The schedule of :func:`every` for people, in the request's language ("toutes les 60 s")."""
-    return lambda settings: gettext("every %(seconds)d s", seconds=getattr(settings, field))
+#: How :func:`every_text` says each unit.
+_EVERY = {"seconds": N_("every %(n)s s"), "minutes": N_("every %(n)s min"), "hours": N_("every %(n)s h")}
+
+
+def every_text(field: str, unit: str = "seconds") -> Callable[[Settings], str]:
+    """The schedule of :func:`every` for people, in the request's language ("toutes les 60 s", "désactivée")."""
+    def text(settings: Settings) -> str:
+        value = getattr(settings, field)
+        return gettext(_EVERY[unit], n=value) if value else gettext("disabled")
+
+    return text
 
 
 class _Recorder:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
-from app.i18n import gettext
-from app.jobs import JobSpec
-from app.utils.settings_schema import N_, Settings
+from app.jobs import JobSpec, every, every_text
+from app.utils.settings_schema import N_
 
 
 def _archive_job() -> str:
@@ -16,14 +12,5 @@ def _archive_job() -> str:
     return run_sync_job()
 
 
-def _trigger(settings: Settings) -> BaseTrigger | None:
-    return IntervalTrigger(minutes=settings.archive_sync_minutes) if settings.archive_sync_minutes else None
-
-
-def _schedule(settings: Settings) -> str:
-    if not settings.archive_sync_minutes:
-        return gettext("disabled")
-    return gettext("every %(minutes)s min", minutes=settings.archive_sync_minutes)
-
-
-JOBS = (JobSpec("archive_sync", N_("Watch archive: record new plays"), _archive_job, _trigger, _schedule),)
+JOBS = (JobSpec("archive_sync", N_("Watch archive: record new plays"), _archive_job,
+                every("archive_sync_minutes", "minutes"), every_text("archive_sync_minutes", "minutes")),)

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
-from app.i18n import gettext
-from app.jobs import JobSpec
-from app.utils.settings_schema import N_, Settings
+from app.jobs import JobSpec, every, every_text
+from app.utils.settings_schema import N_
 
 
 def _trailers_job() -> str:
@@ -16,14 +12,5 @@ def _trailers_job() -> str:
     return run_job()
 
 
-def _trigger(settings: Settings) -> BaseTrigger | None:
-    return IntervalTrigger(hours=settings.trailer_job_hours) if settings.trailer_job_hours else None
-
-
-def _schedule(settings: Settings) -> str:
-    if not settings.trailer_job_hours:
-        return gettext("disabled")
-    return gettext("every %(hours)s h", hours=settings.trailer_job_hours)
-
-
-JOBS = (JobSpec("trailers", N_("Trailers: find and download"), _trailers_job, _trigger, _schedule),)
+JOBS = (JobSpec("trailers", N_("Trailers: find and download"), _trailers_job,
+                every("trailer_job_hours", "hours"), every_text("trailer_job_hours", "hours")),)
