@@ -290,3 +290,14 @@ def test_match_a_ghost_by_hand(api, app, world) -> None:
         from app.archive.service import search
 
         assert any(i["key"] == "movie_424242" for i in search()["items"])
+
+
+def test_items_of_legacy_agents_are_recorded(api, app, world) -> None:
+    legacy = world.add_movie(world.movies, "Le Samouraï", 1967, file="/m/samourai.mkv",
+                             legacy_guid="com.plexapp.agents.themoviedb://5511?lang=fr")
+    world.add_play(legacy["ratingKey"], 7, T0 + 3 * 86400)
+    run_sync(app)
+    with app.app_context():
+        from app.archive.service import search
+
+        assert [i["key"] for i in search(text="samourai")["items"]] == ["movie_5511"]

@@ -23,7 +23,7 @@ from app.i18n import say
 from app.jobs import JobResult
 from app.plex_editor.library import CACHE
 from app.utils.clients.errors import UpstreamError
-from app.utils.clients.plex import PlexClient
+from app.utils.clients.plex import PlexClient, legacy_guids
 from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
@@ -118,14 +118,10 @@ def _media_sql(conn, media: dict[str, Any], in_library: bool) -> None:
          fold(" ".join(t for t in (media["title"], media.get("original_title")) if t))))
 
 
-#: A section losing more than this share of its items between two syncs raises a warning (a dead mount once
-#: made Plex drop 221 of 224 movies).
-DROP_WARNING_SHARE = 0.05
-
-
 def _log_removed(conn, present: list[dict[str, Any]]) -> None:
     """Log the media that left the library since the last sync (with their size and play count), and warn
-    when a section lost more than :data:`DROP_WARNING_SHARE` of its items at once."""
+    when a section lost more than ``archive_drop_warning_percent`` of its items at once (a dead mount once
+    made Plex drop 221 of 224 movies)."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     gone = conn.execute(
         "SELECT m.key, m.title, m.media_type, m.section, m.size, (SELECT COUNT(*) FROM plays p WHERE p.media_key = "
@@ -139,8 +135,9 @@ def _log_removed(conn, present: list[dict[str, Any]]) -> None:
     lost: dict[str, int] = {}
     for g in gone:
         lost[g["section"] or ""] = lost.get(g["section"] or "", 0) + 1
+    share = managers().settings.load().archive_drop_warning_percent / 100
     warnings = [{"section": name, "before": before.get(name, 0), "lost": n, "at": now}
-                for name, n in lost.items() if before.get(name) and n / before[name] > DROP_WARNING_SHARE]
+                for name, n in lost.items() if before.get(name) and n / before[name] > share]
     if warnings:
         conn.execute("INSERT INTO state (name, value) VALUES ('drop_warning', ?) ON CONFLICT(name) DO UPDATE SET "
                      "value = excluded.value", (json.dumps(warnings),))
@@ -434,16 +431,14 @@ def export_csv() -> str:
 
 
 # -- import from Tautulli -------------------------------------------------------------------------------------
-#: Legacy agent GUIDs -> (media type, scheme): ``com.plexapp.agents.themoviedb://194?lang=fr`` is movie 194.
-LEGACY_AGENTS = {"com.plexapp.agents.themoviedb": ("movie", "tmdb"), "com.plexapp.agents.thetvdb": ("tv", "tvdb")}
-
-
 def _guid_media(guid: str | None) -> tuple[str, int] | None:
-    """``(media type, id)`` from a legacy agent GUID (TMDB movie, TheTVDB show), else ``None``."""
-    agent, _, rest = (guid or "").partition("://")
-    found = LEGACY_AGENTS.get(agent)
-    ident = rest.split("/", 1)[0].split("?", 1)[0]
-    return (found[0], int(ident)) if found and ident.isdigit() else None
+    """``(media type, id)`` from a legacy agent GUID (a TMDB movie, a TheTVDB show), else ``None``."""
+    found = legacy_guids(guid or "")
+    if found.get("tmdb", "").isdigit():
+        return "movie", int(found["tmdb"])
+    if found.get("tvdb", "").isdigit():
+        return "tv", int(found["tvdb"])
+    return None
 
 
 def import_tautulli(path: Any) -> dict[str, int]:

@@ -292,6 +292,9 @@ class Settings(BaseModel):
     archive_sync_minutes: int = Field(
         60, ge=0, le=10_080, title=N_("Record new plays in the watch archive every (minutes, 0 = never)"),
         json_schema_extra=_meta("schedules", kind="int"))
+    archive_drop_warning_percent: int = Field(
+        5, ge=1, le=100, title=N_("Warn when a section loses more than this share of its media at once (percent)"),
+        json_schema_extra=_meta("health", kind="int"))
     # Trailers
     trailer_youtube_search: Literal["on", "off"] = Field(
         "on", title=N_("Search YouTube too (after TMDB's videos)"), json_schema_extra=_meta("trailers", kind="choice"))

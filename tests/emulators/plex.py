@@ -129,7 +129,7 @@ class PlexEmulator(Emulator):
     def add_movie(self, section: int, title: str, year: int, *, tmdb: int | None = None, imdb: str | None = None,
                   file: str | None = None, view_count: int = 0, resolution: str = "1080",
                   audio: tuple[str, ...] = ("fra",), size: int = 1000, added_at: int | None = None,
-                  genres: list[str] | None = None) -> dict[str, Any]:
+                  genres: list[str] | None = None, legacy_guid: str | None = None) -> dict[str, Any]:
         """A movie with its GUIDs (``tmdb://``, ``imdb://``), file path and media (``resolution`` as Plex's
         ``videoResolution``, ``audio`` ISO 639-2 language codes of its audio streams, ``size`` in bytes)."""
         item = self._new(section, "movie", title, year=year, file=file, viewCount=view_count,
@@ -138,6 +138,8 @@ class PlexEmulator(Emulator):
         if added_at is not None:
             item["addedAt"] = added_at
         item["guids"] = [g for g in (f"imdb://{imdb}" if imdb else None, f"tmdb://{tmdb}" if tmdb else None) if g]
+        if legacy_guid:  # an item matched by a legacy agent: its GUID only, no <Guid> children
+            item["guids"], item["plex_guid"] = [], legacy_guid
         return item
 
     def add_show(self, section: int, title: str, year: int, *, tvdb: int | None = None, tmdb: int | None = None,

@@ -572,9 +572,10 @@ async function archiveAndDelete() {
   const lines = plan.items.map((i) => (i.error ? `${i.title} — ${i.error}`
     : `${i.title} — ${i.size ? size(i.size) : '?'} — ${fill(TEXT.via, { via: i.via })}`));
   const ok = await confirmDialog({ title: TEXT.deleteTitle, body: TEXT.deleteBody, items: lines,
-    actions: [{ value: 'delete', label: TEXT.deleteAction, kind: 'danger' }] });
-  if (ok !== 'delete') return;
-  const done = await api('POST', '/api/archive/delete', { rating_keys: keys, dry_run: false }).catch(() => null);
+    actions: [{ value: 'delete', label: TEXT.deleteAction, kind: 'danger' },
+      { value: 'exclude', label: TEXT.deleteExclude, kind: 'outline-danger' }] });
+  if (ok !== 'delete' && ok !== 'exclude') return;
+  const done = await api('POST', '/api/archive/delete', { rating_keys: keys, dry_run: false, exclude: ok === 'exclude' }).catch(() => null);
   if (!done) return;
   const deleted = done.items.filter((i) => i.state === 'deleted').length;
   toast(fill(TEXT.deleteDone, { deleted, failed: done.items.length - deleted }), deleted === done.items.length ? 'success' : 'warning');

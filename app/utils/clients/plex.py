@@ -153,13 +153,26 @@ def _int(value: Any) -> int | None:
         return None
 
 
+#: Legacy agents and the id their GUID carries (``com.plexapp.agents.thetvdb://280619/1/3?lang=en``).
+LEGACY_AGENTS = {"com.plexapp.agents.themoviedb": "tmdb", "com.plexapp.agents.thetvdb": "tvdb",
+                 "com.plexapp.agents.imdb": "imdb", "com.plexapp.agents.tvdb": "tvdb"}
+
+
+def legacy_guids(guid: str) -> dict[str, str]:
+    """``{"tmdb": "194"}`` from a legacy agent GUID; ``{}`` for anything else (``plex://``, ``local://``)."""
+    agent, _, rest = (guid or "").partition("://")
+    scheme = LEGACY_AGENTS.get(agent)
+    value = rest.split("/", 1)[0].split("?", 1)[0]
+    return {scheme: value} if scheme and value else {}
+
+
 def _guids(item: Any) -> dict[str, str]:
     found = {}
     for guid in getattr(item, "guids", None) or []:
         scheme, _, value = (guid.id or "").partition("://")
         if scheme and value:
             found[scheme] = value
-    return found
+    return found or legacy_guids(getattr(item, "guid", "") or "")
 
 
 #: Image types passed on to the browser (SVG is not: it can carry script).
@@ -419,6 +432,8 @@ class PlexClient:
                 scheme, _, value = guid.attrib.get("id", "").partition("://")
                 if scheme and value:
                     guids[scheme] = value
+            if not guids:  # an item of a legacy agent: com.plexapp.agents.themoviedb://194?lang=fr
+                guids = legacy_guids(a.get("guid", ""))
             out.append({
                 "rating_key": int(a["ratingKey"]), "type": a.get("type", ""), "title": a.get("title", ""),
                 "title_sort": a.get("titleSort") or a.get("title", ""), "year": _int(a.get("year")),
