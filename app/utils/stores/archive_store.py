@@ -134,7 +134,10 @@ class ArchiveStore:
         return self._connect().execute(sql, tuple(params)).fetchall()
 
     def get_state(self, name: str, default: str | None = None) -> str | None:
-        """A value of the ``state`` table (the last sync's time...)."""
+        """A value of the ``state`` table (the last sync's time...); ``default`` before the database exists
+        (a read never creates it: the health page asks this on every load)."""
+        if getattr(self._local, "conn", None) is None and not self.path.exists():
+            return default
         row = self._connect().execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
         return row[0] if row else default
 
