@@ -206,6 +206,12 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(422, "validation_error", _("Some values are invalid: see each field."),
                               validation_fields(exc))
 
+    @app.errorhandler(Refusal)
+    def _refusal(exc: Refusal):
+        if is_api_request():
+            return error_response(exc.status, exc.code, say(exc))
+        return _page_error(exc.status, say(exc))
+
     @app.errorhandler(SettingsError)
     def _settings(exc: SettingsError):
         fields = {f: validation_message(exc.errors[f]) if f in exc.errors else gettext(msg)

@@ -321,6 +321,8 @@ def ghosts(limit: int = 200) -> list[dict[str, Any]]:
 class ArchiveRefused(Refusal):
     """An item that will not be deleted (no external id, its history not fully recorded...): nothing deleted."""
 
+    code = "archive_refused"
+
 
 def _deleter(settings: Any, details: dict[str, Any]) -> tuple[str, Any]:
     """How an item is deleted: ``("radarr", movie id)``, ``("sonarr", series id)`` when they manage it (they

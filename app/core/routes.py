@@ -99,7 +99,7 @@ def remote_image():
         response.headers["Cache-Control"] = "private, max-age=600"
         return response
     except ImageRefused as exc:
-        return Response(_(exc.msgid, **exc.params), status=400, mimetype="text/plain")
+        return Response(say(exc), status=400, mimetype="text/plain")
     response = Response(data, mimetype=mime)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response

@@ -25,8 +25,8 @@ from app.extensions import managers
 from app.utils.clients.errors import UpstreamError
 from app.utils.clients.plex import PlexClient
 from app.utils.images import MAX_IMAGE_BYTES, ImageRefused, inspect_image
+from app.utils.messages import N_, Refusal
 from app.utils.paths import UnsafePathError, resolve_inside
-from app.utils.settings_schema import N_
 from app.utils.stores.json_store import JsonStore
 
 RUNS_FILE = "plex_asset_runs.json"
@@ -38,12 +38,10 @@ EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", 
 KEEP_RUNS = 50
 
 
-class AssetError(ValueError):
+class AssetError(Refusal):
     """An asset operation that cannot start (no asset folder, unknown item): ``msgid`` + ``params``."""
 
-    def __init__(self, msgid: str, **params: Any):
-        self.msgid, self.params = msgid, params
-        super().__init__(msgid % params if params else msgid)
+    code = "assets_refused"
 
 
 def assets_root() -> Path:
@@ -131,10 +129,7 @@ def import_item(plex: PlexClient, details: dict[str, Any], root: Path) -> dict[s
             inspect_image(data)
             plex.upload_artwork(key, data=data, kind="posters" if kind == "thumb" else "arts")
             uploaded.append(found.name)
-        except ImageRefused as exc:
-            failed.append({"name": found.name, "reason": exc.msgid % exc.params if exc.params else exc.msgid,
-                           "msgid": exc.msgid, "params": exc.params})
-        except (UpstreamError, OSError) as exc:
+        except (ImageRefused, UpstreamError, OSError) as exc:  # each image on its own
             failed.append({"name": found.name, "reason": str(exc)})
     return {"folder": folder.name, "uploaded": uploaded, "failed": failed, "missing": False}
 

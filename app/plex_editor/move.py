@@ -35,8 +35,9 @@ from app.utils.clients.errors import UpstreamError
 from app.utils.clients.plex import PlexClient
 from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
+from app.utils.messages import N_, Refusal
 from app.utils.paths import UnsafePathError, resolve_inside
-from app.utils.settings_schema import N_, Settings
+from app.utils.settings_schema import Settings
 from app.utils.stores.json_store import JsonStore
 
 MOVES_FILE = "plex_moves.json"
@@ -54,12 +55,10 @@ KEEP_MOVES = 200
 _running: set[str] = set()
 
 
-class MoveRefused(ValueError):
+class MoveRefused(Refusal):
     """A move that cannot start: ``msgid`` (translatable) + ``params``; nothing was changed."""
 
-    def __init__(self, msgid: str, **params: Any):
-        self.msgid, self.params = msgid, params
-        super().__init__(msgid % params if params else msgid)
+    code = "move_refused"
 
 
 @dataclass

@@ -13,34 +13,12 @@ from app.api import ApiError, parse_body, parse_query
 from app.core.images import proxied
 from app.i18n import localized_detail
 from app.plex_editor import bp, service
-from app.plex_editor.assets import AssetError
-from app.plex_editor.move import MoveRefused
 from app.utils.clients.plex import TAG_KINDS, TEXT_FIELDS
-from app.utils.images import MAX_IMAGE_BYTES, ImageRefused
+from app.utils.images import MAX_IMAGE_BYTES
 
 
 def _plex_image(path: str) -> str:
     return url_for("plex.image", path=path)
-
-
-@bp.errorhandler(service.EditorError)
-def _editor_error(exc: service.EditorError):
-    return jsonify({"error": {"code": "editor_refused", "message": _(exc.msgid, **exc.params)}}), exc.status
-
-
-@bp.errorhandler(MoveRefused)
-def _move_refused(exc: MoveRefused):
-    return jsonify({"error": {"code": "move_refused", "message": _(exc.msgid, **exc.params)}}), 422
-
-
-@bp.errorhandler(AssetError)
-def _asset_error(exc: AssetError):
-    return jsonify({"error": {"code": "assets_refused", "message": _(exc.msgid, **exc.params)}}), 422
-
-
-@bp.errorhandler(ImageRefused)
-def _image_refused(exc: ImageRefused):
-    return jsonify({"error": {"code": "image_refused", "message": _(exc.msgid, **exc.params)}}), 422
 
 
 @bp.get("/plex")

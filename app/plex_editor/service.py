@@ -25,7 +25,7 @@ from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.tvdb import TvdbClient
 from app.utils.images import ImageRefused, fetch_image, inspect_image
-from app.utils.settings_schema import N_
+from app.utils.messages import N_, Refusal
 from app.utils.text import fold
 
 #: Section types the editor browses and edits; the others are listed read-only.
@@ -39,12 +39,10 @@ BULK_ACTIONS = ("add_label", "remove_label", "add_collection", "remove_collectio
                 "refresh", "analyze")
 
 
-class EditorError(ValueError):
+class EditorError(Refusal):
     """Bad input for the editor (unknown item or section, a field not editable): ``msgid`` + ``params``."""
 
-    def __init__(self, msgid: str, status: int = 422, **params: Any):
-        self.msgid, self.params, self.status = msgid, params, status
-        super().__init__(msgid % params if params else msgid)
+    code = "editor_refused"
 
 
 def client() -> PlexClient:

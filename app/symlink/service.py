@@ -43,9 +43,7 @@ class ScanError(Refusal):
     """A scan request is refused (path outside the media root, a scan already running...): ``msgid`` +
     ``params`` (said in the reader's language), ``status`` the HTTP status to answer."""
 
-    def __init__(self, msgid: str, status: int = 400, **params: Any):
-        super().__init__(msgid, **params)
-        self.status = status
+    status = 400
 
 
 def scans_store(app: Flask | None = None) -> JsonStore:

@@ -10,14 +10,8 @@ from pydantic import BaseModel, Field
 
 from app.api import parse_body, parse_query
 from app.core.images import proxied
-from app.i18n import say
 from app.trailers import bp, service
 from app.utils.messages import N_
-
-
-@bp.errorhandler(service.TrailerRefused)
-def _refused(exc: service.TrailerRefused):
-    return jsonify({"error": {"code": "trailer_refused", "message": say(exc)}}), exc.status
 
 
 @bp.get("/trailers")

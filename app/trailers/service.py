@@ -32,9 +32,7 @@ from app.utils.stores.trailer_manager import TrailerManager, status_of, trailer_
 class TrailerRefused(Refusal):
     """Bad input for trailers (not a YouTube link, no external id, nothing locked...): nothing changed."""
 
-    def __init__(self, msgid: str, status: int = 422, **params: Any):
-        super().__init__(msgid, **params)
-        self.status = status
+    code = "trailer_refused"
 
 
 def manager() -> TrailerManager:
@@ -217,8 +215,7 @@ def download(key: str, youtube: YouTubeClient | None = None,
                                                       max_duration_s=settings.trailer_max_duration_s,
                                                       on_progress=on_progress)
     except (UpstreamError, TrailerRefused, OSError) as exc:
-        reason = exc.msgid % exc.params if isinstance(exc, TrailerRefused) and exc.params else str(exc)
-        manager().set_download(key, state="failed", error=reason)
+        manager().set_download(key, state="failed", error=str(exc))
         raise
     manager().set_download(key, state="done", path=str(path), size=path.stat().st_size)
     extras: list[str] = []

@@ -15,13 +15,12 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from io import BytesIO
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from PIL import Image, UnidentifiedImageError
 
-from app.utils.settings_schema import N_
+from app.utils.messages import N_, Refusal
 
 #: Largest image accepted, in bytes (a download stops reading past it).
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -33,12 +32,10 @@ IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 FETCH_TIMEOUT_S = (3.05, 10.0)
 
 
-class ImageRefused(ValueError):
+class ImageRefused(Refusal):
     """The data is not an acceptable image: ``msgid`` (translatable, with ``%(name)s`` places) and ``params``."""
 
-    def __init__(self, msgid: str, **params: Any):
-        self.msgid, self.params = msgid, params
-        super().__init__(msgid % params if params else msgid)
+    code = "image_refused"
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ def fetch_image(url: str, *, max_bytes: int = MAX_IMAGE_BYTES, headers: dict[str
                               allow_redirects=False)
         with response:
             if response.status_code != 200:
-                raise ImageRefused(N_("The image server answered HTTP %(status)s."), status=response.status_code)
+                raise ImageRefused(N_("The image server answered HTTP %(http)s."), http=response.status_code)
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise ImageRefused(N_("The image is larger than %(limit)s MB."), limit=max_bytes // (1024 * 1024))

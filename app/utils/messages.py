@@ -16,10 +16,17 @@ def N_(text: str) -> str:
 
 
 class Refusal(ValueError):
-    """Something refused with a reason for people: ``msgid`` (``%(name)s`` places) and ``params``."""
+    """Something refused with a reason for people: ``msgid`` (``%(name)s`` places) and ``params``; ``status``
+    (HTTP, 422 unless a subclass or the raise says otherwise) and ``code`` are how the API answers it
+    (``app/api.py`` answers every Refusal the same way)."""
 
-    def __init__(self, msgid: str, **params: Any):
+    status = 422
+    code = "refused"
+
+    def __init__(self, msgid: str, status: int | None = None, **params: Any):
         self.msgid, self.params = msgid, params
+        if status is not None:
+            self.status = status
         try:
             text = msgid % params if params else msgid
         except (KeyError, TypeError, ValueError):
