@@ -29,6 +29,7 @@ from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.tvdb import TvdbClient
 from app.utils.images import inspect_image
+from app.utils.media.managed import arr_item
 from app.utils.messages import N_, Refusal
 from app.utils.stores.archive_store import ArchiveStore
 from app.utils.text import fold
@@ -328,19 +329,10 @@ def _deleter(settings: Any, details: dict[str, Any]) -> tuple[str, Any]:
     """How an item is deleted: ``("radarr", movie id)``, ``("sonarr", series id)`` when they manage it (they
     also forget it), else ``("plex", rating key)``."""
     try:
-        if details["type"] == "movie" and settings.radarr_url and settings.radarr_api_key:
-            found = [m for m in RadarrClient.from_settings(settings).movies()
-                     if str(m.tmdb_id) == details["guids"].get("tmdb")]
-            if found:
-                return "radarr", found[0].id
-        if details["type"] == "show" and settings.sonarr_url and settings.sonarr_api_key:
-            found = [s for s in SonarrClient.from_settings(settings).series_list()
-                     if str(s.tvdb_id) == details["guids"].get("tvdb")]
-            if found:
-                return "sonarr", found[0].id
+        found = arr_item(settings, details["type"], details["guids"])
     except UpstreamError as exc:
         raise ArchiveRefused(N_("%(service)s does not answer: nothing deleted"), service=exc.service) from None
-    return "plex", details["rating_key"]
+    return (found[0], found[1].id) if found else ("plex", details["rating_key"])
 
 
 def archive_and_delete(rating_keys: list[int], *, dry_run: bool, exclude: bool = False) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from app.utils.clients.errors import UpstreamError
 from app.utils.clients.plex import PlexClient
 from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
+from app.utils.media.managed import arr_item
 from app.utils.messages import N_, Refusal
 from app.utils.paths import UnsafePathError, resolve_inside
 from app.utils.settings_schema import Settings
@@ -167,23 +168,13 @@ def plan_move(plex: PlexClient, details: dict[str, Any], target_root: str, setti
 
 def _choose_method(plan: MovePlan, details: dict[str, Any], settings: Settings) -> None:
     """Sonarr/Radarr when it manages this folder, else a rename on one filesystem, else a checked copy."""
-    arr_id = None
     try:
-        if plan.kind == "movie" and settings.radarr_url and settings.radarr_api_key and details["guids"].get("tmdb"):
-            found = [m for m in RadarrClient.from_settings(settings).movies()
-                     if str(m.tmdb_id) == details["guids"]["tmdb"]]
-            if found and found[0].path and _local_path(settings, found[0].path).rstrip("/") == plan.source:
-                plan.method, arr_id = "radarr", found[0].id
-        if plan.kind == "show" and settings.sonarr_url and settings.sonarr_api_key and details["guids"].get("tvdb"):
-            found = [s for s in SonarrClient.from_settings(settings).series_list()
-                     if str(s.tvdb_id) == details["guids"]["tvdb"]]
-            if found and found[0].path and _local_path(settings, found[0].path).rstrip("/") == plan.source:
-                plan.method, arr_id = "sonarr", found[0].id
+        found = arr_item(settings, plan.kind, details["guids"])
     except UpstreamError as exc:
         raise MoveRefused(N_("%(service)s does not answer, so MMS cannot tell whether it manages this item."),
                           service=exc.service) from None
-    if arr_id is not None:
-        plan.arr_id = arr_id
+    if found and found[1].path and _local_path(settings, found[1].path).rstrip("/") == plan.source:
+        plan.method, plan.arr_id = found[0], found[1].id
         plan.arr_root = _arr_path(settings, plan.root)
         plan.arr_target = _arr_path(settings, plan.target)
         return

@@ -25,6 +25,7 @@ from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.tvdb import TvdbClient
 from app.utils.images import ImageRefused, fetch_image, inspect_image
+from app.utils.media.managed import arr_item
 from app.utils.messages import N_, Refusal
 from app.utils.text import fold
 
@@ -374,11 +375,11 @@ def _sonarr_side(tvdb_id: str | None, rows: dict[tuple[int, int], dict[str, Any]
         return info
     info["configured"] = True
     try:
-        sonarr = SonarrClient.from_settings(settings)
-        series = next((s for s in sonarr.series_list() if tvdb_id and str(s.tvdb_id) == tvdb_id), None)
-        if series is None:
+        found = arr_item(settings, "show", {"tvdb": tvdb_id} if tvdb_id else {})
+        if found is None:
             info["error"] = gettext(N_("This show is not in Sonarr."))
             return info
+        sonarr, series = SonarrClient.from_settings(settings), found[1]
         info["series_id"] = series.id
         files = {f.id: f for f in sonarr.episode_files(series.id)}
         today = date.today().isoformat()
