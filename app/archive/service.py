@@ -11,9 +11,9 @@ transaction with the sync's progress, so an interrupted sync resumes where it st
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -443,10 +443,11 @@ def import_tautulli(path: Any) -> dict[str, int]:
     (same media and user, within an hour) is not added twice; importing again adds nothing.
     ``{"plays", "ghosts", "resolved", "skipped"}``. Raises :class:`ArchiveRefused` for a file that is not a
     Tautulli database."""
-    import sqlite3
-
     try:
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveRefused(N_("This is not a Tautulli database (%(reason)s)."), reason=str(exc)) from None
+    try:
         source.row_factory = sqlite3.Row
         rows = source.execute(
             "SELECT h.reference_id, MAX(h.stopped) AS stopped, MIN(h.started) AS started, h.user_id, h.user, "
@@ -456,8 +457,7 @@ def import_tautulli(path: Any) -> dict[str, int]:
     except sqlite3.DatabaseError as exc:
         raise ArchiveRefused(N_("This is not a Tautulli database (%(reason)s)."), reason=str(exc)) from None
     finally:
-        with contextlib.suppress(NameError):
-            source.close()
+        source.close()
     store = archive()
     names = {r["name"].casefold(): r["id"] for r in store.query("SELECT id, name FROM accounts")}
     resolver = _Resolver()

@@ -37,7 +37,7 @@ from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
 from app.utils.media.managed import arr_item
 from app.utils.messages import N_, Refusal
-from app.utils.paths import UnsafePathError, resolve_inside
+from app.utils.paths import UnsafePathError, library_roots, resolve_inside
 from app.utils.settings_schema import Settings
 from app.utils.stores.json_store import JsonStore
 
@@ -91,18 +91,6 @@ def move_store(app: Flask | None = None) -> JsonStore:
     return (app or current_app).extensions["mms"].extra_store(MOVES_FILE)
 
 
-def root_folders(settings: Settings) -> list[Path]:
-    """The library root folders a move may go to or come from: the movies and TV libraries and
-    ``library_root_folders``, resolved, existing ones only."""
-    out: list[Path] = []
-    for folder in (settings.movies_path, settings.tv_path, *settings.library_root_folders):
-        if folder:
-            path = Path(folder).resolve()
-            if path.is_dir() and path not in out:
-                out.append(path)
-    return out
-
-
 def _arr_path(settings: Settings, local: str) -> str:
     """``local`` as Sonarr/Radarr see it (``health_path_mappings``), unchanged when no mapping covers it."""
     return next((p for m in settings.health_path_mappings if (p := m.to_arr(local))), local)
@@ -130,7 +118,7 @@ def plan_move(plex: PlexClient, details: dict[str, Any], target_root: str, setti
     """Check a move and say how it will go. Raises :class:`MoveRefused` (target outside the root folders,
     the item's folder outside them or missing, the target folder already there, same root); changes
     nothing."""
-    roots = root_folders(settings)
+    roots = library_roots(settings)
     try:
         root = Path(target_root).resolve(strict=True)
     except (OSError, RuntimeError):

@@ -27,6 +27,7 @@ from app.utils.clients.tvdb import TvdbClient
 from app.utils.images import ImageRefused, fetch_image, inspect_image
 from app.utils.media.managed import arr_item
 from app.utils.messages import N_, Refusal
+from app.utils.paths import library_roots
 from app.utils.text import fold
 
 #: Section types the editor browses and edits; the others are listed read-only.
@@ -404,7 +405,7 @@ def move_targets(rating_key: int) -> dict[str, Any]:
     plex = client()
     found = _details(plex, rating_key)
     settings = managers().settings.load()
-    roots = [str(r) for r in move.root_folders(settings)]
+    roots = [str(r) for r in library_roots(settings)]
     if found["type"] == "movie" and found["media"]["files"]:
         folder = os.path.dirname(found["media"]["files"][0])
     else:

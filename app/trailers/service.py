@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
+import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from flask import current_app
 
 from app.extensions import managers
 from app.i18n import say
 from app.jobs import JobResult
 from app.plex_editor.library import CACHE
-from app.plex_editor.move import root_folders
 from app.trailers.ranking import rank
 from app.utils.clients.errors import UpstreamBotCheck, UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import PlexClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.youtube import YouTubeClient, video_id, watch_url
 from app.utils.messages import N_, Refusal
-from app.utils.stores.trailer_manager import TrailerManager, status_of, trailer_key
+from app.utils.paths import library_roots
+from app.utils.stores.trailer_manager import TrailerManager, on_disk, status_of, trailer_key
+from app.utils.text import fold
 
 
 class TrailerRefused(Refusal):
@@ -205,7 +211,7 @@ def download(key: str, youtube: YouTubeClient | None = None,
         details = _plex_item(plex, media)
         folder, name = trailer_target(details, settings.trailer_layout)
         media_folder = folder.parent if folder.name == "Trailers" else folder
-        roots = root_folders(settings)
+        roots = library_roots(settings)
         if not media_folder.is_dir() or not any(media_folder.resolve().is_relative_to(r) for r in roots):
             raise TrailerRefused(N_("The media's folder %(path)s is not inside a library root folder."),
                                  path=str(media_folder))
@@ -233,8 +239,6 @@ def library(status: str | None = None, text: str = "", page: int = 1, page_size:
     """Every Plex movie and show with an external id, with its trailer status: ``{"items": [{"key",
     "media_type", "external_id", "title", "year", "status", "on_disk"}], "total", "counts": {status: n},
     "without_id": n}``. Raises the Plex client's errors."""
-    from app.utils.text import fold
-
     settings = managers().settings.load()
     if not settings.plex_url or not settings.plex_token:
         return {"items": [], "total": 0, "counts": {"LOCKED": 0, "UNLOCKED": 0, "NONE": 0}, "without_id": 0,
@@ -254,7 +258,7 @@ def library(status: str | None = None, text: str = "", page: int = 1, page_size:
             key = f"{media_type}_{external}"
             entry = data.get(key)
             rows.append({"key": key, "media_type": media_type, "external_id": int(external), "title": item["title"],
-                         "year": item["year"], "status": status_of(entry), "on_disk": on_disk_of(entry)})
+                         "year": item["year"], "status": status_of(entry), "on_disk": on_disk(entry)})
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("LOCKED", "UNLOCKED", "NONE")}
     needle = fold(text.strip())
     chosen = [r for r in rows if (not status or r["status"] == status) and (not needle or needle in fold(r["title"]))]
@@ -264,26 +268,17 @@ def library(status: str | None = None, text: str = "", page: int = 1, page_size:
             "without_id": without_id, "page": page, "page_size": page_size, "configured": True}
 
 
-def on_disk_of(entry: dict[str, Any] | None) -> bool:
-    """Whether the entry's downloaded trailer is on disk now."""
-    from app.utils.stores.trailer_manager import on_disk
-
-    return on_disk(entry)
-
-
 #: Seconds before a failed download is tried again, doubled per failure.
 RETRY_BASE_S = 1800
 
 
 def due_for_download(entry: dict[str, Any], now: float) -> bool:
     """A locked trailer not on disk whose last failure (if any) has waited its back-off."""
-    if not entry.get("locked") or on_disk_of(entry):
+    if not entry.get("locked") or on_disk(entry):
         return False
     download = entry.get("download") or {}
     if download.get("state") != "failed":
         return True
-    from datetime import datetime
-
     waited = now - datetime.fromisoformat(download["at"]).timestamp()
     return waited >= RETRY_BASE_S * 2 ** max(0, int(download.get("attempts", 1)) - 1)
 
@@ -374,11 +369,6 @@ _bulk: dict[str, dict[str, Any]] = {}
 def start_bulk(action: str, keys: list[str]) -> dict[str, Any]:
     """``find_best`` (search, and lock the best when it reaches the auto-lock score) or ``download`` (the locked
     ones) for the chosen media, in a thread; the run's record ``{"id", "action", "state", "total", "result"}``."""
-    import threading
-    import uuid
-
-    from flask import current_app
-
     if action not in ("find_best", "download"):
         raise TrailerRefused(N_("Unknown action %(name)s."), name=action)
     wanted = set(keys)
@@ -414,10 +404,6 @@ _downloads: dict[str, dict[str, Any]] = {}
 def start_download(key: str) -> dict[str, Any]:
     """Download the locked trailer of ``key`` in a thread; ``{"key", "state": "running", "done", "total"}``.
     :class:`TrailerRefused` when nothing is locked or a download of it is already running."""
-    import threading
-
-    from flask import current_app
-
     entry = manager().get_trailer_info(key)
     if not entry or not entry.get("locked"):
         raise TrailerRefused(N_("No trailer is locked for this media."), 409)

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.utils.messages import N_, Refusal
+
+if TYPE_CHECKING:
+    from app.utils.settings_schema import Settings
 
 #: Longest path accepted, in bytes once UTF-8 encoded (Linux PATH_MAX).
 MAX_PATH_BYTES = 4096
@@ -59,3 +63,15 @@ def resolve_inside(root: str | os.PathLike[str], path: str, *, follow_last: bool
     if resolved != base and base not in resolved.parents:
         raise UnsafePathError(N_("%(path)s is outside %(base)s"), path=path, base=str(base))
     return resolved
+
+
+def library_roots(settings: Settings) -> list[Path]:
+    """The library root folders media live in and move between: ``movies_path``, ``tv_path`` and
+    ``library_root_folders``, resolved, existing ones only, without repeats."""
+    out: list[Path] = []
+    for folder in (settings.movies_path, settings.tv_path, *settings.library_root_folders):
+        if folder:
+            path = Path(folder).resolve()
+            if path.is_dir() and path not in out:
+                out.append(path)
+    return out

@@ -1,6 +1,6 @@
 // The trailers page: every Plex movie and show with its trailer status, filters, bulk actions.
 import { api, toast } from './api.js';
-import { colourTrailerButtons } from './trailers.js';
+import { colourTrailerButtons, trailerButtonFor } from './trailers.js';
 
 const root = document.getElementById('trailers-page');
 const TEXT = JSON.parse(root.dataset.text);
@@ -32,9 +32,9 @@ async function load() {
   body.replaceChildren(...(data.items.length ? data.items.map((item) => {
     const check = el('input', { type: 'checkbox', className: 'form-check-input', value: item.key });
     check.setAttribute('aria-label', item.title);
-    const button = el('button', { type: 'button', className: 'btn btn-sm btn-outline-secondary find-and-play-trailer-btn' },
-      el('i', { className: 'bi bi-film' }), el('span', { className: 'ms-1', textContent: TEXT.trailer }));
-    Object.assign(button.dataset, { mediaType: item.media_type, externalId: item.external_id, title: item.title, year: item.year ?? '' });
+    const ids = item.media_type === 'movie' ? { tmdb_id: item.external_id } : { tvdb_id: item.external_id };
+    const button = trailerButtonFor({ media_type: item.media_type, title: item.title, year: item.year, ...ids },
+      'find-and-play-trailer-btn', { withText: true });
     const badge = el('span', { className: `badge ${{ LOCKED: 'text-bg-success', UNLOCKED: 'text-bg-warning', NONE: 'text-bg-secondary' }[item.status]}`, textContent: TEXT[item.status] });
     const tr = el('tr', {}, el('td', {}, check), el('td', { textContent: item.title }), el('td', { textContent: item.year ?? '' }),
       el('td', {}, badge), el('td', { className: 'small', textContent: item.status === 'LOCKED' ? (item.on_disk ? TEXT.onDisk : TEXT.notOnDisk) : '' }),
