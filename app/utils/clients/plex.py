@@ -166,13 +166,19 @@ def legacy_guids(guid: str) -> dict[str, str]:
     return {scheme: value} if scheme and value else {}
 
 
-def _guids(item: Any) -> dict[str, str]:
+def _guid_map(ids: list[str], item_guid: str = "") -> dict[str, str]:
+    """``{"tmdb": "949", "imdb": "tt…"}`` from an item's ``<Guid id="tmdb://949"/>`` ids, else from its own
+    GUID when a legacy agent matched it (``com.plexapp.agents.themoviedb://194?lang=fr``)."""
     found = {}
-    for guid in getattr(item, "guids", None) or []:
-        scheme, _, value = (guid.id or "").partition("://")
+    for guid in ids:
+        scheme, _, value = (guid or "").partition("://")
         if scheme and value:
             found[scheme] = value
-    return found or legacy_guids(getattr(item, "guid", "") or "")
+    return found or legacy_guids(item_guid or "")
+
+
+def _guids(item: Any) -> dict[str, str]:
+    return _guid_map([g.id for g in getattr(item, "guids", None) or []], getattr(item, "guid", "") or "")
 
 
 #: Image types passed on to the browser (SVG is not: it can carry script).
@@ -427,13 +433,7 @@ class PlexClient:
                 continue
             media = element.find("Media")
             parts = element.findall("Media/Part")
-            guids = {}
-            for guid in element.findall("Guid"):
-                scheme, _, value = guid.attrib.get("id", "").partition("://")
-                if scheme and value:
-                    guids[scheme] = value
-            if not guids:  # an item of a legacy agent: com.plexapp.agents.themoviedb://194?lang=fr
-                guids = legacy_guids(a.get("guid", ""))
+            guids = _guid_map([g.attrib.get("id", "") for g in element.findall("Guid")], a.get("guid", ""))
             out.append({
                 "rating_key": int(a["ratingKey"]), "type": a.get("type", ""), "title": a.get("title", ""),
                 "title_sort": a.get("titleSort") or a.get("title", ""), "year": _int(a.get("year")),
