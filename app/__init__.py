@@ -147,10 +147,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     _request_scoped_gettext(app)
+    from flask_babel import format_decimal
+
     from app.i18n import human_size, run_result
 
     app.jinja_env.filters["size"] = human_size
     app.jinja_env.filters["run_result"] = run_result
+    app.jinja_env.filters["decimal"] = format_decimal
     bootstrap.init_app(app)
     install_api_conventions(app)
     install_security_headers(app)

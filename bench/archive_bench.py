@@ -81,25 +81,28 @@ def main() -> int:
         plex.add_play(movies[rng.randrange(args.media)]["ratingKey"], rng.choice(users), T0 + (args.plays + i + 1) * 60)
 
     waited = [0.0]
-    real_query = None
     from plexapi.server import PlexServer
 
-    real_query = PlexServer.query
+    from app.utils.clients.plex import PlexClient
 
-    def timed_query(self, *a, **k):
-        start = time.perf_counter()
-        try:
-            return real_query(self, *a, **k)
-        finally:
-            waited[0] += time.perf_counter() - start
+    real_query, real_image = PlexServer.query, PlexClient.fetch_image
 
-    PlexServer.query = timed_query
+    def timed(real):
+        def call(self, *a, **k):  # waiting on the emulator's answers: listings, history pages, posters
+            start = time.perf_counter()
+            try:
+                return real(self, *a, **k)
+            finally:
+                waited[0] += time.perf_counter() - start
+        return call
+
+    PlexServer.query, PlexClient.fetch_image = timed(real_query), timed(real_image)
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the emulator's data, the app
     with app.app_context():
         start = time.perf_counter()
         counts = service.sync()
         sync_s = time.perf_counter() - start
-    PlexServer.query = real_query
+    PlexServer.query, PlexClient.fetch_image = real_query, real_image
     plex.stop()
 
     with app.app_context():

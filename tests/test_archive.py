@@ -34,7 +34,9 @@ def world(api, app):
         plex.add_play(episodes[1], 7, T0 + 400)
         tmdb.add_movie(194, "Amélie", 2001, translations={"fr-FR": {"title": "Amélie", "overview": "Montmartre"}})
         api.call("PUT", "/api/settings", json={"values": {"plex_url": plex.url, "plex_token": plex.token,
-                                                          "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key}})
+                                                          "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key,
+                                                          "tmdb_image_url": tmdb.image_url}})
+        plex.tmdb = tmdb
         yield plex
 
 
@@ -50,7 +52,8 @@ def test_sync_ghosts_and_re_added_items(api, app, world) -> None:
     world.delete_item(plex.amelie["ratingKey"])  # watched, then deleted: its history rows have no rating key
     world.delete_item(plex.obscure["ratingKey"])
     counts = run_sync(app)
-    assert counts == {"plays": 5, "ghosts": 1, "resolved": 1, "accounts": 2, "posters": 2}
+    # posters: Heat's and The Expanse's from Plex, Amélie's (deleted before the first sync) from TMDB
+    assert counts == {"plays": 5, "ghosts": 1, "resolved": 1, "accounts": 2, "posters": 3}
     with app.app_context():
         from app.archive.service import ghosts, search
 
@@ -59,13 +62,14 @@ def test_sync_ghosts_and_re_added_items(api, app, world) -> None:
         heat = found["movie_949"]["history"]
         assert [(h["name"], h["plays"]) for h in heat] == [("marie", 2)]
         assert found["movie_194"]["in_library"] == 0 and found["movie_194"]["title"] == "Amélie"  # found by TMDB
-        assert found["tv_280619"]["history"][0]["seasons"] == {1: 2}
+        assert found["tv_280619"]["history"][0]["seasons"] == {1: {"watched": 2, "total": 3}}  # 3 in the library
         assert [g["title"] for g in ghosts()] == ["Un film introuvable"]
         assert [i["key"] for i in search(text="amelie")["items"]] == ["movie_194"]  # accents folded
         assert [i["key"] for i in search(account_id=7, watched="unwatched")["items"]] == ["movie_194"]
         from app.archive.service import poster_path
 
         assert poster_path("movie_949").read_bytes() == plex.images[plex.heat["thumb"]]  # kept on disk
+        assert poster_path("movie_194") is not None and plex.tmdb.image_requests == ["/t/p/w342/194-poster.jpg"]
     world.delete_item(plex.heat["ratingKey"])
     run_sync(app)
     card = api.call("GET", "/archive?q=heat").get_data(as_text=True)
@@ -129,6 +133,7 @@ def test_recently_removed_and_the_drop_warning(api, app, world) -> None:
 
         gone = removed()
     assert [(r["media_key"], r["plays"], r["section"]) for r in gone] == [("movie_949", 2, "Films")]
+    assert gone[0]["removed_by"] == "scan"  # half of the section at once: a bad scan, not a user
     problems = api.call("GET", "/api/health").json["problems"]
     assert any(p.get("subject") == "Films" and p["detail"] == "1 / 2" for p in problems), problems
     page = api.call("GET", "/archive/removed").get_data(as_text=True)
@@ -165,7 +170,7 @@ def test_archive_then_delete_through_radarr(api, app, world, monkeypatch) -> Non
 
         heat = next(i for i in search()["items"] if i["key"] == "movie_949")
         assert heat["in_library"] == 0 and heat["history"][0]["plays"] == 2  # the history outlived the movie
-        assert removed()[0]["removed_by"] == "MMS (radarr)"
+        assert removed()[0]["removed_by"] == "mms:radarr"
     no_id = api.call("POST", "/api/archive/delete", json={"rating_keys": [world.obscure["ratingKey"]],
                                                           "dry_run": False}).json
     assert no_id["items"][0]["state"] == "failed" and world.obscure["ratingKey"] not in world.deleted

@@ -18,7 +18,8 @@ def test_archive_cards_after_a_sync(browser: BrowserSession, width: int) -> None
     with PlexEmulator() as plex:
         movies = plex.add_section("Films", "movie", "/media/Movies")
         shows = plex.add_section("Séries", "show", "/media/TV")
-        heat = plex.add_movie(movies, "Heat", 1995, tmdb=949, file="/m/heat.mkv")
+        heat = plex.add_movie(movies, "Heat", 1995, tmdb=949, file="/m/heat.mkv", duration=10_200_000)
+        heat.update(summary="Un braqueur méthodique et un flic obsessionnel s'affrontent dans Los Angeles.")
         expanse = plex.add_show(shows, "The Expanse", 2015, tvdb=280619, seasons={1: 3})
         plex.add_account(7, "marie")
         plex.add_play(heat["ratingKey"], 7, 1_700_000_000)
@@ -33,14 +34,14 @@ def test_archive_cards_after_a_sync(browser: BrowserSession, width: int) -> None
         assert "marie" in card.inner_text() and card.locator("[data-gone]").count() == 1
         assert "source=tmdb-movie&id=949" in card.locator("[data-search-again]").get_attribute("href")
         show = page.locator("#archive-items article[data-key='tv_280619']").inner_text()
-        assert "Saison 1 : 2 épisode(s) vu(s)" in show
+        assert "Saison 1 : 2 / 3 ép. vus" in show
         browser.screenshot(f"archive-{width}")
         page.select_option("#a-user", "7")
         page.select_option("#a-watched", "watched")
         page.click("#archive-filters button[type=submit]")
         page.wait_for_url("**/archive?**")
         assert page.locator("#archive-items article").count() == 1
-        assert page.inner_text("#archive-months li[data-month='2023-11']").endswith("1")  # marie's plays per month
+        assert page.inner_text("#archive-months li[data-month='2023-11']").endswith("1 lecture, 2,8 h")  # marie's plays per month
         browser.screenshot(f"archive-user-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         browser.assert_clean()
@@ -98,4 +99,56 @@ def test_plex_editor_and_search_point_to_the_archive(browser: BrowserSession) ->
         badge = page.locator("#media-suggestions .mms-archived").first
         badge.wait_for()
         assert badge.get_attribute("title") == "marie ×1"
+        browser.assert_clean()
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_removed_page_and_live_progress(browser: BrowserSession, width: int) -> None:
+    import json
+
+    from tests.emulators.arr import RadarrEmulator
+
+    CACHE.clear()
+    with PlexEmulator() as plex, RadarrEmulator() as radarr:
+        movies = plex.add_section("Films", "movie", "/media/Movies")
+        kept = [plex.add_movie(movies, f"Film {n}", 2000 + n, tmdb=100 + n, file=f"/m/{n}.mkv") for n in range(9)]
+        amelie = plex.add_movie(movies, "Le Fabuleux Destin d'Amélie Poulain", 2001, tmdb=194, file="/m/a.mkv",
+                                size=4_200_000_000)
+        plex.add_play(amelie["ratingKey"], 1, 1_700_000_000)
+        radarr_amelie = radarr.add_movie("Amélie", 2001, 194)
+        page = browser.start("/archive", {"plex_url": plex.url, "plex_token": plex.token, "radarr_url": radarr.url,
+                                          "radarr_api_key": radarr.api_key, "archive_drop_warning_percent": 50},
+                             width)
+        page.evaluate("() => window.MMS.api('POST', '/api/archive/sync')")
+        radarr.file_deleted(radarr_amelie["id"], "Manual")
+        plex.delete_item(amelie["ratingKey"])
+        plex.delete_item(kept[0]["ratingKey"])
+        page.evaluate("() => window.MMS.api('POST', '/api/archive/sync')")
+        page.goto(browser.url + "/archive/removed")
+        rows = page.locator("#removed tbody tr")
+        assert rows.count() == 2
+        causes = {r.get_attribute("data-key"): r.locator("[data-cause]").inner_text() for r in rows.all()}
+        assert causes == {"movie_194": "Radarr a supprimé le fichier (à la main)",
+                          "movie_100": "Inconnu (à la main ou hors de MMS)"}
+        assert "4,2 Go" in rows.first.inner_text() or "4,2 Go" in rows.last.inner_text()
+        browser.screenshot(f"archive-removed-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+        # a sync running: the page follows it, then reloads by itself when it ends
+        archive = browser.app.extensions["mms"].archive
+        running = {"done": 1000, "total": 4000, "started": "2026-12-02T00:00:00+00:00", "finished": None,
+                   "backfill": True}
+
+        def progress(value: dict) -> None:
+            with browser.app.app_context(), archive.transaction() as conn:
+                conn.execute("UPDATE state SET value = ? WHERE name = 'sync_progress'", (json.dumps(value),))
+
+        progress(running)
+        page.goto(browser.url + "/archive")
+        assert "1000 / 4000" in page.inner_text("#archive-progress")
+        progress({**running, "done": 3000})
+        page.wait_for_function("document.querySelector('#archive-progress progress').value === 3000")
+        browser.screenshot(f"archive-progress-{width}")
+        progress({**running, "done": 4000, "finished": "2026-12-02T00:01:00+00:00"})
+        page.wait_for_selector("#archive-progress", state="detached")
         browser.assert_clean()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from app.api import ApiError, parse_body, parse_query
 from app.archive import bp, service
 from app.i18n import say
+from app.utils.messages import N_
 
 
 class ArchiveQuery(BaseModel):
@@ -50,6 +51,7 @@ def index():
     q = parse_query(ArchiveQuery)
     months = service.monthly_plays(q.user) if q.user is not None else []
     return render_template("archive/index.html", found=_search(q), query=q, accounts=service.accounts(),
+                           progress=service.progress(),
                            last_play=_iso(service.archive().get_state("last_viewed_at")), months=months,
                            most=max((m["plays"] for m in months), default=0))
 
@@ -70,10 +72,36 @@ def ghosts():
     return render_template("archive/ghosts.html", ghosts=service.ghosts())
 
 
+#: What removed a media, as written by the sync (``removed_by`` before the colon).
+CAUSES = {"mms": N_("MMS (archived, then deleted through %(detail)s)"),
+          "radarr": N_("Radarr deleted the file (%(detail)s)"), "sonarr": N_("Sonarr deleted files (%(detail)s)"),
+          "scan": N_("A Plex scan: a large part of the section vanished at once (check the mount)")}
+#: Radarr's and Sonarr's reasons for deleting a file (``data.reason`` of their history).
+REASONS = {"Manual": N_("by hand"), "MissingFromDisk": N_("missing from disk"), "Upgrade": N_("replaced by an upgrade"),
+           "": N_("reason not given")}
+
+
+def cause_text(removed_by: str | None) -> str:
+    """``removed_by`` of the removal log in the reader's language."""
+    if not removed_by:
+        return _("Unknown (by hand or outside MMS)")
+    kind, _sep, detail = removed_by.partition(":")
+    if kind not in CAUSES:
+        return removed_by
+    reason = REASONS.get(detail)
+    return _(CAUSES[kind], detail=_(reason) if reason else detail)
+
+
 @bp.get("/archive/removed")
 def removed():
-    """Media that left the library, with their size and recorded plays."""
-    return render_template("archive/removed.html", removed=service.removed())
+    """Media that left the library, with their size, recorded plays and what removed them when known."""
+    return render_template("archive/removed.html", removed=service.removed(), causes=cause_text)
+
+
+@bp.get("/api/archive/progress")
+def api_progress():
+    """The running or last sync's progress (``null`` before the first)."""
+    return jsonify(service.progress())
 
 
 @bp.get("/api/archive/search")

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.core.images import tmdb_image
 from app.extensions import managers
 from app.i18n import say
 from app.jobs import JobResult
@@ -28,7 +29,7 @@ from app.utils.clients.radarr import RadarrClient
 from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.tvdb import TvdbClient
-from app.utils.images import inspect_image
+from app.utils.images import ImageRefused, fetch_image, inspect_image
 from app.utils.media.managed import arr_item
 from app.utils.messages import N_, Refusal
 from app.utils.stores.archive_store import ArchiveStore
@@ -43,9 +44,10 @@ def archive() -> ArchiveStore:
     return managers().archive
 
 
-def _library(plex: PlexClient) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
-    """Movies and shows of the library by rating key, as media rows (only those with an external id)."""
-    movies, shows = {}, {}
+def _library(plex: PlexClient) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[str, dict]]:
+    """Movies and shows of the library by rating key, as media rows (only those with an external id), and the
+    shows' seasons ``{media key: {season number: episodes}}``."""
+    movies, shows, seasons = {}, {}, {}
     for section in CACHE.section_list(plex, fresh=True):
         if section.type not in ("movie", "show"):
             continue
@@ -58,9 +60,16 @@ def _library(plex: PlexClient) -> tuple[dict[int, dict[str, Any]], dict[int, dic
                     if str(item["guids"].get("tmdb", "")).isdigit() else None,
                     "tvdb_id": int(item["guids"]["tvdb"]) if str(item["guids"].get("tvdb", "")).isdigit() else None,
                     "imdb_id": item["guids"].get("imdb"), "title": item["title"], "year": item["year"],
+                    "original_title": item.get("original_title"), "summary": item.get("summary"),
+                    "duration": (item.get("duration") or 0) // 1000 or None,
                     "thumb": item.get("thumb"), "leaf_count": item.get("leaf_count"), "size": item.get("size"),
                     "section": section.title}
-    return movies, shows
+        if section.type == "show":
+            for season in plex.section_listing(section.key, "season"):
+                show = shows.get(season.get("parent_key"))
+                if show is not None and season.get("index") is not None and season.get("leaf_count"):
+                    seasons.setdefault(show["key"], {})[season["index"]] = season["leaf_count"]
+    return movies, shows, seasons
 
 
 class _Resolver:
@@ -104,32 +113,51 @@ class _Resolver:
 def _media_sql(conn, media: dict[str, Any], in_library: bool) -> None:
     conn.execute(
         "INSERT INTO media (key, media_type, tmdb_id, tvdb_id, imdb_id, title, original_title, year, summary, thumb,"
-        " leaf_count, in_library, updated_at, size, section, folded) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " leaf_count, in_library, updated_at, size, section, folded, duration)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(key) DO UPDATE SET size=COALESCE(excluded.size, media.size), folded=excluded.folded,"
         " section=COALESCE(excluded.section, media.section),"
         " title=excluded.title, year=COALESCE(excluded.year, media.year), thumb=COALESCE(excluded.thumb, media.thumb),"
         " tmdb_id=COALESCE(excluded.tmdb_id, media.tmdb_id), tvdb_id=COALESCE(excluded.tvdb_id, media.tvdb_id),"
         " imdb_id=COALESCE(excluded.imdb_id, media.imdb_id),"
+        " original_title=COALESCE(excluded.original_title, media.original_title),"
+        " summary=COALESCE(excluded.summary, media.summary), duration=COALESCE(excluded.duration, media.duration),"
         " leaf_count=COALESCE(excluded.leaf_count, media.leaf_count),"
         " in_library=excluded.in_library, updated_at=excluded.updated_at",
         (media["key"], media["media_type"], media.get("tmdb_id"), media.get("tvdb_id"), media.get("imdb_id"),
          media["title"], media.get("original_title"), media.get("year"), media.get("summary"), media.get("thumb"),
          media.get("leaf_count"), 1 if in_library else 0, datetime.now(UTC).isoformat(timespec="seconds"),
          media.get("size"), media.get("section"),
-         fold(" ".join(t for t in (media["title"], media.get("original_title")) if t))))
+         fold(" ".join(t for t in (media["title"], media.get("original_title")) if t)), media.get("duration")))
 
 
-def _log_removed(conn, present: list[dict[str, Any]]) -> None:
-    """Log the media that left the library since the last sync (with their size and play count), and warn
-    when a section lost more than ``archive_drop_warning_percent`` of its items at once (a dead mount once
-    made Plex drop 221 of 224 movies)."""
+def removal_causes(settings: Any, since: datetime | None) -> dict[str, str]:
+    """What deleted media files since ``since``, as far as Radarr and Sonarr know (their
+    ``movieFileDeleted`` / ``episodeFileDeleted`` history): ``{media key: "radarr:<reason>"}``. A service not
+    configured or not answering tells nothing (the removal stays "cause unknown")."""
+    causes: dict[str, str] = {}
+    if since is None:
+        return causes
+    for client_class, kind in ((RadarrClient, "movie"), (SonarrClient, "tv")):
+        if not getattr(settings, client_class.URL_SETTING) or not getattr(settings, client_class.KEY_SETTING):
+            continue
+        try:
+            for external, reason in client_class.from_settings(settings).file_deletions(since):
+                causes[f"{kind}_{external}"] = f"{client_class.SERVICE.lower()}:{reason}"
+        except UpstreamError:
+            continue
+    return causes
+
+
+def _log_removed(conn, causes: dict[str, str]) -> None:
+    """Log the media that left the library since the last sync (with their size, play count and what removed
+    them when known: ``causes``, else ``scan`` for a section's mass drop), and warn when a section lost more
+    than ``archive_drop_warning_percent`` of its items at once (a dead mount once made Plex drop 221 of 224
+    movies)."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     gone = conn.execute(
         "SELECT m.key, m.title, m.media_type, m.section, m.size, (SELECT COUNT(*) FROM plays p WHERE p.media_key = "
         "m.key) AS plays FROM media m WHERE m.in_library = 1 AND m.key NOT IN (SELECT key FROM present)").fetchall()
-    conn.executemany("INSERT INTO removed (media_key, title, media_type, section, size, removed_at, plays) "
-                     "VALUES (?,?,?,?,?,?,?)", [(g["key"], g["title"], g["media_type"], g["section"], g["size"], now,
-                                                 g["plays"]) for g in gone])
     before: dict[str, int] = {}
     for row in conn.execute("SELECT section, COUNT(*) AS n FROM media WHERE in_library = 1 GROUP BY section"):
         before[row["section"] or ""] = row["n"]
@@ -137,8 +165,12 @@ def _log_removed(conn, present: list[dict[str, Any]]) -> None:
     for g in gone:
         lost[g["section"] or ""] = lost.get(g["section"] or "", 0) + 1
     share = managers().settings.load().archive_drop_warning_percent / 100
-    warnings = [{"section": name, "before": before.get(name, 0), "lost": n, "at": now}
-                for name, n in lost.items() if before.get(name) and n / before[name] > share]
+    dropped = {name for name, n in lost.items() if before.get(name) and n / before[name] > share}
+    conn.executemany("INSERT INTO removed (media_key, title, media_type, section, size, removed_at, plays, removed_by)"
+                     " VALUES (?,?,?,?,?,?,?,?)",
+                     [(g["key"], g["title"], g["media_type"], g["section"], g["size"], now, g["plays"],
+                       causes.get(g["key"]) or ("scan" if (g["section"] or "") in dropped else None)) for g in gone])
+    warnings = [{"section": name, "before": before[name], "lost": lost[name], "at": now} for name in sorted(dropped)]
     if warnings:
         conn.execute("INSERT INTO state (name, value) VALUES ('drop_warning', ?) ON CONFLICT(name) DO UPDATE SET "
                      "value = excluded.value", (json.dumps(warnings),))
@@ -146,7 +178,8 @@ def _log_removed(conn, present: list[dict[str, Any]]) -> None:
 
 def removed(limit: int = 300) -> list[dict[str, Any]]:
     """Media that left the library, newest first: ``media_key``, ``title``, ``media_type``, ``section``,
-    ``size`` (bytes), ``removed_at``, ``plays`` (recorded at that moment)."""
+    ``size`` (bytes), ``removed_at``, ``plays`` (recorded at that moment), ``removed_by`` (``mms:<radarr |
+    sonarr | plex>``, ``radarr:<reason>``, ``sonarr:<reason>``, ``scan`` or ``None`` when unknown)."""
     return [dict(r) for r in archive().query("SELECT * FROM removed ORDER BY id DESC LIMIT ?", (limit,))]
 
 
@@ -163,16 +196,36 @@ def drop_problems(app: Any) -> list[dict[str, Any]]:
             if datetime.fromisoformat(w["at"]).timestamp() >= week_ago]
 
 
+def _state(conn, name: str, value: str) -> None:
+    conn.execute("INSERT INTO state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                 (name, value))
+
+
+def progress() -> dict[str, Any] | None:
+    """The running or last sync: ``{"done", "total"`` (plays read / to read), ``"started"``, ``"finished"``
+    (ISO or ``None`` while it runs), ``"backfill"`` (the first sync, reading the whole history)}."""
+    raw = archive().get_state("sync_progress")
+    return json.loads(raw) if raw else None
+
+
 def sync(plex: PlexClient | None = None) -> dict[str, int]:
     """Record every play since the last sync, then keep the posters of archived media
     (:func:`cache_posters`); ``{"plays", "ghosts", "resolved", "accounts", "posters"}`` (counts of this
-    run). Raises the Plex client's errors (nothing of the failed batch is kept; the next run resumes)."""
-    plex = plex or PlexClient.from_settings(managers().settings.load())
+    run). Its progress is readable at any time (:func:`progress`). Raises the Plex client's errors (nothing of
+    the failed batch is kept; the next run resumes)."""
+    settings = managers().settings.load()
+    plex = plex or PlexClient.from_settings(settings)
     store = archive()
     since = int(store.get_state("last_viewed_at") or 0)
-    movies, shows = _library(plex)
+    last_sync = store.get_state("last_sync_at")
+    started = datetime.now(UTC)
+    movies, shows, seasons = _library(plex)
+    causes = removal_causes(settings, datetime.fromisoformat(last_sync) if last_sync else None)
     resolver = _Resolver()
     accounts = plex.accounts()
+    total = plex.history_total(since)
+    run = {"done": 0, "total": total, "started": started.isoformat(timespec="seconds"), "finished": None,
+           "backfill": since == 0}
     with store.transaction() as conn:
         conn.executemany("INSERT INTO accounts (id, name) VALUES (?, ?) "
                          "ON CONFLICT(id) DO UPDATE SET name=excluded.name",
@@ -180,26 +233,34 @@ def sync(plex: PlexClient | None = None) -> dict[str, int]:
         present = list(movies.values()) + list(shows.values())
         for media in present:
             _media_sql(conn, media, in_library=True)
+        conn.executemany("DELETE FROM seasons WHERE media_key = ?", [(key,) for key in seasons])
+        conn.executemany("INSERT INTO seasons (media_key, season, episodes) VALUES (?,?,?)",
+                         [(key, number, episodes) for key, by_number in seasons.items()
+                          for number, episodes in by_number.items()])
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS present (key TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM present")
         conn.executemany("INSERT OR IGNORE INTO present VALUES (?)", [(m["key"],) for m in present])
-        _log_removed(conn, present)
+        _log_removed(conn, causes)
         conn.execute("UPDATE media SET in_library = 0 WHERE in_library = 1 AND key NOT IN (SELECT key FROM present)")
+        _state(conn, "sync_progress", json.dumps(run))
     counts = {"plays": 0, "ghosts": 0, "resolved": 0, "accounts": len(accounts)}
     batch: list[dict[str, Any]] = []
     for row in plex.history_entries(since):
         batch.append(row)
         if len(batch) >= BATCH:
-            _record(store, batch, movies, shows, resolver, counts)
+            _record(store, batch, movies, shows, resolver, counts, run)
             batch = []
     if batch:
-        _record(store, batch, movies, shows, resolver, counts)
+        _record(store, batch, movies, shows, resolver, counts, run)
     counts["posters"] = cache_posters(plex)
+    with store.transaction() as conn:
+        _state(conn, "sync_progress", json.dumps({**run, "finished": datetime.now(UTC).isoformat(timespec="seconds")}))
+        _state(conn, "last_sync_at", started.isoformat(timespec="seconds"))
     return counts
 
 
 def _record(store: ArchiveStore, rows: list[dict[str, Any]], movies: dict, shows: dict, resolver: _Resolver,
-            counts: dict[str, int]) -> None:
+            counts: dict[str, int], run: dict[str, Any]) -> None:
     with store.transaction() as conn:
         for row in rows:
             episode = row["type"] == "episode"
@@ -224,6 +285,8 @@ def _record(store: ArchiveStore, rows: list[dict[str, Any]], movies: dict, shows
                  row["season"] if episode else None, row["episode"] if episode else None,
                  row["title"] if episode else None)).rowcount
             counts["plays"] += inserted
+        run["done"] += len(rows)
+        _state(conn, "sync_progress", json.dumps(run))
         last = max(r["viewed_at"] for r in rows)
         conn.execute("INSERT INTO state (name, value) VALUES ('last_viewed_at', ?) ON CONFLICT(name) DO UPDATE SET "
                      "value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (str(last),))
@@ -284,7 +347,8 @@ def search(text: str = "", account_id: int | None = None, media_type: str | None
 
 def history(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Per media key, each account's history: ``name``, ``account_id``, ``plays``, ``first``/``last`` (ISO),
-    ``seasons`` ``{season number: distinct episodes watched}`` (shows)."""
+    ``seasons`` ``{season number: {"watched": distinct episodes watched, "total": episodes the season had in
+    the library, or None when never seen there}}`` (shows)."""
     if not keys:
         return {}
     conn = archive()._connect()
@@ -300,12 +364,15 @@ def history(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
             f"WHERE media_key IN ({marks}) AND season IS NOT NULL GROUP BY media_key, account_id, season",
             keys).fetchall():
         seasons.setdefault((r["media_key"], r["account_id"]), {})[r["season"]] = r["n"]
+    totals = {(r["media_key"], r["season"]): r["episodes"] for r in conn.execute(
+        f"SELECT media_key, season, episodes FROM seasons WHERE media_key IN ({marks})", keys).fetchall()}
     for r in rows:
         out[r["media_key"]].append({
             "account_id": r["account_id"], "name": r["name"], "plays": r["plays"],
             "first": datetime.fromtimestamp(r["first"], UTC).isoformat(timespec="seconds"),
             "last": datetime.fromtimestamp(r["last"], UTC).isoformat(timespec="seconds"),
-            "seasons": dict(sorted(seasons.get((r["media_key"], r["account_id"]), {}).items()))})
+            "seasons": {number: {"watched": watched, "total": totals.get((r["media_key"], number))}
+                        for number, watched in sorted(seasons.get((r["media_key"], r["account_id"]), {}).items())}})
     return out
 
 
@@ -382,7 +449,7 @@ def archive_and_delete(rating_keys: list[int], *, dry_run: bool, exclude: bool =
                 conn.execute("INSERT INTO removed (media_key, title, media_type, section, size, removed_at, plays, "
                              "removed_by) VALUES (?,?,?,?,?,?,?,?)",
                              (item["key"], details["title"], kind, None, item.get("size"),
-                              datetime.now(UTC).isoformat(timespec="seconds"), recorded, f"MMS ({item['via']})"))
+                              datetime.now(UTC).isoformat(timespec="seconds"), recorded, f"mms:{item['via']}"))
             item["state"] = "deleted"
         except ArchiveRefused as exc:
             item["error"] = say(exc)
@@ -556,11 +623,13 @@ def archived_summary(keys: list[str]) -> dict[str, str]:
 
 def monthly_plays(account_id: int, months: int = 12) -> list[dict[str, Any]]:
     """An account's plays per month, the last ``months`` months that have any, oldest first:
-    ``[{"month": "2026-11", "plays"}]``."""
+    ``[{"month": "2026-11", "plays", "hours"}]``; ``hours`` (one decimal) counts each play at its media's length
+    (a show's usual episode length), 0 for media whose length was never seen in the library."""
     rows = archive().query(
-        "SELECT strftime('%Y-%m', viewed_at, 'unixepoch') AS month, COUNT(*) AS plays FROM plays "
-        "WHERE account_id = ? GROUP BY month ORDER BY month DESC LIMIT ?", (account_id, months))
-    return [{"month": r["month"], "plays": r["plays"]} for r in reversed(rows)]
+        "SELECT strftime('%Y-%m', p.viewed_at, 'unixepoch') AS month, COUNT(*) AS plays, "
+        "COALESCE(SUM(m.duration), 0) AS seconds FROM plays p LEFT JOIN media m ON m.key = p.media_key "
+        "WHERE p.account_id = ? GROUP BY month ORDER BY month DESC LIMIT ?", (account_id, months))
+    return [{"month": r["month"], "plays": r["plays"], "hours": round(r["seconds"] / 3600, 1)} for r in reversed(rows)]
 
 
 # -- posters kept on disk (they outlive the media) -----------------------------------------------------------
@@ -581,22 +650,44 @@ def poster_path(key: str) -> Path | None:
     return next((p for p in poster_folder().glob(f"{key}.*") if p.suffix in (".jpg", ".png", ".webp")), None)
 
 
+def _tmdb_poster(tmdb: TmdbClient, row: Any) -> bytes | None:
+    """The TMDB poster (w342) of a media gone from the library, by its TMDB id (a show's found from its TVDB
+    id); ``None`` when TMDB has none."""
+    if row["media_type"] == "movie" and row["tmdb_id"]:
+        item = tmdb.movie(row["tmdb_id"])
+    elif row["media_type"] == "tv" and (row["tmdb_id"] or row["tvdb_id"]):
+        tv_id = row["tmdb_id"] or tmdb.tv_id_for_tvdb(row["tvdb_id"])
+        if tv_id is None:
+            return None
+        item = tmdb.tv(tv_id)
+    else:
+        return None
+    url = tmdb_image(item.poster_path, "w342")
+    return fetch_image(url)[0] if url else None
+
+
 def cache_posters(plex: PlexClient, limit: int = POSTERS_PER_SYNC) -> int:
-    """Keep the Plex poster of archived media still in the library (each checked by Pillow), at most ``limit``
-    per call; a poster that fails is tried again at the next sync. Returns how many were kept."""
+    """Keep the poster of archived media, each checked by Pillow, at most ``limit`` per call: Plex's for media
+    still in the library, TMDB's (by id) for media gone before their poster was kept or whose poster folder
+    was lost (posters are a cache: a restored archive gets them back this way). A poster that fails is tried
+    again at the next sync. Returns how many were kept."""
     folder = poster_folder()
     folder.mkdir(parents=True, exist_ok=True)
+    settings = managers().settings.load()
+    tmdb = TmdbClient.from_settings(settings) if settings.tmdb_api_key else None
     done = 0
-    for row in archive().query("SELECT key, thumb FROM media WHERE plays > 0 AND in_library = 1 AND thumb IS NOT NULL"
-                               " ORDER BY last_viewed DESC"):
+    for row in archive().query("SELECT key, thumb, in_library, media_type, tmdb_id, tvdb_id FROM media "
+                               "WHERE plays > 0 AND (in_library = 0 OR thumb IS NOT NULL) ORDER BY last_viewed DESC"):
         if done >= limit:
             break
-        if poster_path(row["key"]) is not None:
+        if poster_path(row["key"]) is not None or (not row["in_library"] and tmdb is None):
             continue
         try:
-            data, _mime = plex.fetch_image(row["thumb"])
+            data = plex.fetch_image(row["thumb"])[0] if row["in_library"] else _tmdb_poster(tmdb, row)
+            if data is None:
+                continue
             info = inspect_image(data)
-        except (UpstreamError, ValueError):
+        except (UpstreamError, ValueError, ImageRefused):
             continue
         partial = folder / f".{row['key']}.part"
         partial.write_bytes(data)

@@ -61,8 +61,11 @@ class ArrEmulator(Emulator):
         self.command_bodies: dict[int, dict[str, Any]] = {}
         self.command_handlers: dict[str, Callable[[dict[str, Any]], str | None]] = {}
         self.manual_import_items: dict[str, list[dict[str, Any]]] = {}
+        #: ``HistoryResource`` records, oldest first (``GET /history/since``).
+        self.history: list[dict[str, Any]] = []
         api = self.api
         self.route("GET", rf"{api}/system/status", self._status)
+        self.route("GET", rf"{api}/history/since", self._history_since)
         self.route("GET", rf"{api}/rootfolder", lambda r: Reply(200, self.root_folders))
         self.route("GET", rf"{api}/qualityprofile", lambda r: Reply(200, self.quality_profiles))
         self.route("POST", rf"{api}/command", self._post_command)
@@ -73,6 +76,29 @@ class ArrEmulator(Emulator):
     def next_id(self) -> int:
         """A fresh resource id."""
         return next(self._ids)
+
+    #: (event type of a deleted file, include flag, id field, included item field, collection attribute)
+    DELETED = ("", "", "", "", "")
+
+    def file_deleted(self, item_id: int, reason: str = "Manual") -> None:
+        """Record that the file of a movie / an episode of a series was deleted (as the UI's delete or a
+        rescan that found it missing do), with Radarr's / Sonarr's ``data.reason``."""
+        event, _flag, id_field, _item, _collection = self.DELETED
+        self.history.append({"id": len(self.history) + 1, id_field: item_id, "eventType": event, "date": _now(),
+                             "sourceTitle": "", "data": {"reason": reason}})
+
+    def _history_since(self, request: Request) -> Reply:
+        _event, flag, id_field, item_field, collection = self.DELETED
+        since = request.arg("date") or "1970-01-01T00:00:00Z"
+        out = []
+        for record in self.history:
+            if record["date"] < since or (request.arg("eventType") and record["eventType"] != request.arg("eventType")):
+                continue
+            record = dict(record)
+            if request.arg(flag) == "true":
+                record[item_field] = getattr(self, collection).get(record[id_field])
+            out.append(record)
+        return Reply(200, out)
 
     # -- seeding -------------------------------------------------------------------------
     def add_root_folder(self, path: str, free_space: int = 2 * 1024**4) -> dict[str, Any]:
@@ -154,6 +180,8 @@ class ArrEmulator(Emulator):
 
 class SonarrEmulator(ArrEmulator):
     """Sonarr v3 API: series, lookup (TheTVDB catalogue), episodes, episode files."""
+
+    DELETED = ("episodeFileDeleted", "includeSeries", "seriesId", "series", "series")
 
     def __init__(self, api_key: str = "0123456789abcdef0123456789abcdef"):
         super().__init__(api_key)
@@ -313,6 +341,7 @@ class RadarrEmulator(ArrEmulator):
 
     app_name = "Radarr"
     version = "5.8.3.8933"
+    DELETED = ("movieFileDeleted", "includeMovie", "movieId", "movie", "movies")
 
     def __init__(self, api_key: str = "fedcba9876543210fedcba9876543210"):
         super().__init__(api_key)

@@ -129,11 +129,14 @@ class PlexEmulator(Emulator):
     def add_movie(self, section: int, title: str, year: int, *, tmdb: int | None = None, imdb: str | None = None,
                   file: str | None = None, view_count: int = 0, resolution: str = "1080",
                   audio: tuple[str, ...] = ("fra",), size: int = 1000, added_at: int | None = None,
-                  genres: list[str] | None = None, legacy_guid: str | None = None) -> dict[str, Any]:
+                  genres: list[str] | None = None, legacy_guid: str | None = None,
+                  duration: int | None = None) -> dict[str, Any]:
         """A movie with its GUIDs (``tmdb://``, ``imdb://``), file path and media (``resolution`` as Plex's
-        ``videoResolution``, ``audio`` ISO 639-2 language codes of its audio streams, ``size`` in bytes)."""
+        ``videoResolution``, ``audio`` ISO 639-2 language codes of its audio streams, ``size`` in bytes,
+        ``duration`` in ms)."""
         item = self._new(section, "movie", title, year=year, file=file, viewCount=view_count,
-                         resolution=resolution, audio=list(audio), size=size, genres=list(genres or []))
+                         resolution=resolution, audio=list(audio), size=size, genres=list(genres or []),
+                         duration=duration)
         item["agent_values"]["genres"] = list(item["genres"])
         if added_at is not None:
             item["addedAt"] = added_at
@@ -144,10 +147,10 @@ class PlexEmulator(Emulator):
 
     def add_show(self, section: int, title: str, year: int, *, tvdb: int | None = None, tmdb: int | None = None,
                  seasons: dict[int, int] | None = None, watched: set[tuple[int, int]] | None = None,
-                 folder: str | None = None) -> dict[str, Any]:
+                 folder: str | None = None, duration: int | None = None) -> dict[str, Any]:
         """A show with seasons and episodes (``seasons``: number -> count); ``watched`` (s, e) have views;
-        ``folder`` its ``<Location>`` on disk."""
-        show = self._new(section, "show", title, year=year, folder=folder)
+        ``folder`` its ``<Location>`` on disk; ``duration`` (ms) its episodes' length."""
+        show = self._new(section, "show", title, year=year, folder=folder, duration=duration)
         show["guids"] = [g for g in (f"tvdb://{tvdb}" if tvdb else None, f"tmdb://{tmdb}" if tmdb else None) if g]
         show["children"] = []
         for number, count in sorted((seasons or {1: 3}).items()):
@@ -157,7 +160,7 @@ class PlexEmulator(Emulator):
             for index in range(1, count + 1):
                 seen = (number, index) in (watched or set())
                 episode = self._new(section, "episode", f"Episode {index}", index=index, parentIndex=number,
-                                    parent=season["ratingKey"], grandparent=show["ratingKey"],
+                                    parent=season["ratingKey"], grandparent=show["ratingKey"], duration=duration,
                                     viewCount=1 if seen else 0, lastViewedAt=int(time.time()) if seen else None)
                 season["children"].append(episode["ratingKey"])
         return show
@@ -256,7 +259,7 @@ class PlexEmulator(Emulator):
             "librarySectionTitle": self.sections[item["section"]]["title"],
             "guid": item.get("plex_guid") or f"plex://{item['type']}/{key}",
         }
-        for name in ("year", "index", "parentIndex", "lastViewedAt"):
+        for name in ("year", "index", "parentIndex", "lastViewedAt", "duration"):
             attrs[name] = item.get(name)
         for name in ("titleSort", "originalTitle", "tagline", "studio", "contentRating", "originallyAvailableAt"):
             attrs[name] = item.get(name) or None

@@ -7,6 +7,7 @@ commands and additions are sent once.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -157,6 +158,25 @@ class ArrClient(HttpClient):
                      params={k: "true" if v else "false" for k, v in params.items()})
 
     # -- shared endpoints --------------------------------------------------------------------
+    #: ``GET /history/since`` event type of a deleted file, the flag that includes the item, and the item's
+    #: external id field (set by subclasses).
+    FILE_DELETED: tuple[str, str, str, str] = ("", "", "", "")
+
+    def file_deletions(self, since: datetime) -> list[tuple[int, str]]:
+        """Files the service deleted since ``since`` (aware datetime): ``GET /history/since?date=&eventType=``
+        (Radarr ``movieFileDeleted``, Sonarr ``episodeFileDeleted``, with the item included), as
+        ``[(tmdb or tvdb id, reason)]``; ``reason`` is the service's (``Manual``, ``MissingFromDisk``,
+        ``Upgrade``...) or ``""``. Raises ``UpstreamError``."""
+        event, include, item, external = self.FILE_DELETED
+        records = self._get("history/since", date=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            eventType=event, **{include: "true"})
+        out = []
+        for record in records if isinstance(records, list) else []:
+            found = (record.get(item) or {}).get(external) if isinstance(record, dict) else None
+            if isinstance(found, int) and found > 0:
+                out.append((found, str((record.get("data") or {}).get("reason") or "")))
+        return out
+
     def system_status(self) -> dict:
         """``GET {API}/system/status``: ``{"appName", "version", ...}``."""
         status = self._get("system/status")

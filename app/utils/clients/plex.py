@@ -420,7 +420,8 @@ class PlexClient:
         light dicts: ``rating_key``, ``type``, ``title``, ``title_sort``, ``year``, ``added_at`` (unix s),
         ``thumb``, ``resolution`` (``"1080"``, ``"4k"``...), ``size`` (bytes, all parts), ``files``,
         ``guids`` (scheme -> id), ``view_count``, ``view_offset`` (ms), ``leaf_count``, ``viewed_leaf_count``,
-        ``grandparent_key`` (episodes)."""
+        ``grandparent_key`` (episodes), ``parent_key`` and ``index`` (seasons, episodes), ``original_title``,
+        ``summary``, ``duration`` (ms; a show's is its usual episode length)."""
         params: dict[str, Any] = {"includeGuids": 1}
         if kind:
             params["type"] = TYPE_NUMBERS[kind]
@@ -444,6 +445,9 @@ class PlexClient:
                 "view_count": _int(a.get("viewCount")) or 0, "view_offset": _int(a.get("viewOffset")) or 0,
                 "leaf_count": _int(a.get("leafCount")), "viewed_leaf_count": _int(a.get("viewedLeafCount")),
                 "grandparent_key": _int(a.get("grandparentRatingKey")),
+                "parent_key": _int(a.get("parentRatingKey")), "index": _int(a.get("index")),
+                "original_title": a.get("originalTitle") or None, "summary": a.get("summary") or None,
+                "duration": _int(a.get("duration")),
             })
         return out
 
@@ -465,6 +469,17 @@ class PlexClient:
             parent = a.get("grandparentKey", "")
             out.append((key, _int(parent.rsplit("/", 1)[-1]) if parent else None, _int(a.get("viewedAt")) or 0))
         return out
+
+    @retry_read
+    def history_total(self, since: int | None = None) -> int:
+        """How many plays :meth:`history_entries` will read (``totalSize`` of a zero-size page of
+        ``/status/sessions/history/all``); 0 when the server does not say."""
+        params: dict[str, Any] = {"X-Plex-Container-Start": 0, "X-Plex-Container-Size": 0}
+        if since:
+            params["viewedAt>"] = int(since)
+        with self._guard():
+            root = self.server().query("/status/sessions/history/all", params=params)
+        return int(root.attrib.get("totalSize", 0) or 0) if root is not None else 0
 
     def history_entries(self, since: int | None = None) -> Iterator[dict[str, Any]]:
         """Every play of every account (``/status/sessions/history/all``, oldest first, paged; after unix time

@@ -36,6 +36,7 @@ class RadarrClient(ArrClient):
     API = "/api/v3"
     URL_SETTING = "radarr_url"
     KEY_SETTING = "radarr_api_key"
+    FILE_DELETED = ("movieFileDeleted", "includeMovie", "movie", "tmdbId")
 
     def movies(self, tmdb_id: int | None = None) -> list[Movie]:
         """``GET /movie`` (optionally ``?tmdbId=``)."""

@@ -73,6 +73,7 @@ class SonarrClient(ArrClient):
     API = "/api/v3"
     URL_SETTING = "sonarr_url"
     KEY_SETTING = "sonarr_api_key"
+    FILE_DELETED = ("episodeFileDeleted", "includeSeries", "series", "tvdbId")
 
     def series_list(self) -> list[Series]:
         """``GET /series``: every series in Sonarr."""

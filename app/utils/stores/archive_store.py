@@ -22,13 +22,18 @@ from pathlib import Path
 from typing import Any
 
 ARCHIVE_FILE = "archive.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Statements that bring a database of an older schema version to the next one (index = old version).
+MIGRATIONS = {1: ("ALTER TABLE media ADD COLUMN duration INTEGER",)}
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS media (
     key TEXT PRIMARY KEY, media_type TEXT NOT NULL, tmdb_id INTEGER, tvdb_id INTEGER, imdb_id TEXT,
     title TEXT NOT NULL, original_title TEXT, year INTEGER, summary TEXT, thumb TEXT, leaf_count INTEGER,
     in_library INTEGER NOT NULL DEFAULT 1, updated_at TEXT, size INTEGER, section TEXT, folded TEXT,
-    plays INTEGER NOT NULL DEFAULT 0, last_viewed INTEGER);
+    plays INTEGER NOT NULL DEFAULT 0, last_viewed INTEGER, duration INTEGER);
+-- a show's seasons as the library last had them: "watched / total episodes" stays true after deletion
+CREATE TABLE IF NOT EXISTS seasons (
+    media_key TEXT NOT NULL, season INTEGER NOT NULL, episodes INTEGER NOT NULL, PRIMARY KEY (media_key, season));
 CREATE INDEX IF NOT EXISTS media_last_viewed ON media (last_viewed);
 CREATE TABLE IF NOT EXISTS removed (
     id INTEGER PRIMARY KEY AUTOINCREMENT, media_key TEXT NOT NULL, title TEXT, media_type TEXT, section TEXT,
@@ -94,6 +99,18 @@ def check_database(path: Path) -> None:
         raise ArchiveError(f"not a readable SQLite database ({exc})") from None
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an existing database of an older schema to :data:`SCHEMA_VERSION` (one transaction per step)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    has_media = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='media'").fetchone()
+    while has_media and 0 < version < SCHEMA_VERSION:
+        with conn:
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+            version += 1
+            conn.execute(f"PRAGMA user_version={version}")
+
+
 class ArchiveStore:
     """The archive database; connections are per thread, writes are serialised by SQLite (WAL)."""
 
@@ -111,6 +128,7 @@ class ArchiveStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             if not self._ready:
+                _migrate(conn)
                 conn.executescript(SCHEMA)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 self._ready = True
@@ -161,6 +179,10 @@ class ArchiveStore:
             check_database(candidate)
             source = sqlite3.connect(candidate)
             try:
-                source.backup(self._connect())
+                conn = self._connect()
+                source.backup(conn)
             finally:
                 source.close()
+            _migrate(conn)  # a backup of an older MMS: brought to this schema
+            conn.executescript(SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
