@@ -41,7 +41,7 @@ def test_archive_cards_after_a_sync(browser: BrowserSession, width: int) -> None
         page.click("#archive-filters button[type=submit]")
         page.wait_for_url("**/archive?**")
         assert page.locator("#archive-items article").count() == 1
-        assert page.inner_text("#archive-months li[data-month='2023-11']").endswith("1 lecture, 2,8 h")  # marie's plays per month
+        assert page.inner_text("#archive-months li[data-month='2023-11']").endswith("1 lecture, 2,8 h")
         browser.screenshot(f"archive-user-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         browser.assert_clean()
