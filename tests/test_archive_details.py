@@ -65,10 +65,14 @@ def test_cards_say_watched_over_total_and_hours(api, app, world) -> None:
         assert heat["in_library"] == 0 and heat["original_title"] == "Heat (original)"
         assert heat["summary"] == "Un braqueur et un flic."
         assert expanse["history"][0]["seasons"] == {1: {"watched": 3, "total": 3}, 2: {"watched": 1, "total": 2}}
+        assert [(e["season"], e["episode"], e["title"], e["dates"]) for e in expanse["history"][0]["episodes"]] == [
+            (1, 1, "Episode 1", ["2023-11-14T22:15:00+00:00"]), (1, 2, "Episode 2", ["2023-11-14T22:15:01+00:00"]),
+            (1, 3, "Episode 3", ["2023-11-14T22:15:02+00:00"]), (2, 1, "Episode 1", ["2023-11-14T22:15:03+00:00"])]
         # 2 h 50 (Heat) + 2 h 02 (Amélie) + 4 × 45 min of The Expanse, all in November 2023
         assert monthly_plays(7) == [{"month": "2023-11", "plays": 6, "hours": 7.9}]
     page = api.call("GET", "/archive?user=7").get_data(as_text=True)
     assert "Saison 1 : vue (3 / 3 ép.)" in page and "Saison 2 : 1 / 2 ép. vus" in page
+    assert 'data-episode="2x1">S02E01 · Episode 1 — <time datetime="2023-11-14T22:15:03+00:00"' in page
     assert "Heat (original)" in page and "Un braqueur et un flic." in page
     assert "6 lectures, 7,9 h" in page
 

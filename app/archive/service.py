@@ -348,7 +348,8 @@ def search(text: str = "", account_id: int | None = None, media_type: str | None
 def history(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Per media key, each account's history: ``name``, ``account_id``, ``plays``, ``first``/``last`` (ISO),
     ``seasons`` ``{season number: {"watched": distinct episodes watched, "total": episodes the season had in
-    the library, or None when never seen there}}`` (shows)."""
+    the library, or None when never seen there}}`` and ``episodes`` ``[{"season", "episode", "title", "dates":
+    [ISO, ...]}]`` in order (shows)."""
     if not keys:
         return {}
     conn = archive()._connect()
@@ -364,6 +365,14 @@ def history(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
             f"WHERE media_key IN ({marks}) AND season IS NOT NULL GROUP BY media_key, account_id, season",
             keys).fetchall():
         seasons.setdefault((r["media_key"], r["account_id"]), {})[r["season"]] = r["n"]
+    episodes: dict[tuple[str, int], dict[tuple[int, int], dict[str, Any]]] = {}
+    for r in conn.execute(
+            "SELECT media_key, account_id, season, episode, episode_title, viewed_at FROM plays "
+            f"WHERE media_key IN ({marks}) AND season IS NOT NULL ORDER BY season, episode, viewed_at", keys):
+        entry = episodes.setdefault((r["media_key"], r["account_id"]), {}).setdefault(
+            (r["season"], r["episode"] or 0), {"season": r["season"], "episode": r["episode"],
+                                               "title": r["episode_title"], "dates": []})
+        entry["dates"].append(datetime.fromtimestamp(r["viewed_at"], UTC).isoformat(timespec="seconds"))
     totals = {(r["media_key"], r["season"]): r["episodes"] for r in conn.execute(
         f"SELECT media_key, season, episodes FROM seasons WHERE media_key IN ({marks})", keys).fetchall()}
     for r in rows:
@@ -372,7 +381,8 @@ def history(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
             "first": datetime.fromtimestamp(r["first"], UTC).isoformat(timespec="seconds"),
             "last": datetime.fromtimestamp(r["last"], UTC).isoformat(timespec="seconds"),
             "seasons": {number: {"watched": watched, "total": totals.get((r["media_key"], number))}
-                        for number, watched in sorted(seasons.get((r["media_key"], r["account_id"]), {}).items())}})
+                        for number, watched in sorted(seasons.get((r["media_key"], r["account_id"]), {}).items())},
+            "episodes": list(episodes.get((r["media_key"], r["account_id"]), {}).values())})
     return out
 
 
