@@ -11,7 +11,7 @@ French audio is MMS's own rule (neither parser tells MULTI from VOSTFR reliably)
 MULTI      several audio tracks including French (``MULTI``, ``MULTi``; not ``Multi-Subs``)
 VF2        both French dubs, France and Québec (``VF2``)
 VFF        French dub (``VFF``, ``TRUEFRENCH``, ``FRENCH``, ``VF``, ``VFI``, ``VOF``)
-VFQ        Québec French dub (``VFQ``) without a France one
+VFQ        Québec French dub (``VFQ``, ``VOQ``, ``VQ``) without a France one
 VOSTFR     original audio with French subtitles (``VOSTFR``, ``SUBFRENCH``, ``STFR``...): not French audio
 VO         no French marker
 =========  ====================================================================
@@ -34,6 +34,8 @@ from typing import Any
 
 from PTT import Parser, add_defaults
 
+from app.utils.media.french_tags import french_tags
+
 AUDIO_CLASSES = ("MULTI", "VF2", "VFF", "VFQ", "VOSTFR", "VO")
 
 #: parsett handlers whose results MMS never uses (measured: no change to any field we read).
@@ -44,7 +46,7 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 _FILE_RE = re.compile(r"\.(?:mkv|mp4|avi|m4v|ts|m2ts|wmv|mov|mpg|srt|ass|nfo|iso)$", re.I)
 _MULTI = {"MULTI"}
 _VF2 = {"VF2"}
-_VFQ = {"VFQ"}
+_VFQ = {"VFQ", "VOQ", "VQ"}
 _VFF = {"VFF", "TRUEFRENCH", "FRENCH", "VF", "VFI", "VOF", "VFB", "FRA", "FRE", "FR"}
 _VOSTFR = {"VOSTFR", "SUBFRENCH", "STFR", "SUBFR", "FRSUB", "FRSUBS", "VOSTF", "FASTSUB"}
 #: Other audio languages: beside a French dub they make a MULTI ("VO+VFF", "FR EN", "ENG-FRE").
@@ -99,6 +101,8 @@ class ParsedRelease:
     proper: bool = False
     repack: bool = False
     complete: bool = False
+    #: TRaSH-Guides French tags (:mod:`app.utils.media.french_tags`): ``("MULTi", "VFF")``...
+    french_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,8 @@ def _french_class(name: str, title: str) -> str:
         elif token in _VF2:
             found.add("VF2")
         elif token in _VFQ:
+            if token == "VQ" and in_title:
+                continue
             found.add("VFQ")
         elif token in _VOSTFR or (token == "VOST" and following in ("FR", "FRE", "FRENCH")):
             found.add("VOSTFR")
@@ -254,7 +260,7 @@ def _parse_release(name: str) -> ParsedRelease:
         resolution=_resolution(raw.get("resolution"), base), source=_source(base, raw.get("quality")), codec=codec,
         hdr=tuple(raw.get("hdr") or ()), audio=tuple(raw.get("audio") or ()), audio_class=audio_class,
         languages=languages, group=raw.get("group"), proper=bool(raw.get("proper")), repack=bool(raw.get("repack")),
-        complete=bool(raw.get("complete")),
+        complete=bool(raw.get("complete")), french_tags=french_tags(base, title),
     )
 
 
@@ -379,7 +385,7 @@ def describe(parsed: ParsedRelease, score: Score) -> dict[str, Any]:
     """The API shape of one parsed and scored release (``POST /api/releases/parse``)."""
     # field by field (dataclasses.asdict deep-copies recursively: most of a 10-name parse's time)
     data = {name: getattr(parsed, name) for name in _PARSED_FIELDS}
-    for name in ("episodes", "seasons", "hdr", "audio", "languages"):
+    for name in ("episodes", "seasons", "hdr", "audio", "languages", "french_tags"):
         data[name] = list(data[name])
     data["score"] = score.total
     data["score_breakdown"] = {"audio": score.audio, "video": score.video, "source": score.source,
