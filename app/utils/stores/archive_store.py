@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+
+from app.utils.stores.sqlite_store import SqliteStore
 
 ARCHIVE_FILE = "archive.sqlite3"
 SCHEMA_VERSION = 2
@@ -111,50 +109,21 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version={version}")
 
 
-class ArchiveStore:
+class ArchiveStore(SqliteStore):
     """The archive database; connections are per thread, writes are serialised by SQLite (WAL)."""
 
-    def __init__(self, instance_path: Path | str):
-        self.path = Path(instance_path) / ARCHIVE_FILE
-        self._local = threading.local()
-        self._ready = False
+    FILE = ARCHIVE_FILE
+    SCHEMA = SCHEMA
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=True)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            if not self._ready:
-                _migrate(conn)
-                conn.executescript(SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                self._ready = True
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``): everything or nothing."""
-        conn = self._connect()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
-
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Rows of a read."""
-        return self._connect().execute(sql, tuple(params)).fetchall()
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        _migrate(conn)
+        conn.executescript(SCHEMA)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def get_state(self, name: str, default: str | None = None) -> str | None:
         """A value of the ``state`` table (the last sync's time...); ``default`` before the database exists
         (a read never creates it: the health page asks this on every load)."""
-        if getattr(self._local, "conn", None) is None and not self.path.exists():
+        if not self.exists():
             return default
         row = self._connect().execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
         return row[0] if row else default
@@ -183,6 +152,4 @@ class ArchiveStore:
                 source.backup(conn)
             finally:
                 source.close()
-            _migrate(conn)  # a backup of an older MMS: brought to this schema
-            conn.executescript(SCHEMA)
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._prepare(conn)  # a backup of an older MMS: brought to this schema
