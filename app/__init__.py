@@ -183,10 +183,11 @@ def feature_jobs() -> list:
     from app.archive.jobs import JOBS as archive_jobs
     from app.configuration.jobs import JOBS as configuration_jobs
     from app.core.jobs import JOBS as core_jobs
+    from app.quality.jobs import JOBS as quality_jobs
     from app.seedbox.jobs import JOBS as seedbox_jobs
     from app.trailers.jobs import JOBS as trailers_jobs
 
-    return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs]
+    return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs, *quality_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:
@@ -245,11 +246,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.core import bp as core_bp
     from app.plex import bp as plex_bp
     from app.plex_editor import bp as plex_editor_bp
+    from app.quality import bp as quality_bp
     from app.search import bp as search_bp
     from app.seedbox import bp as seedbox_bp
     from app.symlink import bp as symlink_bp
     from app.trailers import bp as trailers_bp
 
     for blueprint in (core_bp, auth_bp, configuration_bp, plex_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
-                      archive_bp, symlink_bp, cloud_burst_bp):
+                      archive_bp, symlink_bp, quality_bp, cloud_burst_bp):
         app.register_blueprint(blueprint)

@@ -114,7 +114,8 @@ def validation_message(err: dict[str, Any]) -> str:
     template = VALIDATION_MESSAGES.get(err.get("type", ""))
     if template:
         try:
-            return gettext(template, **{k: str(v) for k, v in (err.get("ctx") or {}).items()})
+            # pydantic writes its lists in English ("'a', 'b' or 'c'"): the last "or" becomes a comma
+            return gettext(template, **{k: str(v).replace("' or '", "', '") for k, v in (err.get("ctx") or {}).items()})
         except (KeyError, ValueError, TypeError):
             return gettext(template)
     if err.get("type") in ("value_error", "assertion_error") and err.get("ctx", {}).get("error") is not None:

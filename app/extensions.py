@@ -18,6 +18,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from app.utils.stores.archive_store import ARCHIVE_FILE, ArchiveStore
+from app.utils.stores.quality_store import QualityStore
 from app.utils.stores.backup_manager import BackupManager
 from app.utils.stores.host_key_manager import HOST_KEYS_FILE, HostKeyStore
 from app.utils.stores.job_run_manager import JobRunManager
@@ -50,6 +51,7 @@ class Managers:
     host_keys: HostKeyStore
     trailers: TrailerManager
     archive: ArchiveStore
+    quality: QualityStore
     extra_stores: dict[str, JsonStore] = field(default_factory=dict)
     #: What went wrong at start and was repaired (a new secret key, accounts started afresh), for the
     #: dashboard and the health page.
@@ -73,6 +75,7 @@ class Managers:
             host_keys=HostKeyStore(instance_path / HOST_KEYS_FILE),
             trailers=TrailerManager(instance_path),
             archive=ArchiveStore(instance_path),
+            quality=QualityStore(instance_path),
         )
         built.backups.databases[ARCHIVE_FILE] = built.archive  # backed up beside the JSON stores
         return built

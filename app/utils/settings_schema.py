@@ -295,6 +295,13 @@ class Settings(BaseModel):
     archive_drop_warning_percent: int = Field(
         5, ge=1, le=100, title=N_("Warn when a section loses more than this share of its media at once (percent)"),
         json_schema_extra=_meta("health", kind="int"))
+    # Quality of the files on disk
+    quality_probe_hours: int = Field(
+        24, ge=0, le=720, title=N_("Measure the quality of new library files every (hours, 0 = never)"),
+        json_schema_extra=_meta("schedules", kind="int"))
+    quality_probe_workers: int = Field(
+        0, ge=0, le=64, title=N_("ffprobe runs at once when measuring the library (0 = one per CPU core)"),
+        json_schema_extra=_meta("health", kind="int"))
     # Trailers
     trailer_youtube_search: Literal["on", "off"] = Field(
         "on", title=N_("Search YouTube too (after TMDB's videos)"), json_schema_extra=_meta("trailers", kind="choice"))
