@@ -18,12 +18,12 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from app.utils.stores.archive_store import ARCHIVE_FILE, ArchiveStore
-from app.utils.stores.quality_store import QualityStore
 from app.utils.stores.backup_manager import BackupManager
 from app.utils.stores.host_key_manager import HOST_KEYS_FILE, HostKeyStore
 from app.utils.stores.job_run_manager import JobRunManager
 from app.utils.stores.json_store import JsonStore
 from app.utils.stores.mapping_manager import MappingManager
+from app.utils.stores.quality_store import QualityStore
 from app.utils.stores.settings_manager import SettingsManager
 from app.utils.stores.trailer_manager import TrailerManager
 from app.utils.stores.user_manager import UserManager

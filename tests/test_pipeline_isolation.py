@@ -85,7 +85,7 @@ def test_an_unexpected_error_in_one_import_does_not_stop_the_others(tmp_path: Pa
         calls.append(entry["info_hash"])
         if entry["info_hash"] == "CC" * 20:
             raise KeyError("a field the import expected")
-        return "imported by the test"
+        return "imported by the test", {}
 
     monkeypatch.setattr(pipeline, "_builtin_import", flaky)
     with app.app_context():

@@ -48,8 +48,8 @@ def test_scan_measures_each_file(api, library) -> None:
         "S01E01.mkv": ("VOSTFR", "720p", "x264", ""),
         "S01E02.mkv": ("VO", "SD", "x264", ""),
     }
-    assert items["Heat.1995.mkv"]["audio_languages"] == ["fre", "eng"] and items["S01E01.mkv"]["subtitle_languages"] == [
-        "fre"]
+    assert items["Heat.1995.mkv"]["audio_languages"] == ["fre", "eng"]
+    assert items["S01E01.mkv"]["subtitle_languages"] == ["fre"]
     assert items["Dune.2021.mkv"]["bitrate"] > 0 and items["Dune.2021.mkv"]["duration"] == pytest.approx(0.5, abs=0.1)
     broken = api.call("GET", "/api/quality/files?errors=true").json["items"]
     assert [b["path"].rsplit("/", 1)[-1] for b in broken] == ["Broken.mkv"] and broken[0]["error"]

@@ -20,6 +20,7 @@ from typing import Any
 
 from app.extensions import managers
 from app.jobs import JobResult
+from app.seedbox import upgrade_import
 from app.seedbox.service import next_try_at, torrent_client
 from app.utils.clients.errors import UpstreamError, UpstreamNotFound
 from app.utils.clients.plex import PlexClient
@@ -230,8 +231,10 @@ def import_entry(info_hash: str, settings: Settings | None = None) -> bool:
     mapping.transition(info_hash, "importing", N_("import (%(mode)s)"), detail_params={"mode": settings.import_mode})
     entry = mapping.get(info_hash)
     try:
-        run = _arr_import if settings.import_mode == "arr" else _builtin_import
-        detail = run(entry, settings)
+        if settings.import_mode == "arr":
+            detail, fields = _arr_import(entry, settings), {}
+        else:
+            detail, fields = _builtin_import(entry, settings)
     except ImportFailure as exc:
         mapping.transition(info_hash, "import_failed", N_("%(detail)s"), detail_params={"detail": exc})
         return False
@@ -248,9 +251,9 @@ def import_entry(info_hash: str, settings: Settings | None = None) -> bool:
     cleaned = clean_staging(entry, settings)
     if cleaned:
         mapping.transition(info_hash, "imported", N_("%(detail)s; staging: %(cleaned)s"),
-                           detail_params={"detail": detail, "cleaned": cleaned})
+                           detail_params={"detail": detail, "cleaned": cleaned}, **fields)
     else:
-        mapping.transition(info_hash, "imported", N_("%(detail)s"), detail_params={"detail": detail})
+        mapping.transition(info_hash, "imported", N_("%(detail)s"), detail_params={"detail": detail}, **fields)
     return True
 
 
@@ -369,7 +372,7 @@ def _place(source: Path, target: Path, release_name: str, weights: dict[str, Any
     return target, note
 
 
-def _builtin_import(entry: dict[str, Any], settings: Settings) -> str:
+def _builtin_import(entry: dict[str, Any], settings: Settings) -> tuple[str, dict[str, Any]]:
     staged = _staged(entry, settings)
     weights = settings.score_weights
     placed: list[Path] = []
@@ -385,22 +388,36 @@ def _builtin_import(entry: dict[str, Any], settings: Settings) -> str:
         folders = {folder}
     else:
         plan, folders = _plan_episodes(entry, settings, staged)
+    replaces = entry.get("replaces") or []
+    moved: list[tuple[Path, Path]] = []
     for source, target in plan:
-        final, note = _place(source, target, entry["release_name"], weights)
+        final, note = _place(source, upgrade_import.target_for(target, replaces), entry["release_name"], weights)
         placed.append(final)
+        moved.append((source, final))
         if note:
             notes.append(note)
         for subtitle in staged.subtitles:
             if subtitle.stem.startswith(source.stem) or len(plan) == 1:
                 suffix = naming.subtitle_suffix(subtitle)
-                _place(subtitle, final.with_name(f"{final.stem}{suffix}{subtitle.suffix.lower()}"),
+                named = upgrade_import.final_name(final)
+                _place(subtitle, named.with_name(f"{named.stem}{suffix}{subtitle.suffix.lower()}"),
                        entry["release_name"], weights)
+    fields: dict[str, Any] = {}
+    if replaces:
+        try:
+            fields["replaced"] = upgrade_import.finish(entry, moved, settings, naming.VIDEO_EXTENSIONS)
+        except upgrade_import.UpgradeRefused as exc:
+            raise ImportFailure(f"upgrade refused, the old files stay: {exc}") from None
+        placed = [upgrade_import.final_name(p) for p in placed]
+        kept = sum(o["outcome"] == "kept" for o in fields["replaced"])
+        notes.append(f"upgrade: {len(fields['replaced']) - kept} old file(s) replaced"
+                     + (f", {kept} kept (changed since)" if kept else ""))
     scanned = _scan_plex(settings, sorted(folders))
     told = _tell_arr(entry, settings)
     extra = f"; {len(staged.archives)} archive(s) not extracted" if staged.archives else ""
     extra += f"; {len(staged.skipped)} sample/junk file(s) skipped" if staged.skipped else ""
     return (f"{len(placed)} file(s) into {', '.join(str(f) for f in sorted(folders))}; {scanned}{told}"
-            + (f"; {'; '.join(notes)}" if notes else "") + extra)
+            + (f"; {'; '.join(notes)}" if notes else "") + extra), fields
 
 
 def _plan_episodes(entry: dict[str, Any], settings: Settings, staged: naming.StagedFiles

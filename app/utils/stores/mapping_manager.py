@@ -42,7 +42,7 @@ REMAPPABLE = frozenset({"downloading", "completed", "transferring", "transferred
 #: Fields a caller may set when adding an entry (besides the info hash and release name).
 ENTRY_FIELDS = ("media_type", "title", "year", "tmdb_id", "tvdb_id", "imdb_id", "sonarr_series_id",
                 "radarr_movie_id", "season", "episodes", "client", "label", "seedbox_path", "staging_path",
-                "bytes_total", "indexer", "score", "audio_class")
+                "bytes_total", "indexer", "score", "audio_class", "replaces", "upgrade_id", "upgrade_audio_class")
 
 
 class MappingError(ValueError):
