@@ -186,8 +186,10 @@ def feature_jobs() -> list:
     from app.quality.jobs import JOBS as quality_jobs
     from app.seedbox.jobs import JOBS as seedbox_jobs
     from app.trailers.jobs import JOBS as trailers_jobs
+    from app.upgrades.jobs import JOBS as upgrades_jobs
 
-    return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs, *quality_jobs]
+    return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs, *quality_jobs,
+            *upgrades_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:
@@ -251,7 +253,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.seedbox import bp as seedbox_bp
     from app.symlink import bp as symlink_bp
     from app.trailers import bp as trailers_bp
+    from app.upgrades import bp as upgrades_bp
 
     for blueprint in (core_bp, auth_bp, configuration_bp, plex_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
-                      archive_bp, symlink_bp, quality_bp, cloud_burst_bp):
+                      archive_bp, symlink_bp, quality_bp, upgrades_bp, cloud_burst_bp):
         app.register_blueprint(blueprint)

@@ -36,6 +36,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("archive.index", N_("Watch archive"), "archive", "library"),
     NavEntry("symlink.index", N_("Media health"), "link-45deg", "library"),
     NavEntry("quality.index", N_("Quality of the files"), "badge-hd", "library"),
+    NavEntry("upgrades.index", N_("Upgrades"), "arrow-up-circle", "library"),
     NavEntry("cloud_burst.index", N_("Cloud burst"), "cloud-lightning", "library"),
     NavEntry("core.jobs", N_("Jobs"), "clock-history", "system"),
     NavEntry("core.health", N_("Health"), "heart-pulse", "system"),

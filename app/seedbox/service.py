@@ -194,8 +194,10 @@ def _source(item: SendItem, settings: Settings) -> tuple[TorrentSource, str, dic
 
 
 def send_one(item: SendItem, mapping: Mapping, settings: Settings | None = None,
-             client: TorrentClient | None = None, confirm: bool = False) -> dict[str, Any]:
-    """Send one release and record it in the pending map (state ``downloading``); returns the entry.
+             client: TorrentClient | None = None, confirm: bool = False,
+             fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Send one release and record it in the pending map (state ``downloading``) with ``fields`` (an
+    upgrade's ``replaces``...); returns the entry.
 
     Raises :class:`SendError` with the reason (bad .torrent, client refused, client unreachable...).
     """
@@ -218,7 +220,7 @@ def send_one(item: SendItem, mapping: Mapping, settings: Settings | None = None,
     score = score_release(parsed, None, settings.score_weights)
     return managers().mapping.add(
         info_hash, name, mapping, client=settings.torrent_client, label=settings.torrent_label,
-        bytes_total=source.size, audio_class=parsed.audio_class, score=score.total, **extra)
+        bytes_total=source.size, audio_class=parsed.audio_class, score=score.total, **extra, **(fields or {}))
 
 
 def send_batch(items: list[SendItem], mapping: Mapping, pause_s: float | None = None,

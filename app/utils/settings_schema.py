@@ -302,6 +302,16 @@ class Settings(BaseModel):
     quality_probe_workers: int = Field(
         0, ge=0, le=64, title=N_("ffprobe runs at once when measuring the library (0 = one per CPU core)"),
         json_schema_extra=_meta("health", kind="int"))
+    # Upgrades
+    upgrade_check_hours: int = Field(
+        24, ge=0, le=720, title=N_("Look for upgrades of the library every (hours, 0 = never)"),
+        json_schema_extra=_meta("schedules", kind="int"))
+    upgrade_items_per_run: int = Field(
+        50, ge=1, le=5000, title=N_("Library items searched per upgrade check"),
+        json_schema_extra=_meta("search", kind="int"))
+    upgrade_pause_s: float = Field(
+        2.0, ge=0, le=120, title=N_("Pause between two upgrade searches (seconds)"),
+        json_schema_extra=_meta("search", kind="int"))
     # Trailers
     trailer_youtube_search: Literal["on", "off"] = Field(
         "on", title=N_("Search YouTube too (after TMDB's videos)"), json_schema_extra=_meta("trailers", kind="choice"))
