@@ -8,6 +8,7 @@ from flask import jsonify, render_template
 from pydantic import BaseModel, Field
 
 from app.api import parse_body, parse_query
+from app.i18n import localized_detail
 from app.seedbox.service import SendError
 from app.upgrades import bp, service
 from app.upgrades.rules import Rule
@@ -31,7 +32,7 @@ def index():
     """Candidates waiting for approval, the rules, the history."""
     service.sync_states()
     return render_template("upgrades/index.html", candidates=service.candidates(), rules=service.rules(),
-                           history=service.history(50), actions=service.ACTIONS)
+                           history=service.history(50), actions=service.ACTIONS, localized=localized_detail)
 
 
 @bp.get("/api/upgrades/rules")

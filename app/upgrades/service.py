@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app.extensions import managers
-from app.i18n import say
+from app.i18n import localized_detail, say
 from app.jobs import JobResult
 from app.quality import service as quality
 from app.search.service import SearchParams, result_cache, search
@@ -29,7 +29,7 @@ from app.utils.clients.errors import UpstreamError
 from app.utils.media.releases import parse_release
 from app.utils.messages import N_, Refusal
 from app.utils.stores.json_store import JsonStore
-from app.utils.stores.mapping_manager import Mapping
+from app.utils.stores.mapping_manager import Mapping, detail_message
 from app.utils.text import fold
 
 UPGRADES_FILE = "upgrades.json"
@@ -83,7 +83,10 @@ def _edit_rules(fn) -> None:
 
 def save_rule(rule: Rule) -> Rule:
     """Add a rule or replace the one with its ``id``."""
-    _edit_rules(lambda current: [r for r in current if r.id != rule.id] + [rule])
+    def put(current: list[Rule]) -> list[Rule]:
+        ids = [r.id for r in current]
+        return [rule if r.id == rule.id else r for r in current] if rule.id in ids else [*current, rule]
+    _edit_rules(put)
     return rule
 
 
@@ -279,7 +282,8 @@ def _record_check(item: dict[str, Any], found: dict[str, Any] | None, *, refused
             "files": item["files"], "current": {"audio_class": current.audio_class, "resolution": current.resolution,
                                                 "codec": current.codec, "hdr": current.hdr, "size": current.size},
             **found, "state": "pending", "created_at": now, "updated_at": now, "info_hash": None, "error": None}
-        _history(data, cid, "found", f"{found['release']} (+{found['gain']})")
+        _history(data, cid, "found", N_("%(release)s (+%(gain)s points)"),
+                 {"release": found["release"], "gain": found["gain"]})
         return dict(candidates[cid])
     return store().update(lambda d: apply_(_dict(d)))
 
@@ -290,9 +294,13 @@ def _dict(data: Any) -> dict[str, Any]:
     return data
 
 
-def _history(data: dict[str, Any], candidate_id: str, action: str, detail: str) -> None:
+def _history(data: dict[str, Any], candidate_id: str, action: str, detail: str,
+             params: dict[str, Any] | None = None) -> None:
+    """Add an event; ``detail`` is a message id (``N_``) with ``params``, kept as English text and as id +
+    params so pages show it in the reader's language."""
+    text, message = detail_message(detail, params)
     history = data.setdefault("history", [])
-    history.append({"time": _now(), "candidate": candidate_id, "action": action, "detail": detail})
+    history.append({"time": _now(), "candidate": candidate_id, "action": action, "detail": text, "message": message})
     del history[:-HISTORY_KEPT]
 
 
@@ -346,9 +354,10 @@ def apply(candidate_id: str, by: str = "user") -> dict[str, Any]:
                          fields={"replaces": candidate["files"], "upgrade_id": candidate_id,
                                  "upgrade_audio_class": candidate["audio_class"]})
     except SendError as exc:
-        _set_state(candidate_id, "failed", f"send: {exc.reason}", error=exc.reason)
+        _set_state(candidate_id, "failed", N_("not sent: %(reason)s"), {"reason": say(exc)}, error=say(exc))
         raise
-    _set_state(candidate_id, "grabbed", f"sent by {by}", info_hash=entry["info_hash"])
+    _set_state(candidate_id, "grabbed", N_("by its rule") if by == "rule" else N_("approved"),
+               info_hash=entry["info_hash"])
     return _get(candidate_id)
 
 
@@ -357,15 +366,16 @@ def dismiss(candidate_id: str) -> dict[str, Any]:
     candidate = _get(candidate_id)
     if candidate["state"] not in ("pending", "failed"):
         raise UpgradeRefused(SETTLED[candidate["state"]])
-    _set_state(candidate_id, "dismissed", "dismissed")
+    _set_state(candidate_id, "dismissed", N_("by hand"))
     return _get(candidate_id)
 
 
-def _set_state(candidate_id: str, state: str, detail: str, **fields: Any) -> None:
+def _set_state(candidate_id: str, state: str, detail: str, params: dict[str, Any] | None = None,
+               **fields: Any) -> None:
     def apply_(data: Any) -> None:
         candidate = _dict(data)["candidates"][candidate_id]
         candidate.update(fields, state=state, updated_at=_now())
-        _history(data, candidate_id, state, detail)
+        _history(data, candidate_id, state, detail, params)
     store().update(apply_)
 
 
@@ -381,12 +391,16 @@ def sync_states() -> int:
         if entry["state"] == "imported":
             replaced = entry.get("replaced") or []
             kept = [r for r in replaced if r["outcome"] == "kept"]
-            _set_state(candidate["id"], "imported", f"{len(replaced) - len(kept)} old file(s) replaced"
-                       + (f", {len(kept)} kept" if kept else ""), replaced=replaced)
+            _set_state(candidate["id"], "imported", N_("%(replaced)s old file(s) replaced, %(kept)s kept (changed "
+                                                       "since)") if kept else N_("%(replaced)s old file(s) replaced"),
+                       {"replaced": len(replaced) - len(kept), "kept": len(kept)}, replaced=replaced)
             changed += 1
         elif entry["state"] in ("import_failed", "transfer_failed", "removed"):
-            _set_state(candidate["id"], "failed", f"pipeline: {entry.get('error') or entry['state']}",
-                       error=entry.get("error") or entry["state"])
+            reason = localized_detail((entry.get("history") or [{}])[-1].get("msgid") and {
+                "msgid": entry["history"][-1]["msgid"], "params": entry["history"][-1].get("params")},
+                entry.get("error") or entry["state"])
+            _set_state(candidate["id"], "failed", N_("in the pipeline: %(reason)s"), {"reason": reason},
+                       error=reason)
             changed += 1
     return changed
 
