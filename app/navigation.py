@@ -36,6 +36,8 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("archive.index", N_("Watch archive"), "archive", "library"),
     NavEntry("symlink.index", N_("Media health"), "link-45deg", "library"),
     NavEntry("quality.index", N_("Quality of the files"), "badge-hd", "library"),
+    NavEntry("follows.index", N_("Followed series"), "bookmark-star", "library"),
+    NavEntry("follows.calendar_page", N_("Calendar"), "calendar-week", "library"),
     NavEntry("upgrades.index", N_("Upgrades"), "arrow-up-circle", "library"),
     NavEntry("cloud_burst.index", N_("Cloud burst"), "cloud-lightning", "library"),
     NavEntry("core.jobs", N_("Jobs"), "clock-history", "system"),

@@ -41,6 +41,8 @@ SETTLED = {"grabbed": N_("this upgrade was grabbed already"), "imported": N_("th
            "dismissed": N_("this upgrade was set aside")}
 #: History events kept (oldest dropped first).
 HISTORY_KEPT = 1000
+#: Checks recorded per write of ``upgrades.json`` (an interrupted run loses at most these).
+RECORD_BATCH = 50
 _FOLDER = re.compile(r"^(?P<title>.+?)(?: \((?P<year>\d{4})\))?(?: \{(?P<scheme>tmdb|tvdb|imdb)-(?P<id>[\w]+)\})?$")
 
 
@@ -233,6 +235,13 @@ def run_checks(limit: int | None = None, pause_s: float | None = None, keys: lis
             todo.append((checked_at.get(item["key"], ""), item, matching))
     todo.sort(key=lambda t: t[0])
     out: dict[str, Any] = {"checked": 0, "candidates": 0, "grabbed": 0, "failed": 0, "errors": []}
+    batch: list[tuple[dict[str, Any], dict[str, Any] | None, list, str | None]] = []
+
+    def flush() -> list[dict[str, Any]]:
+        recorded = _record_checks(batch)
+        batch.clear()
+        return recorded
+
     for n, (_when, item, matching) in enumerate(todo[:limit]):
         if n and pause_s:
             time.sleep(pause_s)
@@ -241,51 +250,62 @@ def run_checks(limit: int | None = None, pause_s: float | None = None, keys: lis
         except UpstreamError as exc:
             out["failed"] += 1
             out["errors"].append({"key": item["key"], "error": say(exc)})
-            _record_check(item, None, error=say(exc))
+            batch.append((item, None, [], say(exc)))
             continue
         out["checked"] += 1
         found = result["found"]
         if found and item["key"] + "|" + found["release"] in dismissed:
             found = None
-        candidate = _record_check(item, found, refused=result["refused"])
-        if candidate:
+        batch.append((item, found, result["refused"], None))
+        if found:
             out["candidates"] += 1
-            if candidate["auto_grab"] and candidate["state"] == "pending":
-                try:
-                    apply(candidate["id"], by="rule")
-                    out["grabbed"] += 1
-                except (UpgradeRefused, SendError) as exc:
-                    out["failed"] += 1
-                    out["errors"].append({"key": item["key"], "error": say(exc)})
+        if (found and found["auto_grab"]) or len(batch) >= RECORD_BATCH:
+            for candidate in flush():
+                if candidate["auto_grab"] and candidate["state"] == "pending":
+                    try:
+                        apply(candidate["id"], by="rule")
+                        out["grabbed"] += 1
+                    except (UpgradeRefused, SendError) as exc:
+                        out["failed"] += 1
+                        out["errors"].append({"key": candidate["key"], "error": say(exc)})
+    flush()
     return out
 
 
-def _record_check(item: dict[str, Any], found: dict[str, Any] | None, *, refused: list | None = None,
-                  error: str | None = None) -> dict[str, Any] | None:
-    """Store the check's time and outcome on the item, and its candidate (kept when already known)."""
+def _record_checks(checks: list[tuple[dict[str, Any], dict[str, Any] | None, list, str | None]]
+                   ) -> list[dict[str, Any]]:
+    """Store each check's time and outcome on its item, and its candidate (kept when already known), in one
+    write; returns the candidates of the checks that found one."""
+    if not checks:
+        return []
     now = _now()
-    current = item["current"]
 
-    def apply_(data: Any) -> dict[str, Any] | None:
-        data.setdefault("checked", {})[item["key"]] = now
-        data.setdefault("last_results", {})[item["key"]] = {
-            "at": now, "error": error, "refused": (refused or [])[:20]}
-        if found is None:
-            return None
-        cid = _candidate_id(item["key"], found["release"])
-        candidates = data.setdefault("candidates", {})
-        if cid in candidates:
-            return dict(candidates[cid])
-        candidates[cid] = {
-            "id": cid, "key": item["key"], "media_type": item["media_type"], "title": item["title"],
-            "year": item["year"], "season": item["season"], "tmdb_id": item["tmdb_id"], "tvdb_id": item["tvdb_id"],
-            "files": item["files"], "current": {"audio_class": current.audio_class, "resolution": current.resolution,
-                                                "codec": current.codec, "hdr": current.hdr, "size": current.size},
-            **found, "state": "pending", "created_at": now, "updated_at": now, "info_hash": None, "error": None}
-        _history(data, cid, "found", N_("%(release)s (+%(gain)s points)"),
-                 {"release": found["release"], "gain": found["gain"]})
-        return dict(candidates[cid])
-    return store().update(lambda d: apply_(_dict(d)))
+    def apply_(data: Any) -> list[dict[str, Any]]:
+        data = _dict(data)
+        recorded = []
+        for item, found, refused, error in checks:
+            data.setdefault("checked", {})[item["key"]] = now
+            data.setdefault("last_results", {})[item["key"]] = {"at": now, "error": error,
+                                                                "refused": (refused or [])[:20]}
+            if found is None:
+                continue
+            cid = _candidate_id(item["key"], found["release"])
+            candidates = data.setdefault("candidates", {})
+            if cid not in candidates:
+                current = item["current"]
+                candidates[cid] = {
+                    "id": cid, "key": item["key"], "media_type": item["media_type"], "title": item["title"],
+                    "year": item["year"], "season": item["season"], "tmdb_id": item["tmdb_id"],
+                    "tvdb_id": item["tvdb_id"], "files": item["files"],
+                    "current": {"audio_class": current.audio_class, "resolution": current.resolution,
+                                "codec": current.codec, "hdr": current.hdr, "size": current.size},
+                    **found, "state": "pending", "created_at": now, "updated_at": now, "info_hash": None,
+                    "error": None}
+                _history(data, cid, "found", N_("%(release)s (+%(gain)s points)"),
+                         {"release": found["release"], "gain": found["gain"]})
+            recorded.append(candidates[cid])
+        return recorded
+    return store().update(apply_)
 
 
 def _dict(data: Any) -> dict[str, Any]:

@@ -302,6 +302,10 @@ class Settings(BaseModel):
     quality_probe_workers: int = Field(
         0, ge=0, le=64, title=N_("ffprobe runs at once when measuring the library (0 = one per CPU core)"),
         json_schema_extra=_meta("health", kind="int"))
+    # Follows
+    follow_check_minutes: int = Field(
+        30, ge=0, le=1440, title=N_("Search the aired episodes of followed series every (minutes, 0 = never)"),
+        json_schema_extra=_meta("schedules", kind="int"))
     # Upgrades
     upgrade_check_hours: int = Field(
         24, ge=0, le=720, title=N_("Look for upgrades of the library every (hours, 0 = never)"),

@@ -108,6 +108,7 @@ class TvdbEmulator(Emulator):
                 "status": {"id": 1, "name": "Continuing", "recordType": "series", "keepUpdated": True},
                 "originalCountry": "fra", "originalLanguage": s["original_language"], "defaultSeasonType": 1,
                 "isOrderRandomized": False, "lastUpdated": "2024-01-01 00:00:00", "averageRuntime": 52,
+                "airsTime": s.get("airs_time", "21:00"), "airsDays": {},
                 "episodes": [], "overview": s["translations"].get(s["original_language"], {}).get("overview", ""),
                 "year": str(s["year"]), "remoteIds": remote,
                 "seasons": [{"id": s["id"] * 100 + n, "seriesId": s["id"], "number": n, "name": f"Season {n}",
@@ -142,7 +143,7 @@ class TvdbEmulator(Emulator):
                 name = names.get(language) if language else names.get(s["original_language"], f"Episode {number}")
                 all_episodes.append({
                     "id": s["id"] * 1000 + season * 100 + number, "seriesId": s["id"], "name": name or "",
-                    "aired": f"{s['year']}-10-{number:02d}", "runtime": 52, "nameTranslations": list(names),
+                    "aired": s.get("aired", {}).get((season, number), f"{s['year']}-10-{number:02d}"), "runtime": 52, "nameTranslations": list(names),
                     "overview": "", "overviewTranslations": [], "image": "", "imageType": 11, "isMovie": 0,
                     "seasons": [], "number": number, "absoluteNumber": len(all_episodes) + 1,
                     "seasonNumber": season, "lastUpdated": "2024-01-01 00:00:00", "finaleType": "",

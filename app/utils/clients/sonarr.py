@@ -52,6 +52,9 @@ class Episode(ArrModel):
     episode_file_id: int = 0
     monitored: bool = True
     absolute_episode_number: int | None = None
+    #: ``airDateUtc`` (ISO 8601 UTC): when Sonarr knows the hour, the exact air time; ``runtime`` minutes.
+    air_date_utc: str | None = None
+    runtime: int | None = None
 
 
 class EpisodeFile(ArrModel):

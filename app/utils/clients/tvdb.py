@@ -69,6 +69,11 @@ class TvdbSeries(TvdbModel):
     imdb_id: str | None = None
     tmdb_id: int | None = None
     seasons: list[int] = Field(default_factory=list)
+    #: ``airsTime`` (``"21:00"``, the network's local time), ``originalCountry`` (ISO 3166-1 alpha-3),
+    #: ``averageRuntime`` (minutes).
+    airs_time: str | None = None
+    country: str | None = None
+    runtime: int | None = None
 
 
 class TvdbEpisode(TvdbModel):
@@ -81,6 +86,7 @@ class TvdbEpisode(TvdbModel):
     overview: str = ""
     aired: str | None = None
     absolute_number: int | None = None
+    runtime: int | None = None
 
 
 def _year(value: Any) -> int | None:
@@ -211,6 +217,8 @@ class TvdbClient:
             "seasons": sorted({s.get("number") for s in record.get("seasons") or []
                                if (s.get("type") or {}).get("type", "official") == "official"
                                and s.get("number") is not None}),
+            "airs_time": record.get("airsTime") or None, "country": record.get("originalCountry") or None,
+            "runtime": record.get("averageRuntime") or None,
         })
 
     def _translation(self, series_id: int, language: str) -> dict[str, Any]:
@@ -245,7 +253,8 @@ class TvdbClient:
                 "name": local.get("name") if not _blank(local.get("name")) else episode.get("name") or "",
                 "overview": local.get("overview") if not _blank(local.get("overview"))
                 else episode.get("overview") or "",
-                "aired": episode.get("aired"), "absolute_number": episode.get("absoluteNumber")}))
+                "aired": episode.get("aired"), "absolute_number": episode.get("absoluteNumber"),
+                "runtime": episode.get("runtime")}))
         return out
 
     @classmethod

@@ -1,0 +1,58 @@
+// The Followed series page: follow by TheTVDB id, import Sonarr's monitored series, search now, stop following.
+import { api, confirmDialog, toastAfterReload } from './api.js';
+
+const form = document.getElementById('follow-add');
+if (form) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const tvdbId = Number(form.elements.tvdb_id.value);
+    try {
+      const follow = await api('POST', '/api/follows', { tvdb_id: tvdbId });
+      toastAfterReload(follow.title);
+      window.location.reload();
+    } catch {
+      // the fetch wrapper already showed the error
+    }
+  });
+}
+
+const sonarr = document.getElementById('follows-import-sonarr');
+if (sonarr) {
+  sonarr.addEventListener('click', async () => {
+    sonarr.disabled = true;
+    try {
+      const result = await api('POST', '/api/follows/import/sonarr', {});
+      toastAfterReload(`+${result.added}`);
+      window.location.reload();
+    } catch {
+      sonarr.disabled = false;
+    }
+  });
+}
+
+document.querySelectorAll('[data-check]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const result = await api('POST', `/api/follows/${encodeURIComponent(button.dataset.check)}/check`, {});
+      toastAfterReload(`${result.due} / ${result.grabbed}`);
+      window.location.reload();
+    } catch {
+      button.disabled = false;
+    }
+  });
+});
+
+document.querySelectorAll('[data-unfollow]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    const answer = await confirmDialog({ title: button.dataset.confirmText, body: '',
+      actions: [{ value: 'stop', label: button.textContent.trim(), kind: 'danger' }] });
+    if (answer !== 'stop') return;
+    try {
+      await api('DELETE', `/api/follows/${encodeURIComponent(button.dataset.unfollow)}`);
+      window.location.reload();
+    } catch {
+      // shown by the fetch wrapper
+    }
+  });
+});
