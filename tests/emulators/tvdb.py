@@ -143,7 +143,8 @@ class TvdbEmulator(Emulator):
                 name = names.get(language) if language else names.get(s["original_language"], f"Episode {number}")
                 all_episodes.append({
                     "id": s["id"] * 1000 + season * 100 + number, "seriesId": s["id"], "name": name or "",
-                    "aired": s.get("aired", {}).get((season, number), f"{s['year']}-10-{number:02d}"), "runtime": 52, "nameTranslations": list(names),
+                    "aired": s.get("aired", {}).get((season, number), f"{s['year']}-10-{number:02d}"),
+                    "runtime": 52, "nameTranslations": list(names),
                     "overview": "", "overviewTranslations": [], "image": "", "imageType": 11, "isMovie": 0,
                     "seasons": [], "number": number, "absoluteNumber": len(all_episodes) + 1,
                     "seasonNumber": season, "lastUpdated": "2024-01-01 00:00:00", "finaleType": "",
