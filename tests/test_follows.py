@@ -73,11 +73,11 @@ def test_fake_rules() -> None:
     low, high = fakes.size_range(52, "1080p")
     assert 400_000_000 < low < 500_000_000 and 15e9 < high < 16e9  # 1.2 to 40 Mb/s over 52 minutes
     assert fakes.refusal("X.S01E01.1080p", 2e9, air - timedelta(minutes=10), air, 52, "1080p") is None  # rounding
-    assert "before the episode aired" in fakes.refusal("X.S01E01.1080p", 2e9, air - timedelta(hours=2), air, 52,
-                                                       "1080p")
-    assert "too small" in fakes.refusal("X.S01E01.1080p", 40e6, air, air, 52, "1080p")
-    assert "too large" in fakes.refusal("X.S01E01.720p", 60e9, air, air, 52, "720p")
-    assert fakes.refusal("X.S01E01.1080p.rar", 2e9, air, air, 52, "1080p") == "executable or archive"
+    assert fakes.refusal("X.S01E01.1080p", 2e9, air - timedelta(hours=2), air, 52, "1080p") == (
+        "published %(minutes)s min before the episode aired", {"minutes": 120})
+    assert "too small" in fakes.refusal("X.S01E01.1080p", 40e6, air, air, 52, "1080p")[0]
+    assert "too large" in fakes.refusal("X.S01E01.720p", 60e9, air, air, 52, "720p")[0]
+    assert fakes.refusal("X.S01E01.1080p.rar", 2e9, air, air, 52, "1080p") == ("executable or archive", {})
     assert fakes.refusal("X.S01.1080p", 10e9, air, air, 52, "1080p", episodes=8) is None  # a pack of 8
 
 
@@ -106,6 +106,7 @@ def test_follow_check_refuses_fakes_and_picks_the_real_release(api, world) -> No
     assert "2160p outside 720p–1080p" in reasons["Les.Revenants.S01E01.VOSTFR.2160p.WEB.x265-GRP"]
     page = api.call("GET", "/follows").get_data(as_text=True)
     assert "Les.Revenants.S01E01.VOSTFR.1080p.WEB.x264-GRP" in page
+    assert "40 Mo est trop petit pour 1 × 52 min en 1080p" in page  # the reasons in the reader's language
 
 
 def test_a_failed_grab_is_logged_and_the_others_go_on(api, world) -> None:

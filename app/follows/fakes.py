@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from app.utils.messages import N_
+
 #: Resolution -> (lowest, highest) plausible bitrate in megabits per second.
 BITRATES = {"2160p": (4.0, 90.0), "1080p": (1.2, 40.0), "720p": (0.6, 15.0), None: (0.3, 10.0)}
 #: A release published this long before the air time may be a time-zone rounding, not a fake.
@@ -27,17 +29,20 @@ def size_range(runtime_min: int, resolution: str | None, episodes: int = 1) -> t
 
 
 def refusal(name: str, size: int | None, published: datetime | None, air: datetime | None, runtime_min: int | None,
-            resolution: str | None, episodes: int = 1) -> str | None:
-    """Why a release is a likely fake (English), or ``None``. ``published`` and ``air`` are aware datetimes;
-    ``episodes`` the number the release holds (a season pack: the season's count)."""
+            resolution: str | None, episodes: int = 1) -> tuple[str, dict] | None:
+    """Why a release is a likely fake, as ``(msgid, params)`` (English, ``N_``-marked; ``size`` params in
+    bytes), or ``None``. ``published`` and ``air`` are aware datetimes; ``episodes`` the number the release
+    holds (a season pack: the season's count)."""
     if _DANGEROUS.search(name.strip()):
-        return "executable or archive"
+        return N_("executable or archive"), {}
     if air is not None and published is not None and published < air - TOLERANCE:
-        return f"published {int((air - published).total_seconds() // 60)} min before the episode aired"
+        return N_("published %(minutes)s min before the episode aired"), {
+            "minutes": int((air - published).total_seconds() // 60)}
     if size and runtime_min:
         low, high = size_range(runtime_min, resolution, episodes)
+        params = {"size": int(size), "episodes": episodes, "runtime": runtime_min, "resolution": resolution or "SD"}
         if size < low:
-            return f"{size / 1e6:.0f} MB is too small for {episodes} × {runtime_min} min in {resolution or 'SD'}"
+            return N_("%(size)s is too small for %(episodes)s × %(runtime)s min in %(resolution)s"), params
         if size > high:
-            return f"{size / 1e9:.1f} GB is too large for {episodes} × {runtime_min} min in {resolution or 'SD'}"
+            return N_("%(size)s is too large for %(episodes)s × %(runtime)s min in %(resolution)s"), params
     return None

@@ -11,10 +11,12 @@ from pydantic import BaseModel, Field
 
 from app.api import parse_body, parse_query
 from app.follows import bp, service
+from app.i18n import localized_detail
 
 
 class CalendarQuery(BaseModel):
-    """``view``: the next 7 days or the month (30 days from today); ``start``: a day (``YYYY-MM-DD``)."""
+    """``view``: yesterday and the next 7 days (what aired yesterday is still being searched), or the month
+    (30 days from today); ``start``: a day (``YYYY-MM-DD``)."""
 
     view: Literal["week", "month"] = "week"
     start: str = Field(default="", pattern=r"^(\d{4}-\d{2}-\d{2})?$")
@@ -28,15 +30,17 @@ class TvdbBody(BaseModel):
 
 def _calendar(q: CalendarQuery) -> tuple[datetime, int, list[dict]]:
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = datetime.strptime(q.start, "%Y-%m-%d").replace(tzinfo=UTC) if q.start else today
-    days = 7 if q.view == "week" else 30
+    start = datetime.strptime(q.start, "%Y-%m-%d").replace(tzinfo=UTC) if q.start else \
+        today - timedelta(days=1 if q.view == "week" else 0)
+    days = 8 if q.view == "week" else 30
     return start, days, service.calendar(start, days)
 
 
 @bp.get("/follows")
 def index():
     """Followed series, each with its settings and its last checks."""
-    return render_template("follows/index.html", follows=service.follows(), audio=service.AUDIO)
+    return render_template("follows/index.html", follows=service.follows(), audio=service.AUDIO,
+                           localized=localized_detail)
 
 
 @bp.get("/calendar")

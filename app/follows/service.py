@@ -28,7 +28,7 @@ from app.utils.clients.tvdb import TvdbClient
 from app.utils.media.releases import parse_release
 from app.utils.messages import N_, Refusal
 from app.utils.stores.json_store import JsonStore
-from app.utils.stores.mapping_manager import Mapping
+from app.utils.stores.mapping_manager import Mapping, detail_message
 from app.utils.text import fold
 
 FOLLOWS_FILE = "follows.json"
@@ -177,13 +177,14 @@ def refresh(follow_id: str, now: datetime, force: bool = False) -> dict[str, Any
     return store().update(apply)
 
 
-def _accepts(follow: dict[str, Any], parsed: Any) -> str | None:
-    """Why the follow does not want this release (English), or ``None``."""
+def _accepts(follow: dict[str, Any], parsed: Any) -> tuple[str, dict] | None:
+    """Why the follow does not want this release, as ``(msgid, params)``, or ``None``."""
     if parsed.audio_class not in follow["audio"]:
-        return f"audio {parsed.audio_class} not wanted"
+        return N_("audio %(audio)s not wanted"), {"audio": parsed.audio_class}
     rank = RESOLUTION_RANK.get(parsed.resolution or "SD", 0)
     if rank < RESOLUTION_RANK[follow["min_resolution"]] or rank > RESOLUTION_RANK[follow["max_resolution"]]:
-        return f"{parsed.resolution or 'SD'} outside {follow['min_resolution']}–{follow['max_resolution']}"
+        return N_("%(resolution)s outside %(low)s–%(high)s"), {
+            "resolution": parsed.resolution or "SD", "low": follow["min_resolution"], "high": follow["max_resolution"]}
     return None
 
 
@@ -228,9 +229,11 @@ def check_follow(follow_id: str, now: datetime) -> dict[str, Any]:
                                        season_count if parsed.season_pack else max(1, len(parsed.episodes)))
                 reason = reason or _accepts(follow, parsed)
                 if reason is None and row["score"] < follow["min_score"]:
-                    reason = f"score {row['score']} under {follow['min_score']}"
+                    reason = N_("score %(score)s under %(minimum)s"), {"score": row["score"],
+                                                                       "minimum": follow["min_score"]}
                 if reason:
-                    refused.append({"release": row["name"], "reason": reason})
+                    text, message = detail_message(*reason)
+                    refused.append({"release": row["name"], "reason": text, "message": message})
                     continue
                 rank = (FRENCH_RANK.get(parsed.audio_class, 0),
                         1 if follow["codec"] == "x265" and parsed.codec in ("x265", "AV1") else 0,
