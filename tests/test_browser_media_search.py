@@ -54,3 +54,35 @@ def test_pick_a_movie_by_its_title_and_find_its_releases(browser: BrowserSession
         page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 0")
         assert "échoué" in page.locator("#search-message").inner_text()
         browser.assert_clean(allowed_statuses={502})
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_follow_a_series_from_the_search_page(browser: BrowserSession, width: int) -> None:
+    from tests.emulators.arr import SonarrEmulator
+
+    with SonarrEmulator() as sonarr, TorznabEmulator("Ids", "key-ids") as ids:
+        series = sonarr.add_series("Les Revenants", 2012, 259570, {1: 2})
+        browser.app.extensions["mms"].settings.save({
+            "sonarr_url": sonarr.url, "sonarr_api_key": sonarr.api_key, "service_timeout_s": 2,
+            "trailer_youtube_search": "off", "torznab_indexers": [{"name": "Ids", "url": ids.url, "api_key": "key-ids"}]})
+        browser.login()
+        page = browser.page
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(browser.url + "/search")
+        page.select_option("#media-type", "tv")
+        page.fill("#media-title", "revenants")
+        option = page.locator("#media-suggestions li", has_text="Les Revenants")
+        option.wait_for()
+        option.click()
+        page.click("#media-form button[type=submit]")
+        follow = page.locator("#search-follow-btn")
+        follow.wait_for()
+        assert follow.inner_text() == "Suivre cette série"
+        follow.click()
+        page.wait_for_function("document.querySelector('#search-follow-btn').textContent.startsWith('Suivie')")
+        browser.screenshot(f"search-follow-{width}")
+        followed = page.evaluate("() => window.MMS.api('GET', '/api/follows')")
+        assert [(f["title"], f["tvdb_id"], f["sonarr_series_id"]) for f in followed] == [
+            ("Les Revenants", 259570, series["id"])]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        browser.assert_clean()

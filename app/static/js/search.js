@@ -168,6 +168,28 @@ $('media-title').addEventListener('input', () => { clearTimeout(typing); typing 
 $('media-type').addEventListener('change', () => { picked = null; suggest(); });
 document.addEventListener('click', (e) => { if (!mediaForm.contains(e.target)) closeSuggestions(); });
 
+// a series can be followed from here: its new episodes are then searched and grabbed from their air time
+function followButtonFor(media) {
+  if (media.media_type !== 'tv' || !(media.tvdb_id || media.tmdb_id)) return null;
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'btn btn-sm btn-outline-info ms-2';
+  button.id = 'search-follow-btn';
+  button.textContent = mediaForm.dataset.followText;
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const body = { title: media.title, year: media.year || null, tvdb_id: media.tvdb_id || null,
+      tmdb_id: media.tmdb_id || null, sonarr_series_id: media.sonarr_series_id || null };
+    try {
+      await api('POST', '/api/follows', body);
+      button.textContent = mediaForm.dataset.followedText;
+    } catch {
+      button.disabled = false; // the fetch wrapper already showed why (followed already...)
+    }
+  });
+  return button;
+}
+
 function clearResults(message) {
   results = [];
   showIndexers([]);
@@ -185,6 +207,8 @@ mediaForm.addEventListener('submit', async (event) => {
   $('media-info').textContent = `${data.media.title}${data.media.year ? ` (${data.media.year})` : ''}`;
   const trailer = trailerButtonFor(data.media, 'search-trailer-btn', { withText: true });
   if (trailer) { trailer.classList.add('ms-2'); $('media-info').append(trailer); colourTrailerButtons($('media-info')); }
+  const follow = followButtonFor(data.media);
+  if (follow) $('media-info').append(follow);
   const select = $('episode-filter');
   const options = [new Option('—', '')];
   data.searches.forEach((s) => s.missing_episodes.forEach((e) => options.push(new Option(`S${String(s.season).padStart(2, '0')}E${String(e).padStart(2, '0')}`, `${s.season}x${e}`))));
