@@ -64,7 +64,8 @@ def test_follow_a_series_from_the_search_page(browser: BrowserSession, width: in
         series = sonarr.add_series("Les Revenants", 2012, 259570, {1: 2})
         browser.app.extensions["mms"].settings.save({
             "sonarr_url": sonarr.url, "sonarr_api_key": sonarr.api_key, "service_timeout_s": 2,
-            "trailer_youtube_search": "off", "torznab_indexers": [{"name": "Ids", "url": ids.url, "api_key": "key-ids"}]})
+            "trailer_youtube_search": "off",
+            "torznab_indexers": [{"name": "Ids", "url": ids.url, "api_key": "key-ids"}]})
         browser.login()
         page = browser.page
         page.set_viewport_size({"width": width, "height": 900})
