@@ -132,6 +132,12 @@ def test_seasons_next_to_sonarr(browser: BrowserSession, width: int) -> None:
         assert "Plex" in page.inner_text("#seasons-list tr[data-episode='S01E03']")  # "pas dans Plex"
         link = page.locator("#seasons-list [data-search-season='1']")
         assert link.get_attribute("target") == "_blank"
+        follow = page.locator("#seasons-info [data-follow-show='280619']")
+        follow.click()  # follow the show from here: new episodes grabbed from their air time
+        page.wait_for_function("document.querySelector('[data-follow-show]').textContent.startsWith('Suivie')")
+        followed = page.evaluate("() => window.MMS.api('GET', '/api/follows')")
+        assert [(f["title"], f["tvdb_id"], f["sonarr_series_id"]) for f in followed] == [
+            ("The Expanse", 280619, series["id"])]
         browser.screenshot(f"plex-editor-seasons-{width}")
         href = link.get_attribute("href")
         with page.expect_response(lambda r: "/api/search/media" in r.url):

@@ -170,6 +170,23 @@ function trailerButton(item) {
   return button;
 }
 
+// follow a show from its seasons: new episodes are then searched and grabbed from their air time
+function followButton(show) {
+  const button = el('button', { type: 'button', className: 'btn btn-sm btn-outline-info', textContent: TEXT.follow });
+  button.dataset.followShow = show.tvdb_id;
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api('POST', '/api/follows', { title: show.title, year: show.year || null, tvdb_id: show.tvdb_id,
+        sonarr_series_id: show.sonarr?.series_id || null });
+      button.textContent = TEXT.followed;
+    } catch {
+      button.disabled = false; // the fetch wrapper already showed why
+    }
+  });
+  return button;
+}
+
 function checkbox(item) {
   const box = el('input', { type: 'checkbox', className: 'form-check-input mms-select', checked: selected.has(item.rating_key) });
   box.setAttribute('aria-label', item.title);
@@ -423,6 +440,7 @@ async function loadSeasons() {
   if (!data.sonarr.configured) notes.push(TEXT.sonarrNotConfigured);
   if (data.sonarr.error) notes.push(data.sonarr.error);
   $('seasons-info').textContent = notes.join(' · ');
+  if (data.tvdb_id) $('seasons-info').append(' ', followButton(data));
   box.replaceChildren(...data.seasons.map((season) => {
     const head = el('div', { className: 'd-flex flex-wrap align-items-center gap-2 mb-1' },
       el('h3', { className: 'h6 mb-0', textContent: fill(TEXT.season, { n: season.season }) }));
