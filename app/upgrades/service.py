@@ -43,6 +43,7 @@ SETTLED = {"grabbed": N_("this upgrade was grabbed already"), "imported": N_("th
 HISTORY_KEPT = 1000
 #: Checks recorded per write of ``upgrades.json`` (an interrupted run loses at most these).
 RECORD_BATCH = 50
+_EPISODE_TAG = re.compile(r"\bS(\d{1,3})E\d{1,4}", re.I)
 _FOLDER = re.compile(r"^(?P<title>.+?)(?: \((?P<year>\d{4})\))?(?: \{(?P<scheme>tmdb|tvdb|imdb)-(?P<id>[\w]+)\})?$")
 
 
@@ -128,7 +129,8 @@ def library_items(settings: Any) -> list[dict[str, Any]]:
         info = _folder_info(parts[0])
         season = None
         if media_type == "tv":
-            season = parse_release(path.name).season
+            tag = _EPISODE_TAG.search(path.name)  # MMS's and Sonarr's names: cheap; else the full parser
+            season = int(tag.group(1)) if tag else parse_release(path.name).season
             if season is None:
                 continue
             key = f"tv:{parts[0]}:S{season:02d}"
