@@ -302,6 +302,12 @@ class Settings(BaseModel):
     quality_probe_workers: int = Field(
         0, ge=0, le=64, title=N_("ffprobe runs at once when measuring the library (0 = one per CPU core)"),
         json_schema_extra=_meta("health", kind="int"))
+    # Cloud burst
+    cloud_burst_max_loss_percent: float = Field(
+        2.0, ge=0, le=100, title=N_("Refuse a Plex database whose section lost more than this share of its items"),
+        json_schema_extra=_meta("health", kind="int"))
+    plex_sqlite_path: str = _path("health", "", N_("Plex SQLite (the binary shipped with Plex Media Server; empty "
+                                                   "= its usual place)"))
     # Follows
     follow_check_minutes: int = Field(
         30, ge=0, le=1440, title=N_("Search the aired episodes of followed series every (minutes, 0 = never)"),

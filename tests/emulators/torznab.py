@@ -164,10 +164,7 @@ class TorznabEmulator(Emulator):
     def __init__(self, title: str = "YggTorrent", api_key: str = "torznab-key-123", id_search: bool = True):
         super().__init__()
         self.feed = TorznabFeed(title, api_key, id_search=id_search)
-        #: .torrent files served at ``/dl/{place in the feed}.torrent`` (see :meth:`add_torrent`).
-        self.torrents: dict[int, bytes] = {}
         self.route("GET", r"/api", self.feed.answer)
-        self.route("GET", r"/dl/(\d+)\.torrent", self._torrent)
 
     def start(self) -> TorznabEmulator:
         started = super().start()
@@ -177,14 +174,10 @@ class TorznabEmulator(Emulator):
     def add_torrent(self, title: str, torrent: bytes, info_hash: str, **release: Any) -> FeedRelease:
         """A release whose ``.torrent`` this indexer serves, as real indexers do behind their links."""
         added = self.feed.add_release(title, info_hash=info_hash.lower(), **release)
-        self.torrents[self.feed.releases.index(added)] = torrent
+        place = self.feed.releases.index(added)
+        self.route("GET", rf"/dl/{place}\.torrent",
+                   lambda _request: Reply(200, torrent, {"Content-Type": "application/x-bittorrent"}))
         return added
-
-    def _torrent(self, request: Request) -> Reply:
-        found = self.torrents.get(int(request.path.rsplit("/", 1)[1].split(".")[0]))
-        if found is None:
-            return Reply(404, b"no such torrent", {"Content-Type": "text/plain"})
-        return Reply(200, found, {"Content-Type": "application/x-bittorrent"})
 
     def malformed_reply(self) -> Reply:
         return Reply(200, "<rss><channel><item><title>cut", XML)
