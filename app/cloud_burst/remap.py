@@ -242,25 +242,45 @@ def integrity(db: Path, plex_sqlite_path: str | None = None) -> dict[str, Any]:
     return {"ok": not problems, "tool": "stock", "detail": "; ".join(problems) or "ok"}
 
 
-def _still_under_sources(conn: sqlite3.Connection, mappings: list[PathMapping],
-                         updates: dict[tuple[str, str], list[tuple[str, int]]]) -> dict[str, int]:
-    """Rows that still start with a remapped prefix once the updates are written (counted by SQLite, whole
-    components, case-sensitive), beyond the new values that legitimately do (a target inside another rule's
-    source): ``{"table.column": n}``."""
-    left = {}
-    for table, column, is_url in COLUMNS:
-        prefixes = [("file://" + _encoded(m.source)) if is_url else m.source for m in mappings]
-        tests, params = [], []
-        for prefix in prefixes:
-            tests.append(f'(substr("{column}", 1, ?) = ? AND (length("{column}") = ? OR '
-                         f'substr("{column}", ?, 1) = \'/\'))')
-            params += [len(prefix), prefix, len(prefix), len(prefix) + 1]
-        found = conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE {" OR ".join(tests)}', params).fetchone()[0]
-        expected = sum(1 for new, _id in updates.get((table, column), [])
-                       if any(new == p or new.startswith(p + "/") for p in prefixes))
-        if found != expected:
-            left[f"{table}.{column}"] = found - expected
-    return left
+#: Rows read, rewritten and written per step of the remap (bounds its memory).
+CHUNK = 20_000
+
+
+def _prefixes(mappings: list[PathMapping], is_url: bool) -> list[str]:
+    return [("file://" + _encoded(m.source)) if is_url else m.source for m in mappings]
+
+
+def _rewrite(conn: sqlite3.Connection, table: str, column: str, is_url: bool, mappings: list[PathMapping]
+             ) -> tuple[int, int]:
+    """Rewrite one column, :data:`CHUNK` rows at a time in id order; ``(rows changed, rows whose new value
+    still lies under a source prefix)`` (a target inside another rule's source)."""
+    mapper = map_url if is_url else map_path
+    prefixes = _prefixes(mappings, is_url)
+    changed = under = 0
+    last = -1
+    while True:
+        rows = conn.execute(f'SELECT id, "{column}" FROM "{table}" WHERE id > ? AND "{column}" IS NOT NULL '
+                            f"ORDER BY id LIMIT {CHUNK}", (last,)).fetchall()
+        if not rows:
+            return changed, under
+        last = rows[-1][0]
+        updates = []
+        for row_id, value in rows:
+            found = mapper(value, mappings)
+            if found is not None and found[0] != value:
+                updates.append((found[0], row_id))
+                under += any(found[0] == p or found[0].startswith(p + "/") for p in prefixes)
+        conn.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE id = ?', updates)
+        changed += len(updates)
+
+
+def _under_sources(conn: sqlite3.Connection, table: str, column: str, prefixes: list[str]) -> int:
+    """Rows of a column under one of ``prefixes`` (counted by SQLite: whole components, case-sensitive)."""
+    tests, params = [], []
+    for prefix in prefixes:
+        tests.append(f'(substr("{column}", 1, ?) = ? AND (length("{column}") = ? OR substr("{column}", ?, 1) = \'/\'))')
+        params += [len(prefix), prefix, len(prefix), len(prefix) + 1]
+    return conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE {" OR ".join(tests)}', params).fetchone()[0]
 
 
 def apply(db: Path, mappings: list[PathMapping], backup_folder: Path, plex_sqlite_path: str | None = None
@@ -272,13 +292,13 @@ def apply(db: Path, mappings: list[PathMapping], backup_folder: Path, plex_sqlit
     changed: dict[str, int] = {}
     try:
         conn.execute("BEGIN IMMEDIATE")
-        updates: dict[tuple[str, str], list[tuple[str, int]]] = {}
-        for table, column, row_id, new in list(_changes(conn, mappings, None)):
-            updates.setdefault((table, column), []).append((new, row_id))
-        for (table, column), rows in updates.items():
-            conn.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE id = ?', rows)
-            changed[f"{table}.{column}"] = len(rows)
-        left = _still_under_sources(conn, mappings, updates)
+        left = {}
+        for table, column, is_url in COLUMNS:
+            rows, under = _rewrite(conn, table, column, is_url, mappings)
+            changed[f"{table}.{column}"] = rows
+            remaining = _under_sources(conn, table, column, _prefixes(mappings, is_url)) - under
+            if remaining:
+                left[f"{table}.{column}"] = remaining
         if left:
             raise RemapError(N_("%(count)s path(s) still start with a remapped prefix (first: %(first)s): "
                                 "nothing was changed"), count=sum(left.values()), first=next(iter(left)))
