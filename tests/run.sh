@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # System packages the tests drive for real.
-PACKAGES="chromium qbittorrent-nox rtorrent openssh-server ffmpeg"
+PACKAGES="chromium qbittorrent-nox rtorrent openssh-server ffmpeg rclone fuse3"
 missing=""
 for pkg in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

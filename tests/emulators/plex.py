@@ -68,6 +68,8 @@ class PlexEmulator(Emulator):
         self.match_catalog: list[dict[str, Any]] = []
         #: Rating keys refreshed, analyzed, matched and unmatched, in order.
         self.refreshed: list[int] = []
+        #: Sections whose scan was cancelled (``DELETE /library/sections/{id}/refresh``).
+        self.cancelled_scans: list[int] = []
         #: Rating keys deleted through the API.
         self.deleted: list[int] = []
         self.analyzed: list[int] = []
@@ -79,6 +81,7 @@ class PlexEmulator(Emulator):
         self.route("GET", r"/library/sections/(\d+)/all", self._section_all)
         self.route("PUT", r"/library/sections/(\d+)/all", self._edit)
         self.route("GET", r"/library/sections/(\d+)/refresh", self._refresh)
+        self.route("DELETE", r"/library/sections/(\d+)/refresh", self._cancel_refresh)
         self.route("GET", r"/library/recentlyAdded", self._recently_added)
         self.route("GET", r"/library/metadata/(\d+)", self._metadata)
         self.route("GET", r"/library/metadata/(\d+)/children", self._children)
@@ -404,6 +407,13 @@ class PlexEmulator(Emulator):
             return self._not_found()
         path = request.arg("path")
         self.scans.append((key, unquote_plus(path) if path else None))
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _cancel_refresh(self, request: Request) -> Reply:
+        key = int(request.path.split("/")[3])
+        if key not in self.sections:
+            return self._not_found()
+        self.cancelled_scans.append(key)
         return Reply(200, b"", {"Content-Type": "text/xml"})
 
     def _artwork(self, request: Request) -> Reply:

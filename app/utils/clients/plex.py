@@ -341,6 +341,18 @@ class PlexClient:
             self.server().library.sectionByID(section.key).update(path=path)
         return section
 
+    def scan_section(self, section_key: int) -> None:
+        """Scan a whole section: ``GET /library/sections/{id}/refresh`` (plexapi ``LibrarySection.update``;
+        sent once)."""
+        with self._guard():
+            self.server().library.sectionByID(int(section_key)).update()
+
+    def cancel_scan(self, section_key: int) -> None:
+        """Stop a section's running scan: ``DELETE /library/sections/{id}/refresh`` (plexapi
+        ``LibrarySection.cancelUpdate``; sent once)."""
+        with self._guard():
+            self.server().library.sectionByID(int(section_key)).cancelUpdate()
+
     # -- metadata editing ------------------------------------------------------------------------------
     def _fetch(self, rating_key: int) -> Any:
         with self._guard():
