@@ -167,3 +167,20 @@ def test_follow_api_errors(api, world) -> None:
     assert again.status_code == 409 and again.json["error"]["code"] == "follow_refused"
     assert api.call("GET", "/api/follows/nope").status_code == 404
     assert api.call("PUT", "/api/follows/nope", json={"min_score": 500}).status_code == 422
+
+
+def test_tmdb_is_the_last_source(api) -> None:
+    from tests.emulators.tmdb import TmdbEmulator
+
+    with TmdbEmulator() as tmdb:
+        tmdb.add_tv(70523, "Dark", 2017, translations={"fr-FR": {"name": "Dark", "overview": ""}}, seasons={1: 3, 2: 2})
+        api.call("PUT", "/api/settings", json={"values": {"tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key}})
+        follow = api.call("POST", "/api/follows", json={"title": "Dark", "year": 2017, "tmdb_id": 70523}).json
+        from app.follows import service
+
+        with api.client.application.app_context():
+            refreshed = service.refresh(follow["id"], datetime.now(UTC))
+    assert refreshed["source"] == "tmdb" and sorted(refreshed["episodes"]) == [
+        "S01E01", "S01E02", "S01E03", "S02E01", "S02E02"]
+    # the evening of the air date in Paris (TMDB gives no hour)
+    assert refreshed["episodes"]["S01E01"]["air"] == "2017-10-01T18:00:00+00:00"

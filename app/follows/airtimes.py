@@ -78,7 +78,7 @@ def episodes(follow: dict[str, Any], settings: Any) -> tuple[list[dict[str, Any]
             client = TmdbClient.from_settings(settings)
             show = client.tv(follow["tmdb_id"])
             out = []
-            for number in range(1, (getattr(show, "number_of_seasons", None) or 1) + 1):
+            for number in sorted({s.get("season_number") for s in show.seasons if s.get("season_number")}):
                 season = client.season(follow["tmdb_id"], number)
                 out += [{"season": number, "episode": e.episode_number, "title": e.name,
                          "air": local_air(e.air_date, None, None) if e.air_date else None, "runtime": None}
