@@ -36,13 +36,17 @@ def test_follow_then_calendar(browser: BrowserSession, width: int) -> None:
         page.wait_for_selector("[data-follow]")
         card = page.locator("[data-follow]")
         assert "Les Revenants (2012)" in card.inner_text()
-        api = page.evaluate("(id) => window.MMS.api('PUT', `/api/follows/${id}`, {mode: 'watch'})",
-                            card.get_attribute("data-follow"))
-        assert api["mode"] == "watch"
-        page.reload()
+        card.locator("details summary", has_text="Ce que la série accepte").click()  # watch only, from 1080p
+        card.locator("select[name=mode]").select_option("watch")
+        card.locator("select[name=min_resolution]").select_option("1080p")
+        card.locator("form[data-settings] button[type=submit]").click()
+        page.wait_for_selector("[data-follow] .badge:has-text('surveille seulement')")
+        page.wait_for_function("() => window.MMS && window.MMS.api")  # the reloaded page's modules
+        stored = page.evaluate("(id) => window.MMS.api('GET', `/api/follows/${id}`)", card.get_attribute("data-follow"))
+        assert (stored["mode"], stored["min_resolution"]) == ("watch", "1080p")
         page.click("[data-check]")
-        page.wait_for_selector("[data-follow] details")
-        page.click("[data-follow] details summary")
+        page.wait_for_selector("[data-follow] [data-log]", state="attached")
+        page.locator("[data-follow] details summary", has_text="Dernières vérifications").click()
         log = page.locator("[data-log]").first.inner_text()
         assert "Les.Revenants.S01E01.VOSTFR.1080p.WEB.x264-GRP" in log and "est trop petit" in log
         browser.screenshot(f"follows-{width}")

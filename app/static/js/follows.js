@@ -22,7 +22,7 @@ if (sonarr) {
     sonarr.disabled = true;
     try {
       const result = await api('POST', '/api/follows/import/sonarr', {});
-      toastAfterReload(`+${result.added}`);
+      toastAfterReload(sonarr.dataset.doneText.replace('{added}', result.added));
       window.location.reload();
     } catch {
       sonarr.disabled = false;
@@ -35,7 +35,7 @@ document.querySelectorAll('[data-check]').forEach((button) => {
     button.disabled = true;
     try {
       const result = await api('POST', `/api/follows/${encodeURIComponent(button.dataset.check)}/check`, {});
-      toastAfterReload(`${result.due} / ${result.grabbed}`);
+      toastAfterReload(button.dataset.doneText.replace('{due}', result.due).replace('{grabbed}', result.grabbed));
       window.location.reload();
     } catch {
       button.disabled = false;
@@ -53,6 +53,24 @@ document.querySelectorAll('[data-unfollow]').forEach((button) => {
       window.location.reload();
     } catch {
       // shown by the fetch wrapper
+    }
+  });
+});
+
+document.querySelectorAll('form[data-settings]').forEach((settings) => {
+  settings.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = {
+      audio: [...settings.querySelectorAll('input[name=audio]:checked')].map((box) => box.value),
+      min_resolution: settings.elements.min_resolution.value, max_resolution: settings.elements.max_resolution.value,
+      min_score: Number(settings.elements.min_score.value), codec: settings.elements.codec.value,
+      mode: settings.elements.mode.value,
+    };
+    try {
+      await api('PUT', `/api/follows/${encodeURIComponent(settings.dataset.settings)}`, body);
+      window.location.reload();
+    } catch {
+      // the fetch wrapper showed which value is refused
     }
   });
 });

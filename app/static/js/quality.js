@@ -9,7 +9,7 @@ if (button) {
     button.textContent = button.dataset.runningText;
     try {
       const counts = await api('POST', '/api/quality/scan');
-      toastAfterReload(`${counts.probed} / ${counts.files}`);
+      toastAfterReload(button.dataset.doneText.replace('{probed}', counts.probed).replace('{cached}', counts.cached));
       window.location.reload();
     } catch {
       button.disabled = false; // the fetch wrapper already showed the error

@@ -9,7 +9,7 @@ if (check) {
     check.textContent = check.dataset.runningText;
     try {
       const result = await api('POST', '/api/upgrades/check', {});
-      toastAfterReload(`${result.checked} / ${result.candidates}`);
+      toastAfterReload(check.dataset.doneText.replace('{checked}', result.checked).replace('{candidates}', result.candidates));
       window.location.reload();
     } catch {
       check.disabled = false; // the fetch wrapper already showed the error
