@@ -50,42 +50,57 @@ def local_air(day: str, at: str | None, country: str | None) -> datetime | None:
     return datetime.combine(date, hour, tzinfo=zone).astimezone(UTC)
 
 
+def _from_sonarr(follow: dict[str, Any], settings: Any) -> list[dict[str, Any]] | None:
+    if not (follow.get("sonarr_series_id") and settings.sonarr_url and settings.sonarr_api_key):
+        return None
+    found = SonarrClient.from_settings(settings).episodes(follow["sonarr_series_id"])
+    return [{"season": e.season_number, "episode": e.episode_number, "title": e.title or "",
+             "air": datetime.fromisoformat(e.air_date_utc.replace("Z", "+00:00")) if e.air_date_utc else None,
+             "runtime": e.runtime} for e in found if e.season_number > 0]
+
+
+def _from_tvdb(follow: dict[str, Any], settings: Any) -> list[dict[str, Any]] | None:
+    if not (follow.get("tvdb_id") and settings.tvdb_api_key):
+        return None
+    client = TvdbClient.from_settings(settings)
+    series = client.series(follow["tvdb_id"])
+    return [{"season": e.season_number, "episode": e.number, "title": e.name,
+             "air": local_air(e.aired, series.airs_time, series.country) if e.aired else None,
+             "runtime": e.runtime or series.runtime} for e in client.episodes(follow["tvdb_id"])
+            if e.season_number > 0]
+
+
+def _from_tmdb(follow: dict[str, Any], settings: Any) -> list[dict[str, Any]] | None:
+    if not (follow.get("tmdb_id") and settings.tmdb_api_key):
+        return None
+    client = TmdbClient.from_settings(settings)
+    show = client.tv(follow["tmdb_id"])
+    out = []
+    for number in sorted({s.get("season_number") for s in show.seasons if s.get("season_number")}):
+        season = client.season(follow["tmdb_id"], number)
+        out += [{"season": number, "episode": e.episode_number, "title": e.name,
+                 "air": local_air(e.air_date, None, None) if e.air_date else None, "runtime": None}
+                for e in season.episodes]
+    return out
+
+
+#: The sources, best first: (name, reader returning the episodes or None when it cannot be asked).
+SOURCES = (("sonarr", _from_sonarr), ("tvdb", _from_tvdb), ("tmdb", _from_tmdb))
+
+
 def episodes(follow: dict[str, Any], settings: Any) -> tuple[list[dict[str, Any]], str]:
     """The series' episodes ``[{"season", "episode", "title", "air" (aware UTC or None), "runtime" (min)}]``
-    and the source used (``sonarr``, ``tvdb``, ``tmdb``). Raises ``UpstreamError`` when every source
-    configured fails, :class:`NoSource` when none can be asked."""
+    and the source used (``sonarr``, ``tvdb``, ``tmdb``: the first that can be asked and answers). Raises the
+    first ``UpstreamError`` when every source asked fails, :class:`NoSource` when none can be asked."""
     errors: list[UpstreamError] = []
-    if follow.get("sonarr_series_id") and settings.sonarr_url and settings.sonarr_api_key:
+    for name, read in SOURCES:
         try:
-            found = SonarrClient.from_settings(settings).episodes(follow["sonarr_series_id"])
-            return [{"season": e.season_number, "episode": e.episode_number, "title": e.title or "",
-                     "air": datetime.fromisoformat(e.air_date_utc.replace("Z", "+00:00")) if e.air_date_utc else None,
-                     "runtime": e.runtime} for e in found if e.season_number > 0], "sonarr"
+            found = read(follow, settings)
         except UpstreamError as exc:
             errors.append(exc)
-    if follow.get("tvdb_id") and settings.tvdb_api_key:
-        try:
-            client = TvdbClient.from_settings(settings)
-            series = client.series(follow["tvdb_id"])
-            return [{"season": e.season_number, "episode": e.number, "title": e.name,
-                     "air": local_air(e.aired, series.airs_time, series.country) if e.aired else None,
-                     "runtime": e.runtime or series.runtime} for e in client.episodes(follow["tvdb_id"])
-                    if e.season_number > 0], "tvdb"
-        except UpstreamError as exc:
-            errors.append(exc)
-    if follow.get("tmdb_id") and settings.tmdb_api_key:
-        try:
-            client = TmdbClient.from_settings(settings)
-            show = client.tv(follow["tmdb_id"])
-            out = []
-            for number in sorted({s.get("season_number") for s in show.seasons if s.get("season_number")}):
-                season = client.season(follow["tmdb_id"], number)
-                out += [{"season": number, "episode": e.episode_number, "title": e.name,
-                         "air": local_air(e.air_date, None, None) if e.air_date else None, "runtime": None}
-                        for e in season.episodes]
-            return out, "tmdb"
-        except UpstreamError as exc:
-            errors.append(exc)
+            continue
+        if found is not None:
+            return found, name
     if errors:
         raise errors[0]
     raise NoSource(N_("nothing can give this series' air times: set TheTVDB, TMDB or Sonarr"))

@@ -80,6 +80,23 @@ export function confirmDialog({ title, body = '', items = [], actions }) {
   });
 }
 
+// A button that runs one request: disabled and showing its data-running-text meanwhile; on success `done(result)`
+// may leave a toast, then the page reloads; on failure (the fetch wrapper showed why) the button comes back.
+export function reloadAfter(button, method, url, body, done = () => {}) {
+  button.addEventListener('click', async () => {
+    const label = button.textContent;
+    button.disabled = true;
+    if (button.dataset.runningText) button.textContent = button.dataset.runningText;
+    try {
+      done(await api(method, url, body));
+      window.location.reload();
+    } catch {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  });
+}
+
 export function toast(message, kind = 'danger') {
   const box = document.getElementById('mms-toasts');
   if (!box) return;

@@ -1,4 +1,4 @@
-import { api, confirmDialog, toastAfterReload } from './api.js';
+import { api, confirmDialog, reloadAfter, toastAfterReload } from './api.js';
 
 document.querySelectorAll('[data-store-reset]').forEach((button) => {
   button.addEventListener('click', async () => {
@@ -17,17 +17,4 @@ document.querySelectorAll('[data-store-reset]').forEach((button) => {
 });
 
 const checkAll = document.getElementById('check-services');
-if (checkAll) {
-  checkAll.addEventListener('click', async () => {
-    const label = checkAll.textContent;
-    checkAll.disabled = true;
-    checkAll.textContent = checkAll.dataset.runningText;
-    try {
-      await api('POST', '/api/services/check');
-      window.location.reload();
-    } catch {
-      checkAll.disabled = false; // the fetch wrapper already showed the error
-      checkAll.textContent = label;
-    }
-  });
-}
+if (checkAll) reloadAfter(checkAll, 'POST', '/api/services/check');

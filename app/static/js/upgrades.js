@@ -1,21 +1,10 @@
 // The upgrades page: check now, grab or dismiss a candidate, edit a rule's gain / auto-grab / on.
-import { api, toastAfterReload } from './api.js';
+import { api, reloadAfter, toastAfterReload } from './api.js';
 
 const check = document.getElementById('upgrades-check');
 if (check) {
-  check.addEventListener('click', async () => {
-    const label = check.textContent;
-    check.disabled = true;
-    check.textContent = check.dataset.runningText;
-    try {
-      const result = await api('POST', '/api/upgrades/check', {});
-      toastAfterReload(check.dataset.doneText.replace('{checked}', result.checked).replace('{candidates}', result.candidates));
-      window.location.reload();
-    } catch {
-      check.disabled = false; // the fetch wrapper already showed the error
-      check.textContent = label;
-    }
-  });
+  reloadAfter(check, 'POST', '/api/upgrades/check', {}, (result) => toastAfterReload(
+    check.dataset.doneText.replace('{checked}', result.checked).replace('{candidates}', result.candidates)));
 }
 
 document.querySelectorAll('[data-apply], [data-dismiss]').forEach((button) => {
