@@ -243,6 +243,7 @@ def _recover_admin(mms: Any, apply_env) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.archive import bp as archive_bp
+    from app.audit import bp as audit_bp
     from app.auth import bp as auth_bp
     from app.cloud_burst import bp as cloud_burst_bp
     from app.configuration import bp as configuration_bp
@@ -258,5 +259,5 @@ def _register_blueprints(app: Flask) -> None:
     from app.upgrades import bp as upgrades_bp
 
     for blueprint in (core_bp, auth_bp, configuration_bp, plex_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
-                      archive_bp, symlink_bp, quality_bp, follows_bp, upgrades_bp, cloud_burst_bp):
+                      archive_bp, symlink_bp, quality_bp, follows_bp, upgrades_bp, cloud_burst_bp, audit_bp):
         app.register_blueprint(blueprint)

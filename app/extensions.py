@@ -18,6 +18,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from app.utils.stores.archive_store import ARCHIVE_FILE, ArchiveStore
+from app.utils.stores.audit_store import AuditStore
 from app.utils.stores.backup_manager import BackupManager
 from app.utils.stores.host_key_manager import HOST_KEYS_FILE, HostKeyStore
 from app.utils.stores.job_run_manager import JobRunManager
@@ -52,6 +53,7 @@ class Managers:
     trailers: TrailerManager
     archive: ArchiveStore
     quality: QualityStore
+    audit: AuditStore
     extra_stores: dict[str, JsonStore] = field(default_factory=dict)
     #: What went wrong at start and was repaired (a new secret key, accounts started afresh), for the
     #: dashboard and the health page.
@@ -76,6 +78,7 @@ class Managers:
             trailers=TrailerManager(instance_path),
             archive=ArchiveStore(instance_path),
             quality=QualityStore(instance_path),
+            audit=AuditStore(instance_path),
         )
         built.backups.databases[ARCHIVE_FILE] = built.archive  # backed up beside the JSON stores
         return built

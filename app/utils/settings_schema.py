@@ -302,6 +302,12 @@ class Settings(BaseModel):
     quality_probe_workers: int = Field(
         0, ge=0, le=64, title=N_("ffprobe runs at once when measuring the library (0 = one per CPU core)"),
         json_schema_extra=_meta("health", kind="int"))
+    # Audit log
+    audit_keep_days: int = Field(
+        365, ge=1, le=3650, title=N_("Keep the audit log for (days)"), json_schema_extra=_meta("general", kind="int"))
+    audit_keep_rows: int = Field(
+        100_000, ge=100, le=10_000_000, title=N_("Audit events kept at most"),
+        json_schema_extra=_meta("general", kind="int"))
     # Cloud burst
     cloud_burst_max_loss_percent: float = Field(
         2.0, ge=0, le=100, title=N_("Refuse a Plex database whose section lost more than this share of its items"),
