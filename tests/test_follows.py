@@ -94,7 +94,7 @@ def test_follow_check_refuses_fakes_and_picks_the_real_release(api, world) -> No
         before = service.check_follow(follow["id"], world["air"] + timedelta(hours=1))
         assert before["due"] == 0  # nothing is searched before air + 2 h
         result = service.check_follow(follow["id"], datetime.now(UTC))
-    assert result == {"due": 1, "grabbed": 0, "found": 1, "refused": 4}
+    assert result == {"due": 1, "grabbed": 0, "found": 1, "refused": 4, "failed": 0, "error": None}
     stored = api.call("GET", f"/api/follows/{follow['id']}").json
     assert stored["source"] == "tvdb" and stored["episodes"]["S01E01"]["air"] == world["air"].isoformat()
     log = stored["log"][-1]
@@ -158,6 +158,18 @@ def test_sonarr_monitored_series_and_its_air_times(api, world) -> None:
         assert refreshed["source"] == "sonarr"
         assert refreshed["episodes"]["S01E01"]["air"] == (world["air"] + timedelta(minutes=5)).isoformat()
         assert api.call("POST", "/api/follows/import/sonarr", json={}).json["added"] == 0
+
+
+def test_no_indexer_answering_is_a_failure(api, world) -> None:
+    follow = api.call("POST", "/api/follows", json={"tvdb_id": TVDB_ID}).json
+    world["indexer"].stop()
+    from app.follows import service
+
+    with api.client.application.app_context():
+        out = service.run_checks(datetime.now(UTC))
+    assert out["failed"] == 1 and "aucun indexeur n'a répondu" in out["errors"][0]["error"]
+    log = api.call("GET", f"/api/follows/{follow['id']}").json["log"][-1]
+    assert log["season"] == 1 and log["error"]
 
 
 def test_follow_api_errors(api, world) -> None:

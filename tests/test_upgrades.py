@@ -115,7 +115,8 @@ def test_a_failed_grab_reaches_the_summaries(api, world) -> None:
 def test_an_indexer_down_fails_each_item_on_its_own(api, world) -> None:
     world["indexer"].stop()
     result = api.call("POST", "/api/upgrades/check", json={}).json
-    assert result["checked"] + result["failed"] == 3
+    assert (result["checked"], result["failed"]) == (0, 3)  # failed, not "nothing found"
+    assert all("aucun indexeur n'a répondu" in e["error"] for e in result["errors"]), result["errors"]
 
 
 def test_auto_grab_rule_and_rules_api(api, world) -> None:

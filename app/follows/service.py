@@ -19,7 +19,7 @@ from app.extensions import managers
 from app.follows import airtimes, fakes, schedule
 from app.i18n import say
 from app.jobs import JobResult
-from app.search.service import SearchParams, result_cache, search
+from app.search.service import NoIndexerAnswered, SearchParams, result_cache, search_answered
 from app.seedbox.service import SendError, SendItem, send_one
 from app.upgrades.rules import FRENCH_RANK, RESOLUTION_RANK
 from app.utils.clients.errors import UpstreamError
@@ -191,14 +191,15 @@ def _accepts(follow: dict[str, Any], parsed: Any) -> tuple[str, dict] | None:
 def check_follow(follow_id: str, now: datetime) -> dict[str, Any]:
     """Search the episodes of a follow that are due (one search per season, shared by its episodes and its
     pack), grab the best acceptable release for each (or report it, in watch mode), log everything.
-    ``{"due", "grabbed", "found", "refused"}``. Raises ``UpstreamError`` when the air times cannot be read."""
+    ``{"due", "grabbed", "found", "refused", "failed"`` (seasons no indexer answered for), ``"error"}``.
+    Raises ``UpstreamError`` when the air times cannot be read."""
     refresh(follow_id, now)
     follow = get(follow_id)
     settings = managers().settings.load()
     entries = managers().mapping.all_shared()
     due = [e for e in follow["episodes"].values() if e.get("air") and not e.get("grabbed")
            and schedule.due(_when(e["air"]), _when(e.get("last_check")), now)]
-    out = {"due": len(due), "grabbed": 0, "found": 0, "refused": 0}
+    out: dict[str, Any] = {"due": len(due), "grabbed": 0, "found": 0, "refused": 0, "failed": 0, "error": None}
     by_season: dict[int, list[dict[str, Any]]] = {}
     for episode in due:
         by_season.setdefault(episode["season"], []).append(episode)
@@ -206,10 +207,12 @@ def check_follow(follow_id: str, now: datetime) -> dict[str, Any]:
     changes: dict[str, dict[str, Any]] = {}
     for season, episodes in sorted(by_season.items()):
         try:
-            answer = search(SearchParams(kind="tvsearch", titles=(follow["title"],), season=season,
-                                         tvdb_id=follow.get("tvdb_id"), tmdb_id=follow.get("tmdb_id")))
-        except UpstreamError as exc:
+            answer = search_answered(SearchParams(kind="tvsearch", titles=(follow["title"],), season=season,
+                                                  tvdb_id=follow.get("tvdb_id"), tmdb_id=follow.get("tmdb_id")))
+        except (UpstreamError, NoIndexerAnswered) as exc:
             log.append({"time": _iso(now), "season": season, "error": say(exc)})
+            out["failed"] += 1
+            out["error"] = say(exc)
             continue
         season_count = sum(1 for e in follow["episodes"].values() if e["season"] == season)
         for episode in episodes:
@@ -307,6 +310,9 @@ def run_checks(now: datetime | None = None) -> dict[str, Any]:
             continue
         out["due"] += result["due"]
         out["grabbed"] += result["grabbed"]
+        if result["failed"]:
+            out["failed"] += 1
+            out["errors"].append({"follow": follow["title"], "error": result["error"]})
     return out
 
 

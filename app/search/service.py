@@ -28,6 +28,7 @@ from app.utils.clients.tmdb import TmdbClient
 from app.utils.clients.torznab import MOVIE_CATEGORIES, TV_CATEGORIES, Release, TorznabClient
 from app.utils.clients.tvdb import TvdbClient
 from app.utils.media.releases import describe, matches_filters, parse_many, rank_key, score_release
+from app.utils.messages import N_, Refusal
 from app.utils.settings_schema import Settings
 from app.utils.text import strip_accents
 from app.utils.urls import public_url
@@ -243,6 +244,26 @@ def search(params: SearchParams) -> dict[str, Any]:
     if not results:
         message = "no result" + (f" ({len(failed)} indexer(s) failed)" if failed else "")
     return {"results": results, "indexers": statuses, "message": message}
+
+
+class NoIndexerAnswered(Refusal):
+    """A search for a job (a follow, an upgrade) that no indexer answered: none is configured, or every one
+    failed (their errors in the message). The item is counted as failed, not as "nothing found"."""
+
+    code = "no_indexer_answered"
+    status = 502
+
+
+def search_answered(params: SearchParams) -> dict[str, Any]:
+    """:func:`search`, raising :class:`NoIndexerAnswered` when no indexer is configured or none answered."""
+    answer = search(params)
+    statuses = answer["indexers"]
+    if not statuses:
+        raise NoIndexerAnswered(N_("no indexer is configured (Prowlarr or Torznab)"))
+    if not any(s["ok"] for s in statuses):
+        raise NoIndexerAnswered(N_("no indexer answered: %(errors)s"),
+                                errors="; ".join(f"{s['indexer']}: {s['error']}" for s in statuses))
+    return answer
 
 
 def parse_names(names: list[str]) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from app.extensions import managers
 from app.i18n import localized_detail, say
 from app.jobs import JobResult
 from app.quality import service as quality
-from app.search.service import SearchParams, result_cache, search
+from app.search.service import NoIndexerAnswered, SearchParams, result_cache, search_answered
 from app.seedbox.service import SendError, SendItem, send_one
 from app.upgrades.rules import FRENCH_RANK, RESOLUTION_RANK, Current, Rule, applies, default_rules, gain_of, refusal
 from app.utils.clients.errors import UpstreamError
@@ -167,11 +167,11 @@ def _same_title(parsed_title: str, item: dict[str, Any]) -> bool:
 
 def check_item(item: dict[str, Any], item_rules: list[Rule], settings: Any) -> dict[str, Any]:
     """Search one item's upgrades: ``{"key", "found": candidate or None, "refused": [(release, reason)],
-    "results"}``. Raises what the search raises."""
+    "results"}``. Raises ``NoIndexerAnswered`` when no indexer answered."""
     params = SearchParams(kind="movie" if item["media_type"] == "movie" else "tvsearch", titles=(item["title"],),
                           year=item["year"] if item["media_type"] == "movie" else None, season=item["season"],
                           tmdb_id=item["tmdb_id"], tvdb_id=item["tvdb_id"])
-    answer = search(params)
+    answer = search_answered(params)
     cache = result_cache()
     refused: list[tuple[str, str]] = []
     best: tuple[tuple[int, int, int], dict[str, Any]] | None = None
@@ -249,7 +249,7 @@ def run_checks(limit: int | None = None, pause_s: float | None = None, keys: lis
             time.sleep(pause_s)
         try:
             result = check_item(item, matching, settings)
-        except UpstreamError as exc:
+        except (UpstreamError, NoIndexerAnswered) as exc:
             out["failed"] += 1
             out["errors"].append({"key": item["key"], "error": say(exc)})
             batch.append((item, None, [], say(exc)))
