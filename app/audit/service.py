@@ -126,7 +126,7 @@ def search(user: str = "", action: str = "", since: str = "", page: int = 1, pag
     """Events newest first, filtered: ``{"items", "total", "page", "page_size", "users", "actions"}``."""
     if not store().exists():
         return {"items": [], "total": 0, "page": page, "page_size": page_size, "users": [], "actions": []}
-    where, params = ["1"], []
+    where, params = [], []
     if user:
         where.append("user = ?")
         params.append(user)
@@ -136,10 +136,7 @@ def search(user: str = "", action: str = "", since: str = "", page: int = 1, pag
     if since:
         where.append("at >= ?")
         params.append(since)
-    clause = " AND ".join(where)
-    total = store().query(f"SELECT COUNT(*) FROM events WHERE {clause}", params)[0][0]
-    rows = store().query(f"SELECT * FROM events WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-                         [*params, page_size, (page - 1) * page_size])
+    total, rows = store().page("events", where, params, "id DESC", page, page_size)
     return {"items": [dict(r) for r in rows], "total": total, "page": page, "page_size": page_size,
             "users": [r[0] for r in store().query("SELECT DISTINCT user FROM events ORDER BY user")],
             "actions": [r[0] for r in store().query("SELECT DISTINCT action FROM events ORDER BY action")]}

@@ -168,10 +168,7 @@ def files(*, text: str = "", audio: list[str] | None = None, max_resolution: str
         params.append(int(min_size))
     if not store().exists():
         return {"items": [], "total": 0, "page": page, "page_size": page_size}
-    clause = " AND ".join(where)
-    total = store().query(f"SELECT COUNT(*) FROM files WHERE {clause}", params)[0][0]
-    rows = store().query(f"SELECT * FROM files WHERE {clause} ORDER BY size DESC, path LIMIT ? OFFSET ?",
-                         [*params, page_size, (page - 1) * page_size])
+    total, rows = store().page("files", where, params, "size DESC, path", page, page_size)
     return {"items": [_file(r) for r in rows], "total": total, "page": page, "page_size": page_size}
 
 

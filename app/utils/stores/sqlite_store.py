@@ -60,3 +60,14 @@ class SqliteStore:
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Rows of a read."""
         return self._connect().execute(sql, tuple(params)).fetchall()
+
+    def page(self, table: str, where: list[str], params: list[Any], order: str, page: int, page_size: int
+             ) -> tuple[int, list[sqlite3.Row]]:
+        """``(total rows matching, the rows of page ``page``)`` of ``table`` filtered by the ``where`` clauses
+        (joined with AND, ``?`` bound to ``params``), sorted by ``order``. ``table``, ``where`` and ``order``
+        are the caller's own SQL, never user text."""
+        clause = " AND ".join(where) or "1"
+        total = self.query(f"SELECT COUNT(*) FROM {table} WHERE {clause}", params)[0][0]
+        rows = self.query(f"SELECT * FROM {table} WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                          [*params, page_size, (page - 1) * page_size])
+        return total, rows
