@@ -172,8 +172,7 @@ def _log_removed(conn, causes: dict[str, str]) -> None:
                        causes.get(g["key"]) or ("scan" if (g["section"] or "") in dropped else None)) for g in gone])
     warnings = [{"section": name, "before": before[name], "lost": lost[name], "at": now} for name in sorted(dropped)]
     if warnings:
-        conn.execute("INSERT INTO state (name, value) VALUES ('drop_warning', ?) ON CONFLICT(name) DO UPDATE SET "
-                     "value = excluded.value", (json.dumps(warnings),))
+        _state(conn, "drop_warning", json.dumps(warnings))
 
 
 def removed(limit: int = 300) -> list[dict[str, Any]]:

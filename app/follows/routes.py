@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
 from flask_babel import format_date
 from pydantic import BaseModel, Field
 
 from app.api import parse_body, parse_query
 from app.follows import bp, service
 from app.i18n import localized_detail
+from app.utils.media.releases import AUDIO_CLASSES
 
 
 class CalendarQuery(BaseModel):
@@ -39,7 +40,7 @@ def _calendar(q: CalendarQuery) -> tuple[datetime, int, list[dict]]:
 @bp.get("/follows")
 def index():
     """Followed series, each with its settings and its last checks."""
-    return render_template("follows/index.html", follows=service.follows(), audio=service.AUDIO,
+    return render_template("follows/index.html", follows=service.follows(), audio=AUDIO_CLASSES,
                            localized=localized_detail)
 
 
@@ -71,19 +72,13 @@ def api_follows():
 
 @bp.post("/api/follows")
 def api_add():
-    """Follow a series (``tvdb_id`` alone: title and year from TheTVDB)."""
-    body = parse_body(service.NewFollow) if _has_title() else None
-    if body is None:
-        found = service.tvdb_lookup(parse_body(TvdbBody).tvdb_id)
-        body = service.NewFollow(**found)
-    return jsonify(service.add(body)), 201
-
-
-def _has_title() -> bool:
-    from flask import request
-
-    data = request.get_json(silent=True)
-    return isinstance(data, dict) and "title" in data
+    """Follow a series: its title and ids, or a ``tvdb_id`` alone (title and year read from TheTVDB)."""
+    body = request.get_json(silent=True)
+    if isinstance(body, dict) and "title" in body:
+        new = parse_body(service.NewFollow)
+    else:
+        new = service.NewFollow(**service.tvdb_lookup(parse_body(TvdbBody).tvdb_id))
+    return jsonify(service.add(new)), 201
 
 
 @bp.get("/api/follows/<follow_id>")

@@ -21,11 +21,10 @@ from app.i18n import say
 from app.jobs import JobResult
 from app.search.service import NoIndexerAnswered, SearchParams, result_cache, search_answered
 from app.seedbox.service import SendError, SendItem, send_one
-from app.upgrades.rules import FRENCH_RANK, RESOLUTION_RANK
 from app.utils.clients.errors import UpstreamError
 from app.utils.clients.sonarr import SonarrClient
 from app.utils.clients.tvdb import TvdbClient
-from app.utils.media.releases import parse_release
+from app.utils.media.releases import FRENCH_RANK, RESOLUTION_RANK, parse_release
 from app.utils.messages import N_, Refusal
 from app.utils.stores.json_store import JsonStore
 from app.utils.stores.mapping_manager import Mapping, detail_message
@@ -34,7 +33,6 @@ from app.utils.text import fold
 FOLLOWS_FILE = "follows.json"
 LOG_KEPT = 100
 REFRESH_EVERY = timedelta(hours=12)
-AUDIO = ("MULTI", "VF2", "VFF", "VFQ", "VOSTFR", "VO")
 
 
 class FollowRefused(Refusal):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from app.api import ApiError, parse_query
 from app.quality import bp, service
+from app.utils.media.releases import AUDIO_CLASSES
 from app.utils.messages import N_
 
 GIB = 1024**3
@@ -49,7 +50,7 @@ def index():
     """The library's files as measured, with filters."""
     q = parse_query(QualityQuery)
     return render_template("quality/index.html", found=_files(q), query=q, summary=service.summary(),
-                           presets=PRESETS, classes=service.AUDIO_CLASSES)
+                           presets=PRESETS, classes=AUDIO_CLASSES)
 
 
 @bp.get("/api/quality/files")

@@ -21,6 +21,7 @@ from typing import Any
 from app.extensions import managers
 from app.jobs import JobResult
 from app.utils.media.probe import FileQuality, ProbeFailed, probe
+from app.utils.media.releases import RESOLUTION_RANK
 from app.utils.messages import N_
 from app.utils.paths import library_roots
 from app.utils.stores.quality_store import QualityStore
@@ -28,8 +29,6 @@ from app.utils.text import fold
 
 #: Results written per transaction.
 BATCH = 200
-RESOLUTION_RANK = {"SD": 0, "720p": 1, "1080p": 2, "2160p": 3}
-AUDIO_CLASSES = ("MULTI", "VF2", "VFF", "VFQ", "VOSTFR", "VO")
 _scan_lock = threading.Lock()
 
 

@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from app.utils.media.probe import ProbeFailed, probe
+from app.utils.media.releases import FRENCH_RANK
 from app.utils.paths import UnsafePathError, library_roots, resolve_inside
 
 #: Suffix of a new file waiting for its check beside the file it will replace.
 WAITING = ".mms-new"
-#: The audio classes in the order an upgrade may not go below.
-FRENCH_RANK = {"VO": 0, "VOSTFR": 1, "VFQ": 2, "VFF": 2, "VF2": 3, "MULTI": 4}
 
 
 class UpgradeRefused(Exception):

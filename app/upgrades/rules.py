@@ -18,11 +18,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.utils.media.releases import ParsedRelease, score_release
+from app.utils.media.releases import FRENCH_RANK, RESOLUTION_RANK, ParsedRelease, score_release
 from app.utils.messages import N_, Refusal
 
-FRENCH_RANK = {"VO": 0, "VOSTFR": 1, "VFQ": 2, "VFF": 2, "VF2": 3, "MULTI": 4}
-RESOLUTION_RANK = {"SD": 0, "480p": 0, "576p": 0, "720p": 1, "1080p": 2, "2160p": 3}
 CODECS = ("x264", "x265", "AV1", "XviD", "MPEG2", "VC-1", "VP9")
 VALUES = {"language": tuple(FRENCH_RANK), "resolution": ("SD", "720p", "1080p", "2160p"), "codec": CODECS}
 BAD_SOURCES = frozenset({"CAM", "TS"})

@@ -24,9 +24,9 @@ from app.jobs import JobResult
 from app.quality import service as quality
 from app.search.service import NoIndexerAnswered, SearchParams, result_cache, search_answered
 from app.seedbox.service import SendError, SendItem, send_one
-from app.upgrades.rules import FRENCH_RANK, RESOLUTION_RANK, Current, Rule, applies, default_rules, gain_of, refusal
+from app.upgrades.rules import Current, Rule, applies, default_rules, gain_of, refusal
 from app.utils.clients.errors import UpstreamError
-from app.utils.media.releases import parse_release
+from app.utils.media.releases import FRENCH_RANK, RESOLUTION_RANK, parse_release
 from app.utils.messages import N_, Refusal
 from app.utils.stores.json_store import JsonStore
 from app.utils.stores.mapping_manager import Mapping, detail_message

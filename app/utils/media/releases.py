@@ -37,6 +37,10 @@ from PTT import Parser, add_defaults
 from app.utils.media.french_tags import french_tags
 
 AUDIO_CLASSES = ("MULTI", "VF2", "VFF", "VFQ", "VOSTFR", "VO")
+#: How French an audio class is (an upgrade or a follow never goes down this scale).
+FRENCH_RANK = {"VO": 0, "VOSTFR": 1, "VFQ": 2, "VFF": 2, "VF2": 3, "MULTI": 4}
+#: Resolutions in order (what a release name or ffprobe says; below 720p is SD).
+RESOLUTION_RANK = {"SD": 0, "480p": 0, "576p": 0, "720p": 1, "1080p": 2, "2160p": 3}
 
 #: parsett handlers whose results MMS never uses (measured: no change to any field we read).
 SKIPPED_HANDLERS = frozenset({"adult", "ppv", "channels", "bit_depth", "upscaled", "documentary", "commentary",
