@@ -181,6 +181,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def feature_jobs() -> list:
     """Every feature's scheduled jobs (``app/<feature>/jobs.py``), in display order."""
     from app.archive.jobs import JOBS as archive_jobs
+    from app.cloud_burst.jobs import JOBS as cloud_burst_jobs
     from app.configuration.jobs import JOBS as configuration_jobs
     from app.core.jobs import JOBS as core_jobs
     from app.follows.jobs import JOBS as follows_jobs
@@ -190,7 +191,7 @@ def feature_jobs() -> list:
     from app.upgrades.jobs import JOBS as upgrades_jobs
 
     return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs, *quality_jobs,
-            *follows_jobs, *upgrades_jobs]
+            *follows_jobs, *upgrades_jobs, *cloud_burst_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:

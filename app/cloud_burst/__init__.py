@@ -1,18 +1,17 @@
-"""Cloud burst: heavy Plex scans on a temporary cloud machine, the database brought home safely.
+"""Cloud burst: heavy Plex scans on a temporary cloud machine, the database brought home safely
+(``/cloud-burst``, ``/api/cloud-burst/...``, ``flask --app run cloudburst ...``)."""
 
-Built so far: the database tools (``flask --app run cloudburst remap|guard|integrity``); the runs and their
-page are coming (the page says so).
-"""
+from flask import Blueprint
 
-from app.coming import coming_blueprint
-from app.utils.settings_schema import N_
+bp = Blueprint("cloud_burst", __name__, template_folder="templates", cli_group="cloudburst")
 
-bp = coming_blueprint(
-    "cloud_burst",
-    "/cloud-burst",
-    N_("Cloud burst"),
-    N_("Run heavy Plex scans on a temporary cloud machine and bring the database home."),
-    cli_group="cloudburst",
-)
 
-from app.cloud_burst import cli  # noqa: E402,F401 - registers the command-line tools on bp
+@bp.record_once
+def _report_problems(state) -> None:
+    """Failed runs and machines not destroyed reach the dashboard and the health page."""
+    from app.cloud_burst.service import problems
+
+    state.app.extensions["mms"].problem_sources.append(lambda: problems(state.app))
+
+
+from app.cloud_burst import cli, routes  # noqa: E402,F401 - registers the commands and routes on bp

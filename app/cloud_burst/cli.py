@@ -96,3 +96,93 @@ def integrity_command(db: str) -> None:
     result = remap.integrity(Path(db), _settings().plex_sqlite_path or None)
     click.echo(f"{'ok' if result['ok'] else 'FAILED'} ({result['tool']}): {result['detail']}")
     sys.exit(0 if result["ok"] else 1)
+
+
+def _follow(run_id: str, claim: str | None, plex_stopped: bool) -> None:
+    """Run ``run_id`` in this process until it ends, printing its log; answer its questions from the
+    options. Exit code 0 when it is done, 1 otherwise."""
+    from app.cloud_burst import runs, service
+    from app.i18n import localized_detail
+
+    live = service.launch(run_id)
+    shown = len(runs.get(run_id)["log"])
+    answered: set[str] = set()
+    while True:
+        alive = live.alive()
+        run = runs.get(run_id)
+        for line in run["log"][shown:]:
+            click.echo(f"{line['at']} [{line['step']}] {localized_detail(line)}")
+        shown = len(run["log"])
+        asked = run.get("waiting_for")
+        if asked == "plex_claim" and claim and f"claim{run['steps'][run['state']]['started_at']}" not in answered:
+            live.give_claim(claim)
+            answered.add(f"claim{run['steps'][run['state']]['started_at']}")
+        elif asked == "plex_stopped" and plex_stopped:
+            live.confirm_stopped()
+        elif asked and asked not in answered:
+            click.echo(f"waiting for {asked}: answer on the page or with --claim / --plex-stopped")
+            answered.add(asked)
+        if not alive:
+            break
+        live.thread.join(0.5)
+    click.echo(f"run {run_id}: {run['state']}")
+    sys.exit(0 if run["state"] == "done" else 1)
+
+
+@bp.cli.command("start")
+@click.option("--mode", type=click.Choice(["delta", "scratch"]), default="delta", show_default=True)
+@click.option("--provider", type=click.Choice(["own_host", "scaleway"]), default=None,
+              help="The machine (the setting by default).")
+@click.option("--section", "sections", type=int, multiple=True, help="A home section id (repeatable; all by default).")
+@click.option("--hours", type=click.FloatRange(0.1, 720), default=None, help="Hours planned, for the estimate.")
+@click.option("--claim", default=None, help="The Plex claim token (plex.tv/claim) to give when asked.")
+@click.option("--plex-stopped", is_flag=True, help="The home Plex is stopped: install without asking.")
+def start_command(mode: str, provider: str | None, sections: tuple[int, ...], hours: float | None,
+                  claim: str | None, plex_stopped: bool) -> None:
+    """Start a run and follow it here until it ends."""
+    from app.cloud_burst import runs, service
+
+    try:
+        run = service.start(service.StartRun(mode=mode, provider=provider, sections=list(sections),
+                                             planned_hours=hours), thread=False)
+    except (runs.RunRefused, service.providers.ProviderError) as exc:
+        click.echo(f"refused: {say(exc)}", err=True)
+        sys.exit(1)
+    click.echo(f"run {run['id']}: estimate {run['cost']['estimate']} EUR")
+    _follow(run["id"], claim, plex_stopped)
+
+
+@bp.cli.command("resume")
+@click.argument("run_id")
+@click.option("--claim", default=None, help="The Plex claim token to give when asked.")
+@click.option("--plex-stopped", is_flag=True, help="The home Plex is stopped: install without asking.")
+def resume_command(run_id: str, claim: str | None, plex_stopped: bool) -> None:
+    """Go on with an unfinished run (after MMS stopped) and follow it here."""
+    from app.cloud_burst import runs
+
+    try:
+        run = runs.get(run_id)
+    except runs.RunRefused as exc:
+        click.echo(f"refused: {say(exc)}", err=True)
+        sys.exit(1)
+    if run["state"] in runs.TERMINAL:
+        click.echo(f"run {run_id} is {run['state']}")
+        sys.exit(0 if run["state"] == "done" else 1)
+    _follow(run_id, claim, plex_stopped)
+
+
+@bp.cli.command("cancel")
+@click.argument("run_id")
+def cancel_command(run_id: str) -> None:
+    """Cancel a run and destroy its machine."""
+    from app.cloud_burst import runs, service
+
+    try:
+        service.cancel(run_id)
+    except runs.RunRefused as exc:
+        click.echo(f"refused: {say(exc)}", err=True)
+        sys.exit(1)
+    live = service.runner(run_id)
+    if live is not None:
+        live.thread.join(900)
+    click.echo(f"run {run_id}: {runs.get(run_id)['state']}")

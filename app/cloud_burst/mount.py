@@ -54,21 +54,27 @@ def _run(command: list[str], timeout: float) -> tuple[bool, str]:
     return child.returncode == 0, output.decode("utf-8", "replace")
 
 
-def read_ends(path: Path, size: int, timeout: float) -> str | None:
+#: Runs a command with a deadline: ``(command, timeout seconds) -> (finished with 0, output)``. Local child
+#: processes by default; :meth:`app.cloud_burst.remote.RemoteHost.run_checked` runs them on the burst machine.
+Runner = Callable[[list[str], float], tuple[bool, str]]
+
+
+def read_ends(path: Path, size: int, timeout: float, run: Runner = _run) -> str | None:
     """Read the first and the last :data:`READ_BYTES` of ``path`` in child processes (``dd``); the reason it
     failed, or ``None``."""
     for skip in sorted({0, max(0, size - READ_BYTES)}):
-        ok, output = _run(["dd", f"if={path}", "of=/dev/null", f"bs={READ_BYTES}", "count=1", "status=none",
+        ok, output = run(["dd", f"if={path}", "of=/dev/null", f"bs={READ_BYTES}", "count=1", "status=none",
                            "iflag=skip_bytes", f"skip={skip}"], timeout)
         if not ok:
             return f"{path.name}: {output.strip() or 'read failed'}"
     return None
 
 
-def sample(root: Path, count: int, timeout: float, rng: random.Random | None = None) -> list[tuple[Path, int]]:
+def sample(root: Path, count: int, timeout: float, rng: random.Random | None = None,
+           run: Runner = _run) -> list[tuple[Path, int]]:
     """``count`` files (and sizes) drawn from the first :data:`LISTED` non-empty files under ``root``, listed
     by ``find`` in a child process. Raises :class:`MountUnhealthy` when the listing does not answer."""
-    ok, output = _run(["find", str(root), "-type", "f", "-size", "+0", "-printf", "%s %p\\n"], timeout)
+    ok, output = run(["find", str(root), "-type", "f", "-size", "+0", "-printf", "%s %p\\n"], timeout)
     if not ok and "no answer" in output:
         raise MountUnhealthy(N_("the listing of %(root)s does not answer (%(reason)s)"), root=str(root),
                              reason=output)
@@ -93,20 +99,22 @@ def rclone_stats(rc_url: str, timeout: float) -> dict[str, Any]:
 
 
 def ensure_mount_healthy(root: Path, *, files: int = 5, timeout: float = 10.0, sentinel: str | None = None,
-                         rc_url: str | None = None, rng: random.Random | None = None) -> dict[str, Any]:
+                         rc_url: str | None = None, rng: random.Random | None = None,
+                         run: Runner = _run) -> dict[str, Any]:
     """Check that ``root`` reads: the sentinel file (relative to ``root``) when given, ``files`` sampled files
-    read at both ends, rclone's stats when ``rc_url`` is given; each read within ``timeout`` seconds.
+    read at both ends, rclone's stats when ``rc_url`` is given; each read within ``timeout`` seconds, through
+    ``run`` (local child processes by default, or commands on another machine over SSH).
     Returns ``{"checked": [file names], "rclone": stats or None}``; raises :class:`MountUnhealthy`."""
     checked = []
     if sentinel:
         target = root / sentinel
-        reason = read_ends(target, READ_BYTES, timeout) if target.name else "empty sentinel"
+        reason = read_ends(target, READ_BYTES, timeout, run) if target.name else "empty sentinel"
         if reason:
             raise MountUnhealthy(N_("the sentinel file %(file)s does not read (%(reason)s)"), file=str(target),
                                  reason=reason)
         checked.append(sentinel)
-    for path, size in sample(root, files, timeout, rng):
-        reason = read_ends(path, size, timeout)
+    for path, size in sample(root, files, timeout, rng, run):
+        reason = read_ends(path, size, timeout, run)
         if reason:
             raise MountUnhealthy(N_("%(root)s does not read: %(reason)s"), root=str(root), reason=reason)
         checked.append(path.name)

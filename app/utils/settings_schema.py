@@ -48,6 +48,7 @@ GROUPS: tuple[SettingsGroup, ...] = (
     SettingsGroup("schedules", N_("Schedules")),
     SettingsGroup("search", N_("Search filters")),
     SettingsGroup("trailers", N_("Trailers")),
+    SettingsGroup("cloud_burst", N_("Cloud burst")),
 )
 
 DEFAULT_FILTER_ALIASES: dict[str, dict[str, list[str]]] = {
@@ -133,6 +134,16 @@ class PathMapping(BaseModel):
         if path == base or path.startswith(base + "/"):
             return self.local.rstrip("/") + path[len(base):]
         return None
+
+
+class BurstPathMapping(BaseModel):
+    """A library folder as the home Plex sees it (``home``) and as the burst machine's Plex sees it (``cloud``,
+    under the S3 mount)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    home: str = Field(min_length=2, pattern=r"^/")
+    cloud: str = Field(min_length=2, pattern=r"^/")
 
 
 class Settings(BaseModel):
@@ -314,6 +325,69 @@ class Settings(BaseModel):
         json_schema_extra=_meta("health", kind="int"))
     plex_sqlite_path: str = _path("health", "", N_("Plex SQLite (the binary shipped with Plex Media Server; empty "
                                                    "= its usual place)"))
+    plex_data_path: str = _path("cloud_burst", "", N_("Home Plex data folder (the one holding Plug-in Support, "
+                                                       "Metadata and Media; empty = not installed by MMS)"))
+    plex_docker_container: str = Field("", max_length=128, pattern=r"^[A-Za-z0-9_.-]*$",
+                                       title=N_("Docker container of the home Plex (empty = you stop and start it)"),
+                                       json_schema_extra=_meta("cloud_burst"))
+    cloud_burst_provider: Literal["own_host", "scaleway"] = Field(
+        "own_host", title=N_("Machine that runs the scans"), json_schema_extra=_meta("cloud_burst", kind="choice"))
+    cloud_burst_host: str = Field("", max_length=253, title=N_("Your own host (name or address)"),
+                                  json_schema_extra=_meta("cloud_burst"))
+    cloud_burst_ssh_port: int = Field(22, ge=1, le=65535, title=N_("SSH port of the machine"),
+                                      json_schema_extra=_meta("cloud_burst", kind="int"))
+    cloud_burst_ssh_user: str = Field("root", min_length=1, max_length=64, title=N_("SSH user on your own host"),
+                                      json_schema_extra=_meta("cloud_burst"))
+    cloud_burst_ssh_key_path: str = _path("cloud_burst", "", N_("SSH private key for your own host (empty = the "
+                                                                "key MMS makes in instance/cloud_burst)"))
+    cloud_burst_remote_root: str = Field("/opt/mms-burst", pattern=r"^/[^\x00]+$", max_length=200,
+                                         title=N_("Working folder on the machine (one sub-folder per run)"),
+                                         json_schema_extra=_meta("cloud_burst", kind="path"))
+    cloud_burst_mount_path: str = Field("/mnt/mms-burst", pattern=r"^/[^\x00]+$", max_length=200,
+                                        title=N_("Where the machine mounts the S3 bucket"),
+                                        json_schema_extra=_meta("cloud_burst", kind="path"))
+    cloud_burst_path_mappings: list[BurstPathMapping] = Field(
+        default_factory=list, title=N_("Library folders: home path and path under the S3 mount"),
+        json_schema_extra=_meta("cloud_burst", kind="json"))
+    cloud_burst_docker: str = Field("docker", pattern=r"^[A-Za-z0-9_./-]+$", max_length=200,
+                                    title=N_("Container command on the machine (docker or podman)"),
+                                    json_schema_extra=_meta("cloud_burst"))
+    cloud_burst_plex_image: str = Field("plexinc/pms-docker:latest", max_length=200, pattern=r"^[\w./:@-]+$",
+                                        title=N_("Plex Media Server image"), json_schema_extra=_meta("cloud_burst"))
+    cloud_burst_plex_port: int = Field(32400, ge=1, le=65535, title=N_("Port of Plex on the machine"),
+                                       json_schema_extra=_meta("cloud_burst", kind="int"))
+    cloud_burst_s3_endpoint: str = _url("cloud_burst", "https://s3.fr-par.scw.cloud", N_("S3 endpoint"))
+    cloud_burst_s3_region: str = Field("fr-par", max_length=64, title=N_("S3 region"),
+                                       json_schema_extra=_meta("cloud_burst"))
+    cloud_burst_s3_bucket: str = Field("", max_length=255, pattern=r"^[A-Za-z0-9._/-]*$", title=N_("S3 bucket"),
+                                       json_schema_extra=_meta("cloud_burst"))
+    cloud_burst_s3_access_key: str = Field("", max_length=200, title=N_("S3 access key"),
+                                           json_schema_extra=_meta("cloud_burst"))
+    cloud_burst_s3_secret_key: str = _secret("cloud_burst", N_("S3 secret key"))
+    cloud_burst_section_timeout_h: float = Field(
+        4.0, gt=0, le=168, title=N_("Longest scan of one section (hours)"),
+        json_schema_extra=_meta("cloud_burst", kind="int"))
+    cloud_burst_run_timeout_h: float = Field(
+        72.0, gt=0, le=720, title=N_("Longest run; older burst machines are destroyed (hours)"),
+        json_schema_extra=_meta("cloud_burst", kind="int"))
+    cloud_burst_check_s: int = Field(
+        30, ge=1, le=3600, title=N_("Check that the mount reads during a scan every (seconds)"),
+        json_schema_extra=_meta("cloud_burst", kind="int"))
+    cloud_burst_planned_hours: float = Field(
+        6.0, gt=0, le=720, title=N_("Hours planned for a run (for the cost estimate)"),
+        json_schema_extra=_meta("cloud_burst", kind="int"))
+    scaleway_api_url: str = _url("cloud_burst", "https://api.scaleway.com", N_("Scaleway API URL"))
+    scaleway_access_key: str = Field("", max_length=64, title=N_("Scaleway access key"),
+                                     json_schema_extra=_meta("cloud_burst"))
+    scaleway_secret_key: str = _secret("cloud_burst", N_("Scaleway secret key"))
+    scaleway_project_id: str = Field("", max_length=64, title=N_("Scaleway project id"),
+                                     json_schema_extra=_meta("cloud_burst"))
+    scaleway_zone: str = Field("fr-par-1", pattern=r"^[a-z]{2}-[a-z]{3}-\d$", title=N_("Scaleway zone"),
+                               json_schema_extra=_meta("cloud_burst"))
+    scaleway_commercial_type: str = Field("POP2-HC-8C-16G", max_length=64, title=N_("Scaleway instance type"),
+                                          json_schema_extra=_meta("cloud_burst"))
+    scaleway_image: str = Field("ubuntu_noble", max_length=100, title=N_("Scaleway image"),
+                                json_schema_extra=_meta("cloud_burst"))
     # Follows
     follow_check_minutes: int = Field(
         30, ge=0, le=1440, title=N_("Search the aired episodes of followed series every (minutes, 0 = never)"),
@@ -465,6 +539,7 @@ SECRET_HOSTS: dict[str, str] = {
     "plex_token": "plex_url", "sonarr_api_key": "sonarr_url", "radarr_api_key": "radarr_url",
     "prowlarr_api_key": "prowlarr_url", "qbittorrent_password": "qbittorrent_url", "sftp_password": "sftp_host",
     "tmdb_api_key": "tmdb_url", "tvdb_api_key": "tvdb_url", "tvdb_pin": "tvdb_url",
+    "scaleway_secret_key": "scaleway_api_url", "cloud_burst_s3_secret_key": "cloud_burst_s3_endpoint",
 }
 
 
@@ -482,6 +557,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "backup_schedule": {"disabled": N_("disabled"), "hourly": N_("every hour"), "daily": N_("every day"),
                         "weekly": N_("every week")},
     "ranking": {"score": N_("by score"), "language": N_("French audio first, then score")},
+    "cloud_burst_provider": {"own_host": N_("your own host (over SSH)"), "scaleway": "Scaleway"},
 }
 
 

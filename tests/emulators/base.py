@@ -148,7 +148,7 @@ class Emulator:
                 if self.command != "HEAD":
                     self.wfile.write(raw)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

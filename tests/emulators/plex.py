@@ -73,7 +73,17 @@ class PlexEmulator(Emulator):
         #: Rating keys deleted through the API.
         self.deleted: list[int] = []
         self.analyzed: list[int] = []
+        #: A whole-section scan keeps the section ``refreshing`` this long (seconds), or while ``scans_held``.
+        self.scan_seconds = 0.3
+        self.scans_held = False
+        #: Called with the section key when a whole-section scan starts (a test's stand-in for the scanner).
+        self.on_scan = None
+        #: Sections analysed (``PUT /library/sections/{id}/analyze``), in order.
+        self.analyzed_sections: list[int] = []
         self.route("GET", r"/", self._root)
+        self.route("GET", r"/activities", self._activities)
+        self.route("POST", r"/library/sections", self._add_section)
+        self.route("PUT", r"/library/sections/(\d+)/analyze", self._analyze_section)
         self.route("GET", r"/identity", self._identity)
         self.route("GET", r"/library/?", self._library)
         self.route("GET", r"/library/sections", self._sections)
@@ -104,8 +114,13 @@ class PlexEmulator(Emulator):
     def add_section(self, title: str, kind: str, location: str) -> int:
         """A library section (``kind`` movie or show) over one folder; returns its key."""
         key = len(self.sections) + 1
-        self.sections[key] = {"key": key, "title": title, "type": kind, "location": location}
+        self.sections[key] = {"key": key, "title": title, "type": kind, "location": location, "until": 0.0}
         return key
+
+    def refreshing(self, key: int) -> bool:
+        """Whether section ``key`` is being scanned."""
+        section = self.sections[key]
+        return (self.scans_held and section.get("until", 0) > 0) or time.monotonic() < section.get("until", 0)
 
     def _new(self, section: int, kind: str, title: str, **extra: Any) -> dict[str, Any]:
         key = next(self._keys)
@@ -234,6 +249,7 @@ class PlexEmulator(Emulator):
             "scanner": "Plex Movie" if section["type"] == "movie" else "Plex TV Series", "language": "fr-FR",
             "uuid": f"00000000-0000-4000-8000-00000000000{section['key']}", "updatedAt": 1700000000,
             "scannedAt": 1700000000, "content": 1, "directory": 1, "hidden": 0,
+            "refreshing": int(self.refreshing(section["key"])),
             "thumb": f"/:/resources/{section['type']}.png"})
         _attrs(SubElement(directory, "Location"), {"id": section["key"], "path": section["location"]})
 
@@ -407,6 +423,10 @@ class PlexEmulator(Emulator):
             return self._not_found()
         path = request.arg("path")
         self.scans.append((key, unquote_plus(path) if path else None))
+        if not path:
+            self.sections[key]["until"] = time.monotonic() + self.scan_seconds
+            if self.on_scan is not None:
+                self.on_scan(key)
         return Reply(200, b"", {"Content-Type": "text/xml"})
 
     def _cancel_refresh(self, request: Request) -> Reply:
@@ -414,6 +434,31 @@ class PlexEmulator(Emulator):
         if key not in self.sections:
             return self._not_found()
         self.cancelled_scans.append(key)
+        self.sections[key]["until"] = 0.0
+        return Reply(200, b"", {"Content-Type": "text/xml"})
+
+    def _activities(self, request: Request) -> Reply:
+        root = _attrs(Element("MediaContainer"), {"size": 0})
+        for section in self.sections.values():
+            if self.refreshing(section["key"]):
+                _attrs(SubElement(root, "Activity"), {
+                    "uuid": f"00000000-0000-4000-8000-1000000000{section['key']:02d}", "type": "library.update.section",
+                    "cancellable": 1, "userID": 1, "title": f"Scanning {section['title']}", "progress": 50})
+        root.set("size", str(len(root)))
+        return self._xml(root)
+
+    def _add_section(self, request: Request) -> Reply:
+        locations = request.query.get("location", [])
+        if not request.arg("name") or not locations:
+            return Reply(400, "<html>400 Bad Request</html>", {"Content-Type": "text/html"})
+        self.add_section(request.arg("name"), request.arg("type"), locations[0])
+        return Reply(201, b"", {"Content-Type": "text/xml"})
+
+    def _analyze_section(self, request: Request) -> Reply:
+        key = int(request.path.split("/")[3])
+        if key not in self.sections:
+            return self._not_found()
+        self.analyzed_sections.append(key)
         return Reply(200, b"", {"Content-Type": "text/xml"})
 
     def _artwork(self, request: Request) -> Reply:

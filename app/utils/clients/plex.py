@@ -353,6 +353,33 @@ class PlexClient:
         with self._guard():
             self.server().library.sectionByID(int(section_key)).cancelUpdate()
 
+    def section_refreshing(self, section_key: int) -> bool:
+        """Whether the section is being scanned now (``GET /library/sections``, attribute ``refreshing``)."""
+        with self._guard():
+            for section in self.server().library.sections():
+                if int(section.key) == int(section_key):
+                    return bool(section.refreshing)
+        raise UpstreamNotFound(SERVICE, f"no library section {section_key}")
+
+    def activities(self) -> list[dict[str, Any]]:
+        """What the server is busy with (``GET /activities``): ``[{"uuid", "type", "title", "progress"}]``."""
+        with self._guard():
+            return [{"uuid": a.uuid, "type": a.type, "title": a.title, "progress": a.progress}
+                    for a in self.server().activities]
+
+    def analyze_section(self, section_key: int) -> None:
+        """Analyse every item of a section (``PUT /library/sections/{id}/analyze``; for music, the sonic
+        analysis when the server has it enabled)."""
+        with self._guard():
+            self.server().library.sectionByID(int(section_key)).analyze()
+
+    def add_section(self, name: str, kind: str, agent: str, scanner: str, language: str,
+                    locations: list[str]) -> None:
+        """Create a library section (``POST /library/sections``, plexapi ``Library.add``)."""
+        with self._guard():
+            self.server().library.add(name=name, type=kind, agent=agent, scanner=scanner, location=locations,
+                                      language=language)
+
     # -- metadata editing ------------------------------------------------------------------------------
     def _fetch(self, rating_key: int) -> Any:
         with self._guard():
