@@ -6,6 +6,7 @@ nothing runs at import time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +62,18 @@ class Managers:
     #: Features' own failures for the summary views: callables returning ``[{"title" (msgid), "subject"?,
     #: "detail"}]``, added by each feature when its blueprint is registered (see app/plex_editor/__init__.py).
     problem_sources: list[Callable[[], list[dict[str, Any]]]] = field(default_factory=list)
+    #: Called (with no argument) when MMS asks the home Plex to scan: the cloud-burst guard counts the home
+    #: library before the scan (see app/cloud_burst/home_guard.py).
+    scan_listeners: list[Callable[[], None]] = field(default_factory=list)
     jobs: JobRunner | None = None
+
+    def plex_scan_asked(self) -> None:
+        """Tell the listeners that MMS asks the home Plex to scan; a listener's failure is logged only."""
+        for listener in self.scan_listeners:
+            try:
+                listener()
+            except Exception:
+                logging.getLogger(__name__).exception("a Plex scan listener failed")
 
     @classmethod
     def build(cls, instance_path: Path, backup_path: Path) -> Managers:

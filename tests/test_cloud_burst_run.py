@@ -8,6 +8,7 @@ against the instance API emulator, is cancelled and its machine destroyed."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -329,3 +330,60 @@ def test_start_is_refused_while_not_configured(make_app) -> None:
     with app.app_context(), pytest.raises(runs.RunRefused) as refused:
         service.start(service.StartRun())
     assert refused.value.status == 422
+
+
+def test_the_home_guard_reports_a_library_drop_after_a_scan_mms_asked_for(make_app, tmp_path: Path) -> None:
+    from app.cloud_burst import home_guard
+
+    app = make_app()
+    data = tmp_path / "home-plex"
+    (data / "Plug-in Support" / "Databases").mkdir(parents=True)
+    db = plexdb.build(data / "Plug-in Support" / "Databases" / "com.plexapp.plugins.library.db",
+                      {"Films": ["/data/media/Films"], "Docs": ["/data/media/Docs"]}, 50)
+    app.extensions["mms"].settings.save({"plex_data_path": str(data)})
+    with app.app_context():
+        app.extensions["mms"].plex_scan_asked()  # what an import does before asking Plex to scan
+        later = datetime.now(UTC) + timedelta(seconds=home_guard.SETTLE_S + 1)
+        assert home_guard.check(later, busy=True) is None  # Plex still busy: not judged yet
+        assert home_guard.check(datetime.now(UTC)) is None  # too soon after the scan
+        conn = sqlite3.connect(db)
+        conn.execute("UPDATE metadata_items SET deleted_at = 1 WHERE library_section_id = 1 AND id % 5 = 0")
+        conn.commit()
+        conn.close()
+        verdict = home_guard.check(later)
+        films = next(s for s in verdict["sections"] if s["name"] == "Films")
+        assert (films["before"], films["after"], films["refused"]) == (50, 40, True)
+        assert not next(s for s in verdict["sections"] if s["name"] == "Docs")["refused"]
+        assert [p["subject"] for p in service.problems(app)] == ["Films"]
+        # the next scan's check passes again: the warning goes away
+        app.extensions["mms"].plex_scan_asked()
+        assert home_guard.check(later)["ok"] and service.problems(app) == []
+
+
+def test_a_mount_that_stops_reading_mid_scan_cancels_it_and_nothing_comes_home(burst) -> None:
+    app, plex = burst["app"], burst["plex"]
+    before = burst["home_db"].read_bytes()
+    plex.scans_held = True
+    with app.app_context():
+        run = service.start(service.StartRun(mode="delta", sections=[1]))
+    wait_for(lambda: _state(app, run["id"])["waiting_for"] == "plex_claim", timeout=120, interval=0.2,
+             what="the claim question")
+    with app.app_context():
+        service.give_claim(run["id"], service.ClaimBody(token="claim-AbCdEfGhIjKlMnOp1234"))
+    wait_for(lambda: plex.scans == [(1, None)], timeout=60, interval=0.1, what="the scan under way")
+    rclone = _state(app, run["id"])["rclone_pid"]
+    os.kill(rclone, signal.SIGSTOP)  # the mount still lists from its cache, every read hangs
+    try:
+        wait_for(lambda: _state(app, run["id"])["state"] in runs.TERMINAL, timeout=180, interval=0.2,
+                 what="the end of the run")
+    finally:
+        for sig in (signal.SIGCONT, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(rclone, sig)
+    ended = _state(app, run["id"])
+    assert plex.cancelled_scans == [1], "\n".join(x["msgid"] % x["params"] for x in ended["log"])  # the monitor cancelled Plex's scan of the section
+    assert ended["sections"]["1"]["state"] == "untrusted"
+    assert ended["state"] == "failed" and ended["error"]["step"] == "verifying"
+    assert next(s for s in ended["guard"]["sections"] if s["name"] == "Films")["untrusted"]
+    assert burst["home_db"].read_bytes() == before  # nothing installed
+    assert ended["destroyed_at"]

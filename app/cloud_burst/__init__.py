@@ -9,9 +9,11 @@ bp = Blueprint("cloud_burst", __name__, template_folder="templates", cli_group="
 @bp.record_once
 def _report_problems(state) -> None:
     """Failed runs and machines not destroyed reach the dashboard and the health page."""
+    from app.cloud_burst.home_guard import note_scan
     from app.cloud_burst.service import problems
 
     state.app.extensions["mms"].problem_sources.append(lambda: problems(state.app))
+    state.app.extensions["mms"].scan_listeners.append(note_scan)
 
 
 from app.cloud_burst import cli, routes  # noqa: E402,F401 - registers the commands and routes on bp

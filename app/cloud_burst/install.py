@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +29,23 @@ class InstallRefused(Refusal):
     status = 409
 
 
-def docker(args: list[str]) -> None:
-    """``docker <args>`` for the home Plex container (stop, start). Raises :class:`InstallRefused`."""
+def container(name: str, action: str) -> None:
+    """Stop or start the home Plex container ``name`` (``action`` ``stop``/``start``) through the Docker
+    socket (the docker SDK, Docker Engine API ``POST /containers/{id}/stop|start``). Raises
+    :class:`InstallRefused` when Docker cannot be reached or refuses."""
+    import docker
+
+    client = None
     try:
-        done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=DOCKER_TIMEOUT_S,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InstallRefused(N_("docker %(action)s failed: %(reason)s"), action=args[0], reason=str(exc)) from None
-    if done.returncode != 0:
-        raise InstallRefused(N_("docker %(action)s failed: %(reason)s"), action=args[0],
-                             reason=(done.stderr or done.stdout).strip()[-300:])
+        client = docker.from_env(timeout=DOCKER_TIMEOUT_S)
+        found = client.containers.get(name)
+        found.stop(timeout=120) if action == "stop" else found.start()
+    except Exception as exc:  # noqa: BLE001 - the SDK raises requests' and its own errors; said as one refusal
+        raise InstallRefused(N_("docker %(action)s %(name)s failed: %(reason)s"), action=action, name=name,
+                             reason=str(exc)[:300] or type(exc).__name__) from None
+    finally:
+        if client is not None:
+            client.close()
 
 
 def _inside(root: Path, candidate: Path) -> Path:

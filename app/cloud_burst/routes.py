@@ -9,6 +9,7 @@ from app.api import parse_body, parse_query
 from app.cloud_burst import bp, runner, runs, service
 from app.extensions import managers
 from app.i18n import localized_detail
+from app.utils.settings_schema import CHOICE_LABELS
 
 
 class EstimateQuery(BaseModel):
@@ -18,10 +19,20 @@ class EstimateQuery(BaseModel):
     hours: float | None = Field(default=None, gt=0, le=720)
 
 
+def _line(line: dict) -> dict:
+    """A log line in the reader's language; a step or provider named in it is shown by its label."""
+    params = dict(line.get("params") or {})
+    if params.get("step") in runs.STATE_LABELS:
+        params["step"] = localized_detail({"msgid": runs.STATE_LABELS[params["step"]]})
+    if params.get("provider") in CHOICE_LABELS["cloud_burst_provider"]:
+        params["provider"] = localized_detail({"msgid": CHOICE_LABELS["cloud_burst_provider"][params["provider"]]})
+    return {**line, "text": localized_detail({"msgid": line.get("msgid"), "params": params})}
+
+
 def _view(run: dict) -> dict:
     """A run for the browser: its state label and log lines in the reader's language."""
     return {**run, "state_label": localized_detail({"msgid": runs.STATE_LABELS[run["state"]]}),
-            "log": [{**line, "text": localized_detail(line)} for line in run["log"]],
+            "log": [_line(line) for line in run["log"]],
             "error_text": localized_detail(run.get("error")) if run.get("error") else None,
             "has_archive": runner.archive_path(run["id"]) is not None}
 

@@ -417,8 +417,9 @@ class BurstRunner:
             host.run(self._mount_command(runs.get(self.run_id), uid.strip() == "0"))
             time.sleep(2)
 
+        read_timeout = max(5.0, min(20.0, s.cloud_burst_check_s * 5.0))  # a read slower than this: degraded
         monitor = watch_scan(plex, key, [Path(r) for r in roots], untrusted, interval_s=s.cloud_burst_check_s,
-                             remount=remount, files=3, timeout=20.0, run=host.run_checked).start()
+                             remount=remount, files=3, timeout=read_timeout, run=host.run_checked).start()
         timed_out = False
         try:
             limit = s.cloud_burst_section_timeout_h * 3600
@@ -525,7 +526,7 @@ class BurstRunner:
 
         container = settings.plex_docker_container
         if container:
-            install.docker(["stop", container])
+            install.container(container, "stop")
         else:
             self._stopped_confirmed.clear()
             runs.set_fields(self.run_id, waiting_for="plex_stopped")
@@ -539,7 +540,7 @@ class BurstRunner:
                                      managers().backup_path / "plex-db")
         finally:
             if container:
-                install.docker(["start", container])
+                install.container(container, "start")
         runs.set_fields(self.run_id, install={**report, "container": container or None})
         runs.log(self.run_id, N_("database installed; the previous one is kept in %(backup)s"),
                  backup=report["backup"])

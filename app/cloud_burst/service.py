@@ -14,7 +14,7 @@ from typing import Any, Literal
 from flask import Flask, current_app
 from pydantic import BaseModel, Field
 
-from app.cloud_burst import guard, providers, runs
+from app.cloud_burst import guard, home_guard, providers, runs
 from app.cloud_burst.runner import BurstRunner, home_database
 from app.extensions import managers
 from app.utils.messages import N_
@@ -172,6 +172,7 @@ def watchdog(app: Flask | None = None) -> dict[str, int]:
             BurstRunner(app, run["id"]).teardown()
             counts["destroyed" if runs.get(run["id"]).get("destroyed_at") else "failed"] += 1
     settings = managers().settings.load()
+    _check_home(settings)
     if settings.cloud_burst_provider == "scaleway" and settings.scaleway_secret_key:
         owned = {r["machine"]["id"] for r in runs.active() if r.get("machine")}
         limit = settings.cloud_burst_run_timeout_h * 3600
@@ -188,6 +189,20 @@ def watchdog(app: Flask | None = None) -> dict[str, int]:
     return counts
 
 
+def _check_home(settings: Any) -> None:
+    """Run the home guard when Plex is idle (Plex unreachable: not judged now)."""
+    from app.utils.clients.errors import UpstreamError
+    from app.utils.clients.plex import PlexClient
+
+    if not settings.plex_url or not settings.plex_token:
+        return
+    try:
+        busy = bool(PlexClient.from_settings(settings).activities())
+    except UpstreamError:
+        return
+    home_guard.check(busy=busy)
+
+
 def problems(app: Flask) -> list[dict[str, Any]]:
     """For the health page and the dashboard: runs failed in the last 7 days, and machines not destroyed."""
     from app.i18n import localized_detail
@@ -201,4 +216,4 @@ def problems(app: Flask) -> list[dict[str, Any]]:
             if run["state"] == "failed" and runs.age_hours(run) < 24 * 7:
                 found.append({"title": N_("A cloud burst run failed"), "subject": run["id"],
                               "detail": localized_detail(run.get("error")) or ""})
-        return found
+        return found + home_guard.problems()

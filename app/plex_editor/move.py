@@ -330,6 +330,7 @@ def _scan(plan: MovePlan) -> list[dict[str, Any]]:
     """Plex scans the old and the new folder; a folder Plex has no section for is a warning."""
     warnings = []
     plex = PlexClient.from_settings(managers().settings.load())
+    managers().plex_scan_asked()
     for folder in (plan.source, plan.target):
         try:
             plex.scan_folder(folder)

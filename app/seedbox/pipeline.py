@@ -451,6 +451,7 @@ def _scan_plex(settings: Settings, folders: list[Path]) -> str:
     if not settings.plex_url or not settings.plex_token:
         return "Plex not configured"
     plex = PlexClient.from_settings(settings)
+    managers().plex_scan_asked()
     done = []
     for folder in folders:
         try:

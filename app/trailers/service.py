@@ -226,6 +226,7 @@ def download(key: str, youtube: YouTubeClient | None = None,
     manager().set_download(key, state="done", path=str(path), size=path.stat().st_size)
     extras: list[str] = []
     try:
+        managers().plex_scan_asked()
         plex.scan_folder(str(folder))
         plex.refresh_item(details["rating_key"])
         extras = plex.extras(details["rating_key"])

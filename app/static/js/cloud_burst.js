@@ -39,16 +39,15 @@ const page = document.getElementById('burst-run');
 if (page) {
   const id = encodeURIComponent(page.dataset.run);
   const finished = ['done', 'failed', 'cancelled'];
-  let seen = null;
+  const seen = page.dataset.signature;
   const poll = async () => {
     try {
       const run = await api('GET', `/api/cloud-burst/runs/${id}`, undefined, { quiet: true });
-      const signature = `${run.state}|${run.waiting_for}|${run.log.length}|${run.destroyed_at}`;
-      if (seen !== null && signature !== seen && document.activeElement?.id !== 'claim-token') {
+      const signature = `${run.state}|${run.waiting_for ?? ''}|${run.log.length}|${run.destroyed_at ?? ''}`;
+      if (signature !== seen && document.activeElement?.id !== 'claim-token') {
         window.location.reload();
         return;
       }
-      seen = signature;
       if (finished.includes(run.state) && run.destroyed_at !== null) return;
     } catch {
       // try again at the next tick
