@@ -381,7 +381,8 @@ def test_a_mount_that_stops_reading_mid_scan_cancels_it_and_nothing_comes_home(b
             with contextlib.suppress(ProcessLookupError):
                 os.kill(rclone, sig)
     ended = _state(app, run["id"])
-    assert plex.cancelled_scans == [1], "\n".join(x["msgid"] % x["params"] for x in ended["log"])  # the monitor cancelled Plex's scan of the section
+    log = "\n".join(x["msgid"] % x["params"] for x in ended["log"])
+    assert plex.cancelled_scans == [1], log  # the monitor cancelled Plex's scan of the section
     assert ended["sections"]["1"]["state"] == "untrusted"
     assert ended["state"] == "failed" and ended["error"]["step"] == "verifying"
     assert next(s for s in ended["guard"]["sections"] if s["name"] == "Films")["untrusted"]
