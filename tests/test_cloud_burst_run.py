@@ -127,12 +127,17 @@ def _state(app, run_id: str) -> dict:
         return runs.get(run_id)
 
 
-def _answer_when_asked(app, run_id: str, claim: str = "claim-AbCdEfGhIjKlMnOp1234") -> None:
-    """Give the claim token, then say the home Plex is stopped, as the page's buttons do."""
+def _give_claim(app, run_id: str) -> None:
+    """Give the claim token when the run asks for it, as the page's form does."""
     wait_for(lambda: _state(app, run_id)["waiting_for"] == "plex_claim", timeout=120, interval=0.2,
              what="the run asking for a claim token")
     with app.app_context():
-        service.give_claim(run_id, service.ClaimBody(token=claim))
+        service.give_claim(run_id, service.ClaimBody(token="claim-AbCdEfGhIjKlMnOp1234"))
+
+
+def _answer_when_asked(app, run_id: str) -> None:
+    """Give the claim token, then say the home Plex is stopped, as the page's buttons do."""
+    _give_claim(app, run_id)
     wait_for(lambda: _state(app, run_id)["waiting_for"] == "plex_stopped"
              or _state(app, run_id)["state"] in runs.TERMINAL, timeout=180, interval=0.2,
              what="the run asking to stop the home Plex")
@@ -207,10 +212,7 @@ def test_a_scan_that_loses_the_library_is_refused_and_home_untouched(burst) -> N
     plex.on_scan = lose_films
     with app.app_context():
         run = service.start(service.StartRun(mode="delta", sections=[1]))
-    wait_for(lambda: _state(app, run["id"])["waiting_for"] == "plex_claim", timeout=120, interval=0.2,
-             what="the claim question")
-    with app.app_context():
-        service.give_claim(run["id"], service.ClaimBody(token="claim-AbCdEfGhIjKlMnOp1234"))
+    _give_claim(app, run["id"])
     wait_for(lambda: _state(app, run["id"])["state"] in runs.TERMINAL, timeout=180, interval=0.2,
              what="the end of the run")
     failed = _state(app, run["id"])
@@ -366,10 +368,7 @@ def test_a_mount_that_stops_reading_mid_scan_cancels_it_and_nothing_comes_home(b
     plex.scans_held = True
     with app.app_context():
         run = service.start(service.StartRun(mode="delta", sections=[1]))
-    wait_for(lambda: _state(app, run["id"])["waiting_for"] == "plex_claim", timeout=120, interval=0.2,
-             what="the claim question")
-    with app.app_context():
-        service.give_claim(run["id"], service.ClaimBody(token="claim-AbCdEfGhIjKlMnOp1234"))
+    _give_claim(app, run["id"])
     wait_for(lambda: plex.scans == [(1, None)], timeout=60, interval=0.1, what="the scan under way")
     rclone = _state(app, run["id"])["rclone_pid"]
     os.kill(rclone, signal.SIGSTOP)  # the mount still lists from its cache, every read hangs

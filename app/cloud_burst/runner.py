@@ -197,6 +197,16 @@ class BurstRunner:
     def _docker(self) -> str:
         return shlex.quote(self._settings().cloud_burst_docker)
 
+    def _ask(self, what: str, answered: threading.Event, msgid: str) -> None:
+        """Show the question ``what`` on the run's page (``waiting_for``) and wait for its answer, checking
+        for a cancel every second."""
+        runs.set_fields(self.run_id, waiting_for=what)
+        runs.log(self.run_id, msgid)
+        while not answered.wait(1.0):
+            self._check_stop(runs.get(self.run_id))
+        self._check_stop(runs.get(self.run_id))
+        runs.set_fields(self.run_id, waiting_for=None)
+
     def _wait(self, seconds: float) -> None:
         if self.stop.wait(seconds):
             raise Cancelled
@@ -323,12 +333,7 @@ class BurstRunner:
             return
         for _attempt in range(3):
             self._claim, self._claim_given = None, threading.Event()
-            runs.set_fields(self.run_id, waiting_for="plex_claim")
-            runs.log(self.run_id, N_("waiting for a Plex claim token (plex.tv/claim)"))
-            while not self._claim_given.wait(1.0):
-                self._check_stop(runs.get(self.run_id))
-            self._check_stop(runs.get(self.run_id))
-            runs.set_fields(self.run_id, waiting_for=None)
+            self._ask("plex_claim", self._claim_given, N_("waiting for a Plex claim token (plex.tv/claim)"))
             mount = shlex.quote(paths["mount"])
             host.run(f"{self._docker()} run -d --name {name} --network host --env-file /dev/stdin -e TZ=UTC "
                      f"-v {shlex.quote(paths['plex'])}:/config -v {mount}:{mount}:ro "
@@ -529,12 +534,7 @@ class BurstRunner:
             install.container(container, "stop")
         else:
             self._stopped_confirmed.clear()
-            runs.set_fields(self.run_id, waiting_for="plex_stopped")
-            runs.log(self.run_id, N_("stop the home Plex, then confirm on the page"))
-            while not self._stopped_confirmed.wait(1.0):
-                self._check_stop(runs.get(self.run_id))
-            self._check_stop(runs.get(self.run_id))
-            runs.set_fields(self.run_id, waiting_for=None)
+            self._ask("plex_stopped", self._stopped_confirmed, N_("stop the home Plex, then confirm on the page"))
         try:
             report = install.install(run_folder(self.run_id), Path(settings.plex_data_path),
                                      managers().backup_path / "plex-db")
