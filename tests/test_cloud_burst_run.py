@@ -387,3 +387,16 @@ def test_a_mount_that_stops_reading_mid_scan_cancels_it_and_nothing_comes_home(b
     assert next(s for s in ended["guard"]["sections"] if s["name"] == "Films")["untrusted"]
     assert burst["home_db"].read_bytes() == before  # nothing installed
     assert ended["destroyed_at"]
+
+
+def test_a_new_user_sees_what_a_run_needs_and_cannot_start_one(api) -> None:
+    page = api.client.get("/cloud-burst")
+    assert page.status_code == 200
+    assert page.text.count('data-ready="missing"') == 4 and "/configuration#group-cloud_burst" in page.text
+    refused = api.call("POST", "/api/cloud-burst/runs", json={"mode": "delta"})
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "cloud_burst_refused"
+    assert "PLEX_DATA_PATH" in refused.json["error"]["message"]
+    bad = api.call("POST", "/api/cloud-burst/runs", json={"mode": "sideways"})
+    assert bad.status_code == 422 and "mode" in bad.json["error"]["fields"]
+    assert api.call("POST", "/api/cloud-burst/runs/nope/cancel").status_code == 404
+    assert api.client.get("/cloud-burst/runs/nope").status_code == 404
