@@ -185,13 +185,14 @@ def feature_jobs() -> list:
     from app.configuration.jobs import JOBS as configuration_jobs
     from app.core.jobs import JOBS as core_jobs
     from app.follows.jobs import JOBS as follows_jobs
+    from app.notifications.jobs import JOBS as notifications_jobs
     from app.quality.jobs import JOBS as quality_jobs
     from app.seedbox.jobs import JOBS as seedbox_jobs
     from app.trailers.jobs import JOBS as trailers_jobs
     from app.upgrades.jobs import JOBS as upgrades_jobs
 
     return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs, *quality_jobs,
-            *follows_jobs, *upgrades_jobs, *cloud_burst_jobs]
+            *follows_jobs, *upgrades_jobs, *cloud_burst_jobs, *notifications_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:
@@ -250,6 +251,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.configuration import bp as configuration_bp
     from app.core import bp as core_bp
     from app.follows import bp as follows_bp
+    from app.notifications import bp as notifications_bp
     from app.plex import bp as plex_bp
     from app.plex_editor import bp as plex_editor_bp
     from app.quality import bp as quality_bp
@@ -260,5 +262,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.upgrades import bp as upgrades_bp
 
     for blueprint in (core_bp, auth_bp, configuration_bp, plex_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
-                      archive_bp, symlink_bp, quality_bp, follows_bp, upgrades_bp, cloud_burst_bp, audit_bp):
+                      archive_bp, symlink_bp, quality_bp, follows_bp, upgrades_bp, cloud_burst_bp, audit_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)

@@ -18,6 +18,7 @@ from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from app.utils.events import EventBus
 from app.utils.stores.archive_store import ARCHIVE_FILE, ArchiveStore
 from app.utils.stores.audit_store import AuditStore
 from app.utils.stores.backup_manager import BackupManager
@@ -66,6 +67,8 @@ class Managers:
     #: library before the scan (see app/cloud_burst/home_guard.py).
     scan_listeners: list[Callable[[], None]] = field(default_factory=list)
     jobs: JobRunner | None = None
+    #: What happens in MMS, for the notifications and the live updates (:class:`EventBus`).
+    events: EventBus = field(default_factory=EventBus)
 
     def plex_scan_asked(self) -> None:
         """Tell the listeners that MMS asks the home Plex to scan; a listener's failure is logged only."""
@@ -78,14 +81,16 @@ class Managers:
     @classmethod
     def build(cls, instance_path: Path, backup_path: Path) -> Managers:
         """Create the managers for one instance folder."""
+        events = EventBus()
         built = cls(
+            events=events,
             instance_path=instance_path,
             backup_path=backup_path,
             settings=SettingsManager(instance_path),
             users=UserManager(instance_path),
             job_runs=JobRunManager(instance_path),
             backups=BackupManager(instance_path, backup_path),
-            mapping=MappingManager(instance_path),
+            mapping=MappingManager(instance_path, events),
             host_keys=HostKeyStore(instance_path / HOST_KEYS_FILE),
             trailers=TrailerManager(instance_path),
             archive=ArchiveStore(instance_path),

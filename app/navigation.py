@@ -42,6 +42,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("cloud_burst.index", N_("Cloud burst"), "cloud-lightning", "library"),
     NavEntry("core.jobs", N_("Jobs"), "clock-history", "system"),
     NavEntry("core.health", N_("Health"), "heart-pulse", "system"),
+    NavEntry("notifications.index", N_("Notifications"), "bell", "system"),
     NavEntry("audit.index", N_("Audit log"), "journal-text", "system"),
     NavEntry("configuration.page", N_("Configuration"), "gear", "system"),
 )

@@ -43,6 +43,9 @@ AUDITED = {
     "cloud_burst.api_start": N_("cloud burst started"), "cloud_burst.api_cancel": N_("cloud burst cancelled"),
     "cloud_burst.api_claim": N_("cloud burst: Plex claimed"),
     "cloud_burst.api_plex_stopped": N_("cloud burst: database installed"),
+    "notifications.api_add": N_("notification target added"),
+    "notifications.api_change": N_("notification target changed"),
+    "notifications.api_delete": N_("notification target removed"),
     "follows.api_add": N_("follow"), "follows.api_update": N_("follow changed"), "follows.api_delete": N_("unfollow"),
     "follows.api_check": N_("follow search"), "follows.api_import_sonarr": N_("follow"),
     "upgrades.api_add_rule": N_("upgrade rule changed"), "upgrades.api_put_rule": N_("upgrade rule changed"),
@@ -58,7 +61,7 @@ AUDITED = {
 READS = frozenset({
     "search.api_search", "search.api_parse", "seedbox.api_inspect", "configuration.api_test_connection",
     "core.api_check_services", "symlink.api_test_service", "trailers.api_candidates", "trailers.api_info",
-    "trailers.api_statuses",
+    "trailers.api_statuses", "notifications.api_test",
 })
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -94,6 +94,10 @@ def check(now: datetime | None = None, busy: bool = False) -> dict[str, Any] | N
     if not verdict["ok"]:
         data["last_drop"] = verdict
         log.warning("the home library lost items after a scan: %s", [s for s in sections if s["refused"]])
+        for s in sections:
+            if s["refused"]:
+                managers().events.publish("library_drop", msgid=N_("%(section)s: %(before)s → %(after)s items"),
+                                          params={"section": s["name"], "before": s["before"], "after": s["after"]})
     _save(data)
     return verdict
 

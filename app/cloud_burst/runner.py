@@ -126,6 +126,9 @@ class BurstRunner:
                     self._check_stop(runs.get(self.run_id))
                     runs.advance(self.run_id, following)
                     runs.log(self.run_id, N_("step %(step)s done"), step=run["state"])
+                    if following == "done":
+                        managers().events.publish("cloud_burst_finished", msgid=N_("cloud burst run %(id)s is done"),
+                                                  params={"id": self.run_id})
             except Cancelled:
                 self._finish("cancelled", N_("cancelled"), {})
             except Exception as exc:  # every failure ends the run with its reason, machine destroyed
@@ -152,6 +155,8 @@ class BurstRunner:
         if state == "failed":
             runs.set_fields(self.run_id, error={"msgid": msgid, "params": params, "step": run["state"]})
             runs.log(self.run_id, msgid, level="error", **params)
+            managers().events.publish("cloud_burst_failed", msgid=N_("cloud burst run %(id)s failed: %(reason)s"),
+                                      params={"id": self.run_id, "reason": {"msgid": msgid, "params": params}})
         else:
             runs.log(self.run_id, N_("cancelled"), level="warning")
         self.teardown()

@@ -116,7 +116,12 @@ def create_backup(tag: str = "") -> BackupInfo:
 
 def run_scheduled_backup() -> JobResult:
     """Body of the ``backup`` job; returns its one-line result."""
-    info = create_backup()
+    try:
+        info = create_backup()
+    except Exception as exc:
+        managers().events.publish("backup_failed", msgid=N_("the backup failed: %(reason)s"),
+                                  params={"reason": str(exc)})
+        raise
     return JobResult.message(N_("%(name)s: %(files)d file(s), %(size)d bytes"), name=info.name,
                              files=len(info.files), size=info.size)
 

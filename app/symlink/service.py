@@ -123,6 +123,10 @@ class Scan:
         snapshot = {**self.snapshot(), "state": final}
         with app.app_context():
             _remember(snapshot)  # stored before the state shows as finished
+            if self.findings or final == "error":
+                app.extensions["mms"].events.publish(
+                    "health_problem", msgid=N_("%(count)s problem(s) found under %(roots)s"),
+                    params={"count": len(self.findings), "roots": ", ".join(self.roots)})
         self.state = final
 
     def _set_done(self, count: int) -> None:

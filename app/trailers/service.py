@@ -224,6 +224,7 @@ def download(key: str, youtube: YouTubeClient | None = None,
         manager().set_download(key, state="failed", error=str(exc))
         raise
     manager().set_download(key, state="done", path=str(path), size=path.stat().st_size)
+    managers().events.publish("trailer_downloaded", msgid=N_("%(subject)s"), params={"subject": name})
     extras: list[str] = []
     try:
         managers().plex_scan_asked()

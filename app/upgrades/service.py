@@ -305,9 +305,16 @@ def _record_checks(checks: list[tuple[dict[str, Any], dict[str, Any] | None, lis
                     "error": None}
                 _history(data, cid, "found", N_("%(release)s (+%(gain)s points)"),
                          {"release": found["release"], "gain": found["gain"]})
+                new.append(candidates[cid])
             recorded.append(candidates[cid])
         return recorded
-    return store().update(apply_)
+    new: list[dict[str, Any]] = []
+    recorded = store().update(apply_)
+    for candidate in new:
+        managers().events.publish("upgrade_available", msgid=N_("%(title)s: %(release)s (+%(gain)s points)"),
+                                  params={"title": candidate["title"], "release": candidate["release"],
+                                          "gain": candidate["gain"]})
+    return recorded
 
 
 def _dict(data: Any) -> dict[str, Any]:

@@ -388,6 +388,10 @@ class Settings(BaseModel):
                                           json_schema_extra=_meta("cloud_burst"))
     scaleway_image: str = Field("ubuntu_noble", max_length=100, title=N_("Scaleway image"),
                                 json_schema_extra=_meta("cloud_burst"))
+    # Notifications
+    notification_group_s: int = Field(
+        60, ge=0, le=3600, title=N_("Group the notifications of one event that arrive within (seconds)"),
+        json_schema_extra=_meta("general", kind="int"))
     # Follows
     follow_check_minutes: int = Field(
         30, ge=0, le=1440, title=N_("Search the aired episodes of followed series every (minutes, 0 = never)"),

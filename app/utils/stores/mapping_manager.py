@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.utils.events import EventBus
 from app.utils.settings_schema import N_
 from app.utils.stores.json_store import JsonStore
 
@@ -117,7 +118,9 @@ def _mapping_values(mapping: Mapping) -> dict[str, Any]:
 class MappingManager:
     """The pending map: ``{info_hash: entry}``."""
 
-    def __init__(self, instance_path: Path | str):
+    def __init__(self, instance_path: Path | str, events: EventBus | None = None):
+        #: Where state changes are published (``pipeline.added``, ``pipeline.state``), when given.
+        self.events = events
         self.store = JsonStore(Path(instance_path) / PENDING_FILE, schema_version=1)
 
     def all(self) -> dict[str, dict[str, Any]]:
@@ -164,7 +167,10 @@ class MappingManager:
             data[key] = entry
             return entry
 
-        return self.store.update(apply)
+        entry = self.store.update(apply)
+        if self.events is not None:
+            self.events.publish("pipeline.added", info_hash=key, release=release_name, title=entry.get("title"))
+        return entry
 
     def remap(self, info_hash: str, mapping: Mapping) -> dict[str, Any]:
         """Change what an entry is for, keeping its state and history (a guarded change: only in
@@ -219,7 +225,11 @@ class MappingManager:
             entry["history"].append({"state": state, "time": now, "detail": text, **message})
             return entry
 
-        return self.store.update(apply)
+        entry = self.store.update(apply)
+        if self.events is not None:
+            self.events.publish("pipeline.state", info_hash=key, state=state, release=entry.get("release_name"),
+                                title=entry.get("title"), detail=message)
+        return entry
 
     def update_progress(self, info_hash: str, **progress: Any) -> None:
         """Store progress figures (``bytes_done``, ``bytes_total``, ``progress`` dict) without a transition."""

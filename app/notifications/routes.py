@@ -1,0 +1,47 @@
+"""HTTP of notifications: the page and ``/api/notifications/...``."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template
+
+from app.api import parse_body
+from app.notifications import bp, service
+from app.notifications.events import EVENTS
+
+
+@bp.get("/notifications")
+def index():
+    """Targets with their events, the "send test" buttons, and the last deliveries."""
+    return render_template("notifications/index.html", targets=service.targets(), events=EVENTS,
+                           recent=service.recent()[:30], queued=service.queued())
+
+
+@bp.get("/api/notifications/targets")
+def api_targets():
+    """Every target (URLs masked)."""
+    return jsonify(service.targets())
+
+
+@bp.post("/api/notifications/targets")
+def api_add():
+    """Add a target (``{"name", "url", "events", "enabled"}``)."""
+    return jsonify(service.add(parse_body(service.TargetIn))), 201
+
+
+@bp.put("/api/notifications/targets/<target_id>")
+def api_change(target_id: str):
+    """Change a target's name, events, state or URL."""
+    return jsonify(service.change(target_id, parse_body(service.TargetChange)))
+
+
+@bp.delete("/api/notifications/targets/<target_id>")
+def api_delete(target_id: str):
+    """Remove a target."""
+    service.remove(target_id)
+    return "", 204
+
+
+@bp.post("/api/notifications/targets/<target_id>/test")
+def api_test(target_id: str):
+    """Send a test message now."""
+    return jsonify(service.test_target(target_id))
