@@ -92,6 +92,11 @@ def select_locale() -> str:
     chosen = session.get("lang") if has_request_context() else None
     if chosen in LANGUAGES:
         return chosen
+    if has_request_context():
+        from flask_login import current_user
+
+        if getattr(current_user, "language", None) in LANGUAGES:
+            return current_user.language
     try:
         from app.extensions import managers
 
@@ -162,10 +167,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
+        from flask_login import current_user
+
         from app.i18n import js_catalog
         from app.navigation import navigation_links
 
-        links = navigation_links(url_for, app.extensions.setdefault("mms_navigation", {}))
+        role = getattr(current_user, "role", "user")
+        links = navigation_links(url_for, app.extensions.setdefault("mms_navigation", {}), role)
         return {"navigation": links, "js_catalog": js_catalog,
                 "current_lang": select_locale(), "languages": LANGUAGES,
                 "request_path": request.path}
@@ -260,8 +268,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.symlink import bp as symlink_bp
     from app.trailers import bp as trailers_bp
     from app.upgrades import bp as upgrades_bp
+    from app.users import bp as users_bp
 
     for blueprint in (core_bp, auth_bp, configuration_bp, plex_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
                       archive_bp, symlink_bp, quality_bp, follows_bp, upgrades_bp, cloud_burst_bp, audit_bp,
-                      notifications_bp):
+                      notifications_bp, users_bp):
         app.register_blueprint(blueprint)

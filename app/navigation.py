@@ -43,7 +43,9 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("core.jobs", N_("Jobs"), "clock-history", "system"),
     NavEntry("core.health", N_("Health"), "heart-pulse", "system"),
     NavEntry("notifications.index", N_("Notifications"), "bell", "system"),
+    NavEntry("users.index", N_("Users"), "people", "system"),
     NavEntry("audit.index", N_("Audit log"), "journal-text", "system"),
+    NavEntry("users.account", N_("My account"), "person-circle", "system"),
     NavEntry("configuration.page", N_("Configuration"), "gear", "system"),
 )
 
@@ -53,16 +55,19 @@ def navigation() -> tuple[NavEntry, ...]:
     return NAVIGATION
 
 
-def navigation_links(url_for: Callable[[str], str], cache: dict[str, dict]) -> dict[str, Any]:
-    """The bar as the template draws it: ``{"top": [(entry, href)], "groups": [(key, title, icon,
-    [(entry, href)], {hrefs})]}``; built once per script root (``cache`` keyed by it, owned by the
-    caller) since the hrefs never change while the app runs."""
-    key = url_for("core.index")
+def navigation_links(url_for: Callable[[str], str], cache: dict[str, dict], role: str = "admin") -> dict[str, Any]:
+    """The bar as the template draws it for ``role`` (only the pages that role may open): ``{"top": [(entry,
+    href)], "groups": [(key, title, icon, [(entry, href)], {hrefs})]}``; built once per script root and role
+    (``cache`` keyed by them, owned by the caller) since the hrefs never change while the app runs."""
+    from app.auth.roles import allows
+
+    key = (url_for("core.index"), role)
     if key not in cache:
-        links = [(entry, url_for(entry.endpoint)) for entry in NAVIGATION]
+        links = [(entry, url_for(entry.endpoint)) for entry in NAVIGATION if allows(role, entry.endpoint)]
         groups = []
         for group, title, icon in GROUPS:
             members = [(entry, href) for entry, href in links if entry.group == group]
-            groups.append((group, title, icon, members, frozenset(href for _entry, href in members)))
+            if members:
+                groups.append((group, title, icon, members, frozenset(href for _entry, href in members)))
         cache[key] = {"top": [(entry, href) for entry, href in links if not entry.group], "groups": groups}
     return cache[key]

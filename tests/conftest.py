@@ -79,7 +79,7 @@ class ApiClient:
 
     def __init__(self, client: FlaskClient):
         self.client = client
-        page = client.get("/health")
+        page = client.get("/account")
         assert page.status_code == 200, page.status_code
         self.token = CSRF_RE.search(page.text).group(1)
 

@@ -10,24 +10,31 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, current_app, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from app.api import error_response, is_api_request
+from app.auth.roles import ROLE_LABELS, allows
 from app.auth.service import LoginResult, LoginThrottle, check_login
 from app.extensions import login_manager, managers
+from app.i18n import gettext
+from app.utils.messages import N_
 from app.utils.stores.json_store import StoreError
+from app.utils.stores.user_manager import UserManager
 
 PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "auth.login", "auth.setup", "core.healthz",
                               "core.set_language"})
 
 
 class Account(UserMixin):
-    """The logged-in user (flask-login): ``username``, ``is_admin``; ``get_id()`` is the session id."""
+    """The logged-in user (flask-login): ``username``, ``role``, ``is_admin``, ``language``; ``get_id()`` is
+    the session id."""
 
     def __init__(self, record: dict, session_id: str):
         self.username = record["username"]
-        self.is_admin = bool(record.get("is_admin"))
+        self.role = UserManager.role_of(record)
+        self.is_admin = self.role == "admin"
+        self.language = record.get("language")
         self.id = session_id
 
 
@@ -94,7 +101,11 @@ def install_login_guard(app: Flask) -> None:
         if current_app.config.get("LOGIN_DISABLED") or request.endpoint in PUBLIC_ENDPOINTS:
             return None
         if current_user.is_authenticated:
-            return None
+            if request.endpoint is None or allows(current_user.role, request.endpoint):
+                return None
+            if is_api_request():
+                return error_response(403, "forbidden", gettext(N_("your role does not allow this")))
+            return render_template("auth/forbidden.html", role_labels=ROLE_LABELS), 403
         if is_api_request():
             return error_response(401, "login_required", "log in first")
         if not managers().users.has_accounts():

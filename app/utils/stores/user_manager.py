@@ -1,6 +1,7 @@
 """Owner of ``instance/users.json``: the accounts allowed to log in (passwords hashed) and their sessions.
 
-A record: ``{"username", "password_hash", "created_at", "is_admin", "session_version": int,
+A record: ``{"username", "password_hash", "created_at", "is_admin", "role" ("admin", "power" or "user"; an
+older record without it is an admin when ``is_admin``), "disabled", "language", "session_version": int,
 "sessions": {sha256 hex of the session token: {"created_at", "address", "agent", "remember"}}}``.
 A session token is random per login (``secrets.token_urlsafe``); only its SHA-256 is stored, so a stolen
 ``users.json`` opens no session. Bumping ``session_version`` (logout, password change,
@@ -27,6 +28,8 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 #: Sessions kept per user; the oldest goes first.
 MAX_SESSIONS = 50
+#: The roles, lowest first.
+ROLES = ("user", "power", "admin")
 #: A hash to check unknown user names against, so they cost as much time as known ones.
 _DUMMY_HASH = generate_password_hash("not a password, only a time sink")
 
@@ -93,6 +96,9 @@ class UserManager:
                 "password_hash": generate_password_hash(password),
                 "created_at": old.get("created_at") or _now(),
                 "is_admin": True,
+                "role": "admin",
+                "disabled": False,
+                "language": old.get("language"),
                 "session_version": int(old.get("session_version", 0)) + 1,
                 "sessions": {},
             }
@@ -100,6 +106,85 @@ class UserManager:
             return copy.deepcopy(record)
 
         return self.store.update(apply)
+
+    @staticmethod
+    def role_of(record: dict) -> str:
+        """A record's role (``admin`` for an older admin record without one)."""
+        role = record.get("role")
+        return role if role in ROLES else ("admin" if record.get("is_admin") else "user")
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every account without its secrets: ``[{"username", "role", "disabled", "language", "created_at",
+        "sessions": n}]``, by name."""
+        rows = [{"username": r["username"], "role": self.role_of(r), "disabled": bool(r.get("disabled")),
+                 "language": r.get("language"), "created_at": r.get("created_at"),
+                 "sessions": len(r.get("sessions", {}))} for r in self.store.read_shared().values()]
+        return sorted(rows, key=lambda r: r["username"].lower())
+
+    def create_user(self, username: str, password: str, role: str) -> dict:
+        """A new account with ``role``. Raises :class:`AccountError` (name taken or empty, bad password)."""
+        username = username.strip()
+        if not username or len(username) > 64 or ":" in username:
+            raise AccountError("the user name must have 1 to 64 characters and no ':'")
+        if role not in ROLES:
+            raise AccountError(f"unknown role {role}")
+        _check_password(password)
+
+        def apply(data: dict) -> dict:
+            if username in data:
+                raise AccountError("this user name is taken")
+            data[username] = {"username": username, "password_hash": generate_password_hash(password),
+                              "created_at": _now(), "is_admin": role == "admin", "role": role, "disabled": False,
+                              "language": None, "session_version": 1, "sessions": {}}
+            return copy.deepcopy(data[username])
+
+        return self.store.update(apply)
+
+    def update_user(self, username: str, *, role: str | None = None, disabled: bool | None = None,
+                    language: str | None = None, password: str | None = None) -> dict:
+        """Change an account. Disabling it, changing its role or its password ends its sessions. The last
+        active admin cannot lose that role nor be disabled. Raises :class:`AccountError`."""
+        if role is not None and role not in ROLES:
+            raise AccountError(f"unknown role {role}")
+        if password is not None:
+            _check_password(password)
+        new_hash = generate_password_hash(password) if password is not None else None
+
+        def apply(data: dict) -> dict:
+            record = data.get(username)
+            if record is None:
+                raise AccountError("no such account")
+            admins = [n for n, r in data.items() if self.role_of(r) == "admin" and not r.get("disabled")]
+            losing = (role is not None and role != "admin") or disabled
+            if losing and admins == [username]:
+                raise AccountError("the last admin keeps the admin role and stays active")
+            ends = False
+            if role is not None and role != self.role_of(record):
+                record["role"], record["is_admin"], ends = role, role == "admin", True
+            if disabled is not None and disabled != bool(record.get("disabled")):
+                record["disabled"], ends = disabled, ends or disabled
+            if language is not None:
+                record["language"] = language or None
+            if new_hash is not None:
+                record["password_hash"], ends = new_hash, True
+            if ends:
+                record["session_version"] = int(record.get("session_version", 0)) + 1
+                record["sessions"] = {}
+            return {k: v for k, v in copy.deepcopy(record).items() if k not in ("password_hash", "sessions")}
+
+        return self.store.update(apply)
+
+    def delete_user(self, username: str) -> None:
+        """Remove an account (never the last active admin). Raises :class:`AccountError`."""
+        def apply(data: dict) -> None:
+            if username not in data:
+                raise AccountError("no such account")
+            admins = [n for n, r in data.items() if self.role_of(r) == "admin" and not r.get("disabled")]
+            if admins == [username]:
+                raise AccountError("the last admin keeps the admin role and stays active")
+            del data[username]
+
+        self.store.update(apply)
 
     def ensure_password(self, username: str, password: str) -> None:
         """Make ``password`` (from ``ADMIN_PASSWORD``) valid for ``username``; creates it if missing. A
@@ -110,15 +195,16 @@ class UserManager:
         self.create_admin(username, password, only_if_none=False)
 
     def verify(self, username: str, password: str) -> dict | None:
-        """The account when the password matches, else ``None``. An unknown user name costs the same hash
-        check as a known one (no timing tells which names exist)."""
+        """The account when the password matches and the account is not disabled, else ``None``. An unknown
+        user name costs the same hash check as a known one (no timing tells which names exist)."""
         if len(password) > MAX_PASSWORD_LENGTH:
             return None
         account = self.get(username)
         if account is None:
             check_password_hash(_DUMMY_HASH, password)
             return None
-        return account if check_password_hash(account["password_hash"], password) else None
+        good = check_password_hash(account["password_hash"], password)
+        return account if good and not account.get("disabled") else None
 
     def change_password(self, username: str, current: str, new: str) -> None:
         """Change a password after checking the current one; drops every session of the user.
@@ -167,7 +253,7 @@ class UserManager:
         if not (sep and sep2 and username and version.isdigit()):
             return None
         record = self.store.read_shared().get(username)  # read only; a copy of the account is returned
-        if record is None or int(record.get("session_version", 0)) != int(version):
+        if record is None or int(record.get("session_version", 0)) != int(version) or record.get("disabled"):
             return None
         # a dict lookup on the SHA-256 of a 256-bit random token: timing cannot reveal a usable prefix
         if token_digest(rest) not in record.get("sessions", {}):
@@ -179,6 +265,17 @@ class UserManager:
         record = self.get(username) or {}
         rows = [{"id": digest[:12], **info} for digest, info in record.get("sessions", {}).items()]
         return sorted(rows, key=lambda r: r["created_at"], reverse=True)
+
+    def revoke(self, username: str, session_id: str) -> bool:
+        """End one session (``id`` as :meth:`sessions` gives it); whether it was open."""
+        def apply(data: dict) -> bool:
+            sessions = (data.get(username) or {}).get("sessions", {})
+            found = [digest for digest in sessions if digest[:12] == session_id]
+            for digest in found:
+                del sessions[digest]
+            return bool(found)
+
+        return self.store.update(apply)
 
     def revoke_all(self, username: str) -> None:
         """Drop every session and remember-me cookie of ``username`` (logout does this)."""

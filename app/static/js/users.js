@@ -1,0 +1,68 @@
+// The Users page (admins: add, role, disable, reset password) and My account (language, password, sessions).
+import { api, toastAfterReload } from './api.js';
+
+const add = document.getElementById('user-add');
+add?.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const user = await api('POST', '/api/users', {
+      username: add.elements.username.value.trim(), password: add.elements.password.value, role: add.elements.role.value,
+    });
+    toastAfterReload(user.username);
+    window.location.reload();
+  } catch {
+    // the fetch wrapper already showed the error
+  }
+});
+
+const change = async (row, body) => {
+  try {
+    await api('PUT', `/api/users/${encodeURIComponent(row.dataset.user)}`, body);
+    window.location.reload();
+  } catch {
+    // shown by the wrapper
+  }
+};
+document.querySelectorAll('tr[data-user]').forEach((row) => {
+  row.querySelector('[data-role]').addEventListener('change', (event) => change(row, { role: event.target.value }));
+  const toggle = row.querySelector('[data-toggle-disabled]');
+  toggle.addEventListener('click', () => change(row, { disabled: toggle.dataset.toggleDisabled === 'disable' }));
+  const reset = row.querySelector('[data-reset]');
+  reset.addEventListener('click', () => {
+    const password = window.prompt(reset.dataset.prompt);
+    if (password) change(row, { password });
+  });
+});
+
+const language = document.getElementById('account-language');
+language?.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    await api('PUT', '/api/account', { language: language.elements.language.value });
+    window.location.reload();
+  } catch {
+    // shown by the wrapper
+  }
+});
+
+const password = document.getElementById('account-password');
+password?.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    await api('POST', '/api/account/password', { current: password.elements.current.value, new: password.elements.new.value });
+    window.location.assign('/login');
+  } catch {
+    // shown by the wrapper
+  }
+});
+
+document.querySelectorAll('[data-revoke]').forEach((button) => {
+  button.addEventListener('click', async () => {
+    try {
+      await api('DELETE', `/api/account/sessions/${encodeURIComponent(button.dataset.revoke)}`);
+      window.location.reload();
+    } catch {
+      // shown by the wrapper
+    }
+  });
+});
