@@ -43,6 +43,7 @@ AUDITED = {
     "cloud_burst.api_start": N_("cloud burst started"), "cloud_burst.api_cancel": N_("cloud burst cancelled"),
     "cloud_burst.api_claim": N_("cloud burst: Plex claimed"),
     "cloud_burst.api_plex_stopped": N_("cloud burst: database installed"),
+    "auth.api_plex_check": N_("sign-in with Plex"), "auth.api_plex_link_check": N_("Plex account linked"),
     "users.api_create": N_("user added"), "users.api_update": N_("user changed"),
     "users.api_delete": N_("user removed"), "users.api_account": N_("own account changed"),
     "users.api_revoke_session": N_("session ended"),
@@ -64,7 +65,7 @@ AUDITED = {
 READS = frozenset({
     "search.api_search", "search.api_parse", "seedbox.api_inspect", "configuration.api_test_connection",
     "core.api_check_services", "symlink.api_test_service", "trailers.api_candidates", "trailers.api_info",
-    "trailers.api_statuses", "notifications.api_test",
+    "trailers.api_statuses", "notifications.api_test", "auth.api_plex_pin", "auth.api_plex_link_pin",
 })
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

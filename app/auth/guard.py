@@ -23,7 +23,7 @@ from app.utils.stores.json_store import StoreError
 from app.utils.stores.user_manager import UserManager
 
 PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "auth.login", "auth.setup", "core.healthz",
-                              "core.set_language"})
+                              "core.set_language", "auth.api_plex_pin", "auth.api_plex_check"})
 
 
 class Account(UserMixin):

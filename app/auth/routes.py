@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from pydantic import BaseModel, Field
 
 from app.api import ApiError, parse_body
-from app.auth import bp
+from app.auth import bp, plex_signin
 from app.auth.guard import attempt_login, end_sessions, safe_next, start_session
 from app.auth.service import format_wait
 from app.extensions import managers
@@ -88,3 +88,34 @@ def api_change_password():
 def api_sessions():
     """The current user's open sessions (creation time, address, browser)."""
     return jsonify({"sessions": managers().users.sessions(current_user.username)})
+
+
+@bp.post("/api/auth/plex/pin")
+def api_plex_pin():
+    """Start signing in with Plex: ``{"id", "url"}`` (the Plex page to open)."""
+    return jsonify(plex_signin.start())
+
+
+@bp.post("/api/auth/plex/pin/<int:pin_id>/check")
+def api_plex_check(pin_id: int):
+    """Whether the user accepted on Plex: ``{"done": false}``, or signed in: ``{"done": true, "next"}``."""
+    token = plex_signin.token_for(pin_id)
+    if not token:
+        return jsonify({"done": False})
+    start_session(plex_signin.account_for(token))
+    return jsonify({"done": True, "next": safe_next(request.args.get("next")) or url_for("core.index")})
+
+
+@bp.post("/api/account/plex/pin")
+def api_plex_link_pin():
+    """Start linking the current account to a Plex account."""
+    return jsonify(plex_signin.start())
+
+
+@bp.post("/api/account/plex/pin/<int:pin_id>/check")
+def api_plex_link_check(pin_id: int):
+    """Link once the user accepted on Plex: ``{"done", "plex_username"}``."""
+    token = plex_signin.token_for(pin_id)
+    if not token:
+        return jsonify({"done": False})
+    return jsonify({"done": True, **plex_signin.link(current_user.username, token)})

@@ -45,8 +45,9 @@ def api_delete(username: str):
 @bp.get("/account")
 def account():
     """The current user's account: language, password, open sessions."""
+    record = managers().users.get(current_user.username) or {}
     return render_template("users/account.html", sessions=managers().users.sessions(current_user.username),
-                           roles=ROLE_LABELS)
+                           roles=ROLE_LABELS, plex_username=record.get("plex_username"))
 
 
 @bp.put("/api/account")

@@ -168,6 +168,11 @@ class Settings(BaseModel):
     # Plex
     plex_url: str = _url("plex", "http://localhost:32400", N_("Server URL"))
     plex_token: str = _secret("plex", N_("Token (X-Plex-Token)"))
+    plex_tv_url: str = _url("plex", "https://plex.tv", N_("plex.tv URL (sign in with Plex)"))
+    plex_auth_url: str = _url("plex", "https://app.plex.tv/auth", N_("Plex sign-in page"))
+    plex_signin_role: Literal["refuse", "user", "power"] = Field(
+        "user", title=N_("Role of a new Plex user who shares the server"),
+        json_schema_extra=_meta("plex", kind="choice"))
     # Sonarr / Radarr / Prowlarr
     sonarr_url: str = _url("sonarr", "http://localhost:8989", N_("Server URL"))
     sonarr_api_key: str = _secret("sonarr", N_("API key"))
@@ -561,6 +566,8 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "backup_schedule": {"disabled": N_("disabled"), "hourly": N_("every hour"), "daily": N_("every day"),
                         "weekly": N_("every week")},
     "ranking": {"score": N_("by score"), "language": N_("French audio first, then score")},
+    "plex_signin_role": {"refuse": N_("refused (only accounts made here)"), "user": N_("user"),
+                         "power": N_("power user")},
     "cloud_burst_provider": {"own_host": N_("your own host (over SSH)"), "scaleway": "Scaleway"},
 }
 

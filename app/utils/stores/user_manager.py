@@ -174,6 +174,43 @@ class UserManager:
 
         return self.store.update(apply)
 
+    def find_plex(self, plex_id: int) -> dict | None:
+        """The account linked to the Plex account ``plex_id``, or ``None``."""
+        for record in self.store.read_shared().values():
+            if record.get("plex_id") == plex_id:
+                return copy.deepcopy(record)
+        return None
+
+    def create_plex_user(self, plex_id: int, plex_username: str, role: str) -> dict:
+        """An account for a Plex user (signs in with Plex only: its password is random and never shown).
+        Named after the Plex user name, with " (Plex)" when that name is taken."""
+        base = (plex_username or f"plex-{plex_id}").replace(":", "")[:56].strip() or f"plex-{plex_id}"
+
+        def apply(data: dict) -> dict:
+            name = base if base not in data else f"{base} (Plex)"
+            if name in data:
+                name = f"{base} ({plex_id})"
+            data[name] = {"username": name, "password_hash": generate_password_hash(secrets.token_urlsafe(32)),
+                          "created_at": _now(), "is_admin": role == "admin", "role": role, "disabled": False,
+                          "language": None, "plex_id": plex_id, "plex_username": plex_username,
+                          "session_version": 1, "sessions": {}}
+            return copy.deepcopy(data[name])
+
+        return self.store.update(apply)
+
+    def link_plex(self, username: str, plex_id: int, plex_username: str) -> None:
+        """Link an account to a Plex account (refused when another account has it). Raises
+        :class:`AccountError`."""
+        def apply(data: dict) -> None:
+            owner = next((n for n, r in data.items() if r.get("plex_id") == plex_id), None)
+            if owner is not None and owner != username:
+                raise AccountError("this Plex account is linked to another account")
+            if username not in data:
+                raise AccountError("no such account")
+            data[username]["plex_id"], data[username]["plex_username"] = plex_id, plex_username
+
+        self.store.update(apply)
+
     def delete_user(self, username: str) -> None:
         """Remove an account (never the last active admin). Raises :class:`AccountError`."""
         def apply(data: dict) -> None:
