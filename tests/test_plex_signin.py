@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import ApiClient, CSRF_RE, create_admin
+from tests.conftest import CSRF_RE, ApiClient, create_admin
 from tests.emulators.plex import MACHINE_ID, PlexEmulator
 from tests.emulators.plextv import PlexTvEmulator
 
