@@ -40,10 +40,10 @@ def test_setup_login_and_every_navigation_entry(browser: BrowserSession) -> None
         browser.screenshot(f"nav-{entry.endpoint}")
     # French by default, English on request
     page.goto(browser.url + "/cloud-burst")
-    assert "Arrive dans une prochaine version" in page.content()
+    assert "Ce qu'il faut pour une exécution" in page.content()
     page.click("a[href='/lang/en']")
     page.wait_for_load_state("networkidle")
-    assert "Coming in a next version" in page.content()
+    assert "What a run needs" in page.content()
     # the seedbox page asks the (unconfigured, unreachable) torrent client: a JSON 502 shown in the page
     assert all("/api/seedbox/torrents" in url for status, url in browser.bad_responses)
     browser.assert_clean(allowed_statuses={502})

@@ -37,9 +37,5 @@ def test_healthz_and_dashboard(api) -> None:
     assert api.client.get("/lang/de").status_code == 404
 
 
-def test_coming_pages_say_so(api) -> None:
-    for path in ("/cloud-burst",):
-        response = api.client.get(path)
-        assert response.status_code == 200 and 'data-state="coming"' in response.text, path
-    # the Plex editor is built: its old address leads to it
+def test_the_plex_editors_old_address_leads_to_it(api) -> None:
     assert api.client.get("/plex-editor").headers["Location"].endswith("/plex")
