@@ -82,7 +82,7 @@ def test_new_plex_users_refused_by_the_settings_and_pins_bound_to_their_browser(
 def test_the_admin_links_a_plex_account_and_signs_in_with_it(plex_setup) -> None:
     app, plextv, admin = plex_setup
     own = plextv.add_account(7, "proprio", [MACHINE_ID])
-    pin = admin.call("POST", "/api/account/plex/pin", json={}).json
+    pin = admin.call("POST", "/api/auth/plex/pin", json={}).json
     code = re.search(r"code=([0-9a-f]+)", pin["url"]).group(1)
     plextv.approve(code, own)
     linked = admin.call("POST", f"/api/account/plex/pin/{pin['id']}/check", json={})

@@ -65,7 +65,7 @@ AUDITED = {
 READS = frozenset({
     "search.api_search", "search.api_parse", "seedbox.api_inspect", "configuration.api_test_connection",
     "core.api_check_services", "symlink.api_test_service", "trailers.api_candidates", "trailers.api_info",
-    "trailers.api_statuses", "notifications.api_test", "auth.api_plex_pin", "auth.api_plex_link_pin",
+    "trailers.api_statuses", "notifications.api_test", "auth.api_plex_pin",
 })
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -72,8 +72,7 @@ ROUTE_ROLES: dict[str, str] = {
     "symlink.api_start": "admin", "symlink.api_status": "admin", "symlink.api_test_service": "admin",
     "symlink.index": "admin",
     # accounts
-    "auth.api_plex_pin": "public", "auth.api_plex_check": "public", "auth.api_plex_link_pin": "user",
-    "auth.api_plex_link_check": "user",
+    "auth.api_plex_pin": "public", "auth.api_plex_check": "public", "auth.api_plex_link_check": "user",
     "users.index": "admin", "users.api_users": "admin", "users.api_create": "admin", "users.api_update": "admin",
     "users.api_delete": "admin", "users.account": "user", "users.api_account": "user",
     "users.api_revoke_session": "user",

@@ -92,7 +92,8 @@ def api_sessions():
 
 @bp.post("/api/auth/plex/pin")
 def api_plex_pin():
-    """Start signing in with Plex: ``{"id", "url"}`` (the Plex page to open)."""
+    """Start a Plex PIN (to sign in, or to link the current account): ``{"id", "url"}`` (the Plex page to
+    open)."""
     return jsonify(plex_signin.start())
 
 
@@ -104,12 +105,6 @@ def api_plex_check(pin_id: int):
         return jsonify({"done": False})
     start_session(plex_signin.account_for(token))
     return jsonify({"done": True, "next": safe_next(request.args.get("next")) or url_for("core.index")})
-
-
-@bp.post("/api/account/plex/pin")
-def api_plex_link_pin():
-    """Start linking the current account to a Plex account."""
-    return jsonify(plex_signin.start())
 
 
 @bp.post("/api/account/plex/pin/<int:pin_id>/check")

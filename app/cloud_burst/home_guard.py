@@ -4,12 +4,11 @@ When MMS asks the home Plex to scan (an import, a move, a trailer), the home dat
 first (:func:`note_scan`, once per quiet period: a batch of imports shares one count). When Plex is done
 (no section scanning, a few minutes later), :func:`check` counts again; a section that lost more than
 ``CLOUD_BURST_MAX_LOSS_PERCENT`` of its items is reported on the health page and the dashboard. The home
-database is only read (``mode=ro``), never changed. State: ``instance/cloud_burst/home_guard.json``.
+database is only read (``mode=ro``), never changed. State: ``instance/cloud_burst_home_guard.json``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,28 +17,22 @@ from typing import Any
 from app.cloud_burst import guard
 from app.extensions import managers
 from app.utils.messages import N_
-from app.utils.stores.json_store import atomic_write_bytes
+from app.utils.stores.json_store import JsonStore
 
 log = logging.getLogger(__name__)
+STATE_FILE = "cloud_burst_home_guard.json"
 #: Seconds after the last scan asked before the library is counted again.
 SETTLE_S = 300
 
 
-def _state_path() -> Path:
-    return managers().instance_path / "cloud_burst" / "home_guard.json"
+def store() -> JsonStore:
+    """``instance/cloud_burst_home_guard.json``."""
+    return managers().extra_store(STATE_FILE)
 
 
 def _load() -> dict[str, Any]:
-    try:
-        data = json.loads(_state_path().read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _save(data: dict[str, Any]) -> None:
-    _state_path().parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(_state_path(), json.dumps(data).encode())
+    data = store().read() if store().exists() else None
+    return data if isinstance(data, dict) else {}
 
 
 def _database() -> Path | None:
@@ -60,12 +53,14 @@ def note_scan() -> None:
     db = _database()
     if db is None:
         return
-    data = _load()
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    if not data.get("pending"):
-        data["pending"] = {"counted_at": now, "counts": _counts(db)}
-    data["pending"]["last_scan_at"] = now
-    _save(data)
+    counts = None if _load().get("pending") else _counts(db)  # counted outside the lock
+
+    def apply(data: Any) -> None:
+        if not data.get("pending"):
+            data["pending"] = {"counted_at": now, "counts": counts if counts is not None else _counts(db)}
+        data["pending"]["last_scan_at"] = now
+    store().update(apply)
 
 
 def check(now: datetime | None = None, busy: bool = False) -> dict[str, Any] | None:
@@ -90,15 +85,17 @@ def check(now: datetime | None = None, busy: bool = False) -> dict[str, Any] | N
                          "lost": lost, "lost_percent": percent, "refused": percent > share})
     verdict = {"at": now.isoformat(timespec="seconds"), "since": pending["counted_at"], "sections": sections,
                "ok": not any(s["refused"] for s in sections)}
-    data["pending"], data["last"] = None, verdict
+    def apply(stored: Any) -> None:
+        stored.update(pending=None, last=verdict)
+        if not verdict["ok"]:
+            stored["last_drop"] = verdict
+    store().update(apply)
     if not verdict["ok"]:
-        data["last_drop"] = verdict
         log.warning("the home library lost items after a scan: %s", [s for s in sections if s["refused"]])
         for s in sections:
             if s["refused"]:
                 managers().events.publish("library_drop", msgid=N_("%(section)s: %(before)s → %(after)s items"),
                                           params={"section": s["name"], "before": s["before"], "after": s["after"]})
-    _save(data)
     return verdict
 
 
