@@ -102,8 +102,7 @@ def burst(tmp_path: Path, sshd, s3, make_app):  # noqa: F811 - s3 is the fixture
         """Plex's scanner on the host: section 1 finds a new film (written with its cloud path)."""
         if section != 1 or added:
             return
-        remote_db = next((tmp_path / "host-runs").glob(f"*/{PMS}/Plug-in Support/Databases/"
-                                                      "com.plexapp.plugins.library.db"))
+        remote_db = _remote_db(tmp_path)
         conn = sqlite3.connect(remote_db)
         conn.execute("INSERT INTO metadata_items (id, library_section_id, metadata_type, guid, title) VALUES "
                      "(90001, 1, 1, 'plex://movie/new', 'Nouveau film')")
@@ -120,6 +119,18 @@ def burst(tmp_path: Path, sshd, s3, make_app):  # noqa: F811 - s3 is the fixture
     plex.stop()
     subprocess.run(["fusermount3", "-uz", str(mountpoint)], capture_output=True, check=False)
     subprocess.run(["pkill", "-f", f"rclone mount burst:media {mountpoint}"], capture_output=True, check=False)
+
+
+def _remote_db(tmp: Path) -> Path:
+    """The database the run sent to the host (what Plex there works on)."""
+    return next((tmp / "host-runs").glob(f"*/{PMS}/Plug-in Support/Databases/com.plexapp.plugins.library.db"))
+
+
+def _ended(app, run_id: str, timeout: float = 180) -> dict:
+    """The run once it is done, failed or cancelled."""
+    wait_for(lambda: _state(app, run_id)["state"] in runs.TERMINAL, timeout=timeout, interval=0.2,
+             what="the end of the run")
+    return _state(app, run_id)
 
 
 def _state(app, run_id: str) -> dict:
@@ -159,9 +170,7 @@ def test_a_delta_run_on_your_own_host_brings_the_new_film_home(burst) -> None:
     with app.app_context():
         run = service.start(service.StartRun(mode="delta", sections=[1]))
     _answer_when_asked(app, run["id"])
-    wait_for(lambda: _state(app, run["id"])["state"] in runs.TERMINAL, timeout=120, interval=0.2,
-             what="the end of the run")
-    done = _state(app, run["id"])
+    done = _ended(app, run["id"])
     assert done["state"] == "done", [line["msgid"] % line["params"] for line in done["log"]][-6:]
     # every step ran, was timed, and in order
     assert [s for s in runs.STEPS if s in done["steps"]] == list(runs.STEPS)
@@ -202,8 +211,7 @@ def test_a_scan_that_loses_the_library_is_refused_and_home_untouched(burst) -> N
     before = burst["home_db"].read_bytes()
 
     def lose_films(section: int) -> None:
-        remote_db = next((burst["tmp"] / "host-runs").glob(f"*/{PMS}/Plug-in Support/Databases/"
-                                                           "com.plexapp.plugins.library.db"))
+        remote_db = _remote_db(burst["tmp"])
         conn = sqlite3.connect(remote_db)
         conn.execute("UPDATE metadata_items SET deleted_at = 1 WHERE library_section_id = 1 AND id % 3 = 0")
         conn.commit()
@@ -213,9 +221,7 @@ def test_a_scan_that_loses_the_library_is_refused_and_home_untouched(burst) -> N
     with app.app_context():
         run = service.start(service.StartRun(mode="delta", sections=[1]))
     _give_claim(app, run["id"])
-    wait_for(lambda: _state(app, run["id"])["state"] in runs.TERMINAL, timeout=180, interval=0.2,
-             what="the end of the run")
-    failed = _state(app, run["id"])
+    failed = _ended(app, run["id"])
     assert failed["state"] == "failed" and failed["error"]["step"] == "verifying"
     films = next(s for s in failed["guard"]["sections"] if s["name"] == "Films")
     assert films["refused"] and films["lost"] == 10 and len(films["vanished"]) == 10
@@ -373,8 +379,7 @@ def test_a_mount_that_stops_reading_mid_scan_cancels_it_and_nothing_comes_home(b
     rclone = _state(app, run["id"])["rclone_pid"]
     os.kill(rclone, signal.SIGSTOP)  # the mount still lists from its cache, every read hangs
     try:
-        wait_for(lambda: _state(app, run["id"])["state"] in runs.TERMINAL, timeout=180, interval=0.2,
-                 what="the end of the run")
+        _ended(app, run["id"])
     finally:
         for sig in (signal.SIGCONT, signal.SIGKILL):
             with contextlib.suppress(ProcessLookupError):

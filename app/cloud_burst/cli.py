@@ -106,7 +106,7 @@ def _follow(run_id: str, claim: str | None, plex_stopped: bool) -> None:
 
     live = service.launch(run_id)
     shown = len(runs.get(run_id)["log"])
-    answered: set[str] = set()
+    told: set[str] = set()
     while True:
         alive = live.alive()
         run = runs.get(run_id)
@@ -114,14 +114,13 @@ def _follow(run_id: str, claim: str | None, plex_stopped: bool) -> None:
             click.echo(f"{line['at']} [{line['step']}] {localized_detail(line)}")
         shown = len(run["log"])
         asked = run.get("waiting_for")
-        if asked == "plex_claim" and claim and f"claim{run['steps'][run['state']]['started_at']}" not in answered:
-            live.give_claim(claim)
-            answered.add(f"claim{run['steps'][run['state']]['started_at']}")
+        if asked == "plex_claim" and claim:
+            live.give_claim(claim)  # each ask gets the token (answering a stale ask again changes nothing)
         elif asked == "plex_stopped" and plex_stopped:
             live.confirm_stopped()
-        elif asked and asked not in answered:
+        elif asked and asked not in told:
             click.echo(f"waiting for {asked}: answer on the page or with --claim / --plex-stopped")
-            answered.add(asked)
+            told.add(asked)
         if not alive:
             break
         live.thread.join(0.5)
