@@ -38,7 +38,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)  # docker stop, systemd: leave through the same path as Ctrl-C
     print(f"MMS listening on http://{host}:{port}/", flush=True)
     try:
-        serve(app, host=host, port=port, threads=8)
+        # 8 threads for the pages and jobs' HTTP, plus one per live update stream allowed (app/live/service.py)
+        serve(app, host=host, port=port, threads=8 + app.extensions["mms_live"].max_streams)
     except KeyboardInterrupt:
         pass
     finally:
@@ -53,9 +54,13 @@ def _stop(signum: int, frame: object) -> None:
 def shutdown(app) -> None:
     """Stop the scheduler (running jobs finish), the worker pools and the forkserver: no process is
     left behind when MMS exits."""
+    from app.live import service as live
+    from app.media_requests import fulfil
     from app.utils.media import health, releases
 
+    live.shutdown(app)
     app.extensions["mms"].jobs.shutdown()
+    fulfil.shutdown(app)
     releases.shutdown_workers()
     health.shutdown_workers()
     try:

@@ -193,6 +193,7 @@ def feature_jobs() -> list:
     from app.configuration.jobs import JOBS as configuration_jobs
     from app.core.jobs import JOBS as core_jobs
     from app.follows.jobs import JOBS as follows_jobs
+    from app.media_requests.jobs import JOBS as request_jobs
     from app.notifications.jobs import JOBS as notifications_jobs
     from app.quality.jobs import JOBS as quality_jobs
     from app.seedbox.jobs import JOBS as seedbox_jobs
@@ -200,7 +201,7 @@ def feature_jobs() -> list:
     from app.upgrades.jobs import JOBS as upgrades_jobs
 
     return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs, *quality_jobs,
-            *follows_jobs, *upgrades_jobs, *cloud_burst_jobs, *notifications_jobs]
+            *follows_jobs, *upgrades_jobs, *cloud_burst_jobs, *notifications_jobs, *request_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:
@@ -259,6 +260,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.configuration import bp as configuration_bp
     from app.core import bp as core_bp
     from app.follows import bp as follows_bp
+    from app.live import bp as live_bp
+    from app.media_requests import bp as media_requests_bp
     from app.notifications import bp as notifications_bp
     from app.plex import bp as plex_bp
     from app.plex_editor import bp as plex_editor_bp
@@ -272,5 +275,5 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (core_bp, auth_bp, configuration_bp, plex_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
                       archive_bp, symlink_bp, quality_bp, follows_bp, upgrades_bp, cloud_burst_bp, audit_bp,
-                      notifications_bp, users_bp):
+                      notifications_bp, users_bp, media_requests_bp, live_bp):
         app.register_blueprint(blueprint)

@@ -22,6 +22,11 @@ STATES = {
     "transferred": N_("in staging"), "importing": N_("importing"), "imported": N_("imported"),
     "transfer_failed": N_("transfer failed"), "import_failed": N_("import failed"), "removed": N_("removed"),
 }
+#: Request states (app/media_requests/store.py).
+REQUEST_STATES = {
+    "pending": N_("pending"), "approved": N_("approved"), "grabbed": N_("grabbed"),
+    "available": N_("available"), "declined": N_("declined"), "failed": N_("failed"), "withdrawn": N_("withdrawn"),
+}
 #: Job run statuses.
 RUN_STATUSES = {"ok": N_("ok"), "partial": N_("partial"), "error": N_("error"), "skipped": N_("skipped"),
                 "running": N_("running")}
@@ -85,11 +90,13 @@ def run_result(run: dict | None) -> str:
 
 def localized_detail(message: dict | None, fallback: str | None = "") -> str | None:
     """A stored detail (``{"msgid", "params"}``, see ``MappingManager.transition``) in the request's
-    language; params whose name ends in ``size`` are bytes and shown with :func:`human_size`. ``fallback``
-    (the English text kept beside it) when there is no id or it does not format."""
+    language; params whose name ends in ``size`` are bytes and shown with :func:`human_size`, a param that is
+    itself a stored detail is shown in the same language. ``fallback`` (the English text kept beside it) when
+    there is no id or it does not format."""
     if not message or not message.get("msgid"):
         return fallback
-    params = {k: human_size(v) if k.endswith("size") and isinstance(v, int | float) else v
+    params = {k: human_size(v) if k.endswith("size") and isinstance(v, int | float)
+              else localized_detail(v, "") if isinstance(v, dict) else v
               for k, v in (message.get("params") or {}).items()}
     try:
         return gettext(message["msgid"], **params)
@@ -177,7 +184,7 @@ def js_catalog() -> dict[str, dict[str, str]]:
         _catalogs[locale] = {
             name: {key: gettext(text) for key, text in table.items()}
             for name, table in (("states", STATES), ("torrent", TORRENT_STATES), ("run", RUN_STATUSES),
-                                ("health", HEALTH), ("words", WORDS),
+                                ("health", HEALTH), ("words", WORDS), ("requests", REQUEST_STATES),
                                 ("units", UNITS))}
     return _catalogs[locale]
 

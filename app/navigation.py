@@ -30,6 +30,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("core.index", N_("Dashboard"), "house"),
     NavEntry("search.index", N_("Search"), "search"),
+    NavEntry("media_requests.index", N_("Requests"), "inbox"),
     NavEntry("seedbox.index", N_("Seedbox"), "cloud-download"),
     NavEntry("plex_editor.index", N_("Plex editor"), "pencil-square", "library"),
     NavEntry("trailers.index", N_("Trailers"), "film", "library"),

@@ -58,8 +58,13 @@ def make_app(tmp_path: Path) -> Iterator:
         return app
 
     yield factory
+    from app.live import service as live
+    from app.media_requests import fulfil
+
     for app in apps:
+        live.shutdown(app)
         app.extensions["mms"].jobs.shutdown()
+        fulfil.shutdown(app)
 
 
 @pytest.fixture

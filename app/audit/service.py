@@ -60,12 +60,17 @@ AUDITED = {
     "symlink.api_cancel": N_("scan"), "symlink.api_delete": N_("delete"),
     "trailers.api_lock": N_("trailer chosen"), "trailers.api_unlock": N_("trailer chosen"),
     "trailers.api_download": N_("trailer downloaded"), "trailers.api_bulk": N_("trailer downloaded"),
+    "media_requests.api_create": N_("request made"), "media_requests.api_approve": N_("request approved"),
+    "media_requests.api_decline": N_("request declined"), "media_requests.api_cancel": N_("request withdrawn"),
+    "notifications.api_own_add": N_("notification target added"),
+    "notifications.api_own_delete": N_("notification target removed"),
 }
 #: Endpoints that take a POST and change nothing.
 READS = frozenset({
     "search.api_search", "search.api_parse", "seedbox.api_inspect", "configuration.api_test_connection",
     "core.api_check_services", "symlink.api_test_service", "trailers.api_candidates", "trailers.api_info",
     "trailers.api_statuses", "notifications.api_test", "auth.api_plex_pin",
+    "notifications.api_own_test",
 })
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

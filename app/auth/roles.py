@@ -76,6 +76,14 @@ ROUTE_ROLES: dict[str, str] = {
     "users.index": "admin", "users.api_users": "admin", "users.api_create": "admin", "users.api_update": "admin",
     "users.api_delete": "admin", "users.account": "user", "users.api_account": "user",
     "users.api_revoke_session": "user",
+    # requests
+    "media_requests.index": "user", "media_requests.api_search": "user", "media_requests.api_seasons": "user",
+    "media_requests.api_quota": "user", "media_requests.api_list": "user", "media_requests.api_get": "user",
+    "media_requests.api_create": "user", "media_requests.api_cancel": "user",
+    "media_requests.api_approve": "admin", "media_requests.api_decline": "admin",
+    "live.api_events": "user",
+    "notifications.api_own_targets": "user", "notifications.api_own_add": "user",
+    "notifications.api_own_delete": "user", "notifications.api_own_test": "user",
 }
 
 

@@ -16,6 +16,8 @@ EVENTS: dict[str, str] = {
     "request_created": N_("Request created"),
     "request_approved": N_("Request approved"),
     "request_available": N_("Request available"),
+    "request_declined": N_("Request declined"),
+    "request_failed": N_("Request failed"),
     "upgrade_available": N_("Upgrade available"),
     "trailer_downloaded": N_("Trailer downloaded"),
     "backup_failed": N_("Backup failed"),

@@ -122,21 +122,30 @@ def _public(target: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in target.items() if k != "url"}, "url": masked(target["url"])}
 
 
-def targets() -> list[dict[str, Any]]:
-    """Every target (URL masked), by name."""
-    return sorted((_public(t) for t in _data().get("targets", {}).values()), key=lambda t: t["name"].lower())
+#: Events a user's own target may want (about their own requests).
+OWN_EVENTS = ("request_approved", "request_available", "request_declined", "request_failed")
 
 
-def add(new: TargetIn) -> dict[str, Any]:
-    """Add a target."""
-    target = {**new.model_dump(), "id": secrets.token_hex(4), "created_at": _iso(_now()), "last": None}
+def targets(owner: str | None = None) -> list[dict[str, Any]]:
+    """Every target (URL masked), by name; only ``owner``'s own targets when given."""
+    found = [t for t in _data().get("targets", {}).values() if owner is None or t.get("owner") == owner]
+    return sorted((_public(t) for t in found), key=lambda t: t["name"].lower())
+
+
+def add(new: TargetIn, owner: str | None = None) -> dict[str, Any]:
+    """Add a target; a user's own (``owner``) receives only the events of their own requests
+    (:data:`OWN_EVENTS`)."""
+    if owner is not None and set(new.events) - set(OWN_EVENTS):
+        raise NotificationRefused(N_("your own notifications can only be about your requests"))
+    target = {**new.model_dump(), "id": secrets.token_hex(4), "created_at": _iso(_now()), "last": None,
+              "owner": owner}
     store().update(lambda data: _ensure(data)["targets"].__setitem__(target["id"], target))
     return _public(target)
 
 
-def _get(data: dict[str, Any], target_id: str) -> dict[str, Any]:
+def _get(data: dict[str, Any], target_id: str, owner: str | None = None) -> dict[str, Any]:
     target = data.get("targets", {}).get(target_id)
-    if target is None:
+    if target is None or (owner is not None and target.get("owner") != owner):
         raise NotificationRefused(N_("no notification target %(id)s"), id=target_id, status=404)
     return target
 
@@ -150,10 +159,10 @@ def change(target_id: str, values: TargetChange) -> dict[str, Any]:
     return _public(store().update(apply))
 
 
-def remove(target_id: str) -> None:
-    """Remove a target and its queued items."""
+def remove(target_id: str, owner: str | None = None) -> None:
+    """Remove a target (only one of ``owner``'s when given) and its queued items."""
     def apply(data: Any) -> None:
-        _get(_ensure(data), target_id)
+        _get(_ensure(data), target_id, owner)
         del data["targets"][target_id]
         data["queue"] = [item for item in data["queue"] if item["target"] != target_id]
     store().update(apply)
@@ -177,17 +186,19 @@ def on_event(app: Flask, kind: str, data: dict[str, Any]) -> None:
         return
     event, message = found
     with app.app_context():
-        notify(event, message["msgid"], **message["params"])
+        notify(event, message["msgid"], owner=data.get("owner"), **message["params"])
 
 
-def notify(event: str, msgid: str, **params: Any) -> int:
-    """Queue ``msgid % params`` (translated when sent) for the targets that want ``event``; how many."""
+def notify(event: str, msgid: str, owner: str | None = None, **params: Any) -> int:
+    """Queue ``msgid % params`` (translated when sent) for the targets that want ``event``: the shared ones,
+    and ``owner``'s own (an event about a user's request); how many."""
     if not store().exists():
         return 0
     now = _iso(_now())
 
     def apply(data: Any) -> int:
-        wanting = [t for t in _ensure(data)["targets"].values() if t["enabled"] and event in t["events"]]
+        wanting = [t for t in _ensure(data)["targets"].values() if t["enabled"] and event in t["events"]
+                   and (not t.get("owner") or t["owner"] == owner)]
         for target in wanting:
             data["queue"].append({"id": secrets.token_hex(6), "target": target["id"], "event": event,
                                   "msgid": msgid, "params": params, "queued_at": now, "attempts": 0,
@@ -283,9 +294,10 @@ def flush(now: datetime | None = None, group_s: float | None = None) -> dict[str
     return counts
 
 
-def test_target(target_id: str) -> dict[str, Any]:
-    """Send a test message to one target now: ``{"ok", "error"}`` (recorded as its last delivery)."""
-    target = _get(_data(), target_id)
+def test_target(target_id: str, owner: str | None = None) -> dict[str, Any]:
+    """Send a test message to one target now (only one of ``owner``'s when given): ``{"ok", "error"}``
+    (recorded as its last delivery)."""
+    target = _get(_data(), target_id, owner)
     settings = managers().settings.load()
     with force_locale(settings.ui_language):
         error = send(target["url"], "MMS", gettext("Test notification from MediaManagerSuite"))

@@ -45,9 +45,14 @@ def api_delete(username: str):
 @bp.get("/account")
 def account():
     """The current user's account: language, password, open sessions."""
+    from app.notifications import service as notifications
+    from app.notifications.events import EVENTS
+
     record = managers().users.get(current_user.username) or {}
     return render_template("users/account.html", sessions=managers().users.sessions(current_user.username),
-                           roles=ROLE_LABELS, plex_username=record.get("plex_username"))
+                           roles=ROLE_LABELS, plex_username=record.get("plex_username"),
+                           own_targets=notifications.targets(owner=current_user.username),
+                           own_events={e: EVENTS[e] for e in notifications.OWN_EVENTS})
 
 
 @bp.put("/api/account")

@@ -26,12 +26,22 @@ class NewUser(BaseModel):
     role: Literal["user", "power", "admin"] = "user"
 
 
+class QuotaOverride(BaseModel):
+    """A user's own request quota: movies and seasons per ``days`` (``None``: the settings' default, 0: no
+    limit)."""
+
+    movies: int | None = Field(default=None, ge=0, le=1000)
+    seasons: int | None = Field(default=None, ge=0, le=1000)
+    days: int | None = Field(default=None, ge=1, le=365)
+
+
 class UserChange(BaseModel):
-    """What an admin changes on an account (``password``: a reset)."""
+    """What an admin changes on an account (``password``: a reset; ``quota``: request quota overrides)."""
 
     role: Literal["user", "power", "admin"] | None = None
     disabled: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=1024)
+    quota: QuotaOverride | None = None
 
 
 class OwnChange(BaseModel):
@@ -67,7 +77,8 @@ def create(new: NewUser) -> dict[str, Any]:
 def change(username: str, values: UserChange) -> dict[str, Any]:
     """Change an account (its sessions end when its role, state or password changes)."""
     try:
-        managers().users.update_user(username, role=values.role, disabled=values.disabled, password=values.password)
+        managers().users.update_user(username, role=values.role, disabled=values.disabled, password=values.password,
+                                     quota=values.quota.model_dump() if values.quota else None)
     except AccountError as exc:
         raise _refused(exc) from None
     return next(u for u in users() if u["username"] == username)

@@ -49,6 +49,7 @@ GROUPS: tuple[SettingsGroup, ...] = (
     SettingsGroup("search", N_("Search filters")),
     SettingsGroup("trailers", N_("Trailers")),
     SettingsGroup("cloud_burst", N_("Cloud burst")),
+    SettingsGroup("requests", N_("Requests")),
 )
 
 DEFAULT_FILTER_ALIASES: dict[str, dict[str, list[str]]] = {
@@ -397,6 +398,36 @@ class Settings(BaseModel):
     notification_group_s: int = Field(
         60, ge=0, le=3600, title=N_("Group the notifications of one event that arrive within (seconds)"),
         json_schema_extra=_meta("general", kind="int"))
+    # Live updates
+    live_max_streams: int = Field(
+        16, ge=1, le=1000, title=N_("Live update streams open at once (each holds a server thread; restart to apply)"),
+        json_schema_extra=_meta("general", kind="int"))
+    live_stream_max_s: int = Field(
+        300, ge=10, le=3600, title=N_("Longest live update stream before the browser reconnects (seconds)"),
+        json_schema_extra=_meta("general", kind="int"))
+    live_poll_s: int = Field(
+        10, ge=1, le=300, title=N_("Past the open streams, browsers ask for news every (seconds)"),
+        json_schema_extra=_meta("general", kind="int"))
+    # Requests
+    request_movie_quota: int = Field(
+        5, ge=0, le=1000, title=N_("Movies a user may request per period (0 = no limit)"),
+        json_schema_extra=_meta("requests", kind="int"))
+    request_season_quota: int = Field(
+        10, ge=0, le=1000, title=N_("Seasons a user may request per period (0 = no limit)"),
+        json_schema_extra=_meta("requests", kind="int"))
+    request_quota_days: int = Field(
+        7, ge=1, le=365, title=N_("Quota period (days)"), json_schema_extra=_meta("requests", kind="int"))
+    request_auto_approve: Literal["admin", "power", "user"] = Field(
+        "admin", title=N_("Requests approved without review from the role"),
+        json_schema_extra=_meta("requests", kind="choice"))
+    request_fulfilment: Literal["pipeline", "arr"] = Field(
+        "pipeline", title=N_("An approved request is"), json_schema_extra=_meta("requests", kind="choice"))
+    request_min_score: int = Field(
+        40, ge=0, le=100, title=N_("Lowest score of a release grabbed for a request"),
+        json_schema_extra=_meta("requests", kind="int"))
+    request_check_minutes: int = Field(
+        5, ge=0, le=1440, title=N_("Check the progress of approved requests every (minutes, 0 = never)"),
+        json_schema_extra=_meta("schedules", kind="int"))
     # Follows
     follow_check_minutes: int = Field(
         30, ge=0, le=1440, title=N_("Search the aired episodes of followed series every (minutes, 0 = never)"),
@@ -568,6 +599,10 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "ranking": {"score": N_("by score"), "language": N_("French audio first, then score")},
     "plex_signin_role": {"refuse": N_("refused (only accounts made here)"), "user": N_("user"),
                          "power": N_("power user")},
+    "request_auto_approve": {"admin": N_("admin only"), "power": N_("power users and admins"),
+                             "user": N_("everyone")},
+    "request_fulfilment": {"pipeline": N_("searched on the indexers and grabbed by MMS"),
+                           "arr": N_("handed to Radarr / Sonarr")},
     "cloud_burst_provider": {"own_host": N_("your own host (over SSH)"), "scaleway": "Scaleway"},
 }
 

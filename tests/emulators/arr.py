@@ -301,7 +301,12 @@ class SonarrEmulator(ArrEmulator):
                    for s in base.get("seasons", [])} or {1: 1}
         added = self.add_series(base["title"], base.get("year", 0), tvdb_id, seasons, root=body["rootFolderPath"],
                                 tmdb_id=base.get("tmdbId", 0), imdb_id=base.get("imdbId", ""))
-        added.update(qualityProfileId=body["qualityProfileId"], monitored=body.get("monitored", True))
+        added.update(qualityProfileId=body["qualityProfileId"], monitored=body.get("monitored", True),
+                     addOptions=body.get("addOptions") or {})
+        wanted = {s.get("seasonNumber"): s.get("monitored", True) for s in body.get("seasons", [])}
+        if "monitor" not in added["addOptions"]:  # no monitor option: Sonarr keeps the seasons' own flags
+            for season in added["seasons"]:
+                season["monitored"] = bool(wanted.get(season["seasonNumber"], True))
         return Reply(200, added)
 
     def _delete_series(self, request: Request) -> Reply:
@@ -315,7 +320,13 @@ class SonarrEmulator(ArrEmulator):
         found = self.series.get(int(request.path.rsplit("/", 1)[1]))
         if found is None:
             return Reply(404, {"message": "Series not found"})
-        self._move_folder(found, request.json() or {}, request)
+        body = request.json() or {}
+        flags = {s.get("seasonNumber"): s.get("monitored") for s in body.get("seasons", [])}
+        for season in found["seasons"]:
+            if flags.get(season["seasonNumber"]) is not None:
+                season["monitored"] = bool(flags[season["seasonNumber"]])
+        found["monitored"] = body.get("monitored", found.get("monitored", True))
+        self._move_folder(found, body, request)
         return Reply(202, found)
 
     def _list_episodes(self, request: Request) -> Reply:
@@ -431,7 +442,8 @@ class RadarrEmulator(ArrEmulator):
         base = self.catalogue.get(tmdb_id) or body
         added = self.add_movie(base["title"], base.get("year", 0), tmdb_id, root=body["rootFolderPath"],
                                imdb_id=base.get("imdbId", ""))
-        added.update(qualityProfileId=body["qualityProfileId"], monitored=body.get("monitored", True))
+        added.update(qualityProfileId=body["qualityProfileId"], monitored=body.get("monitored", True),
+                     addOptions=body.get("addOptions") or {})
         return Reply(200, added)
 
 

@@ -66,3 +66,37 @@ document.querySelectorAll('[data-revoke]').forEach((button) => {
     }
   });
 });
+
+// My account: the user's own notification targets (news of their requests).
+const ownAdd = document.getElementById('own-target-add');
+ownAdd?.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const events = [...ownAdd.querySelectorAll('input[name=events]:checked')].map((box) => box.value);
+  try {
+    await api('POST', '/api/account/notifications', {
+      name: ownAdd.elements.name.value.trim(), url: ownAdd.elements.url.value.trim(), events,
+    });
+    window.location.reload();
+  } catch {
+    // shown by the wrapper
+  }
+});
+document.querySelectorAll('[data-own-target]').forEach((row) => {
+  const id = encodeURIComponent(row.dataset.ownTarget);
+  row.querySelector('[data-own-test]').addEventListener('click', async () => {
+    try {
+      await api('POST', `/api/account/notifications/${id}/test`);
+      window.location.reload();
+    } catch {
+      // shown by the wrapper
+    }
+  });
+  row.querySelector('[data-own-delete]').addEventListener('click', async () => {
+    try {
+      await api('DELETE', `/api/account/notifications/${id}`);
+      window.location.reload();
+    } catch {
+      // shown by the wrapper
+    }
+  });
+});

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.utils.clients.arr import ArrClient, ArrModel, Command
+from app.utils.clients.arr import ArrClient, ArrModel, Command, parse_model
 
 
 class SeasonInfo(ArrModel):
@@ -106,17 +106,40 @@ class SonarrClient(ArrClient):
         quality_profile_id: int,
         monitored: bool = True,
         search_missing: bool = False,
+        seasons: list[int] | None = None,
     ) -> Series:
-        """``POST /series`` with a lookup result; sent once. Returns the added series (with its id)."""
+        """``POST /series`` with a lookup result; sent once. Returns the added series (with its id).
+        ``seasons``: monitor only these season numbers (as Overseerr does: the seasons' ``monitored`` flags and
+        no ``addOptions.monitor``, so Sonarr keeps the flags); else every season or none (``monitored``)."""
         body = found.model_dump(by_alias=True, exclude={"id", "path"}, exclude_none=True)
+        options: dict[str, Any] = {"searchForMissingEpisodes": search_missing}
+        if seasons is None:
+            options["monitor"] = "all" if monitored else "none"
+        else:
+            body["seasons"] = [{**s, "monitored": s.get("seasonNumber") in seasons} for s in body.get("seasons", [])]
+            options["ignoreEpisodesWithFiles"] = True
         body.update(
             rootFolderPath=root_folder_path,
             qualityProfileId=quality_profile_id,
             monitored=monitored,
             seasonFolder=True,
-            addOptions={"searchForMissingEpisodes": search_missing, "monitor": "all" if monitored else "none"},
+            addOptions=options,
         )
         return self._post(Series, "series", body)
+
+    def monitor_seasons(self, series_id: int, seasons: list[int]) -> Series:
+        """Monitor these seasons of an added series too (``PUT /series/{id}`` with the seasons' ``monitored``
+        flags; the other seasons keep theirs). Sent once."""
+        body = self._get(f"series/{int(series_id)}")
+        body["monitored"] = True
+        for season in body.get("seasons", []):
+            if season.get("seasonNumber") in seasons:
+                season["monitored"] = True
+        return parse_model(self.SERVICE, Series, self.send_json("PUT", f"{self.API}/series/{int(series_id)}", body))
+
+    def search_season(self, series_id: int, season_number: int) -> Command:
+        """``SeasonSearch`` command: look for the monitored missing episodes of one season."""
+        return self.command("SeasonSearch", seriesId=series_id, seasonNumber=season_number)
 
     def rescan_series(self, series_id: int) -> Command:
         """``RescanSeries`` command: re-read the series folder from disk."""

@@ -2,7 +2,9 @@
 
 A record: ``{"username", "password_hash", "created_at", "is_admin", "role" ("admin", "power" or "user"; an
 older record without it is an admin when ``is_admin``), "disabled", "language", "session_version": int,
-"sessions": {sha256 hex of the session token: {"created_at", "address", "agent", "remember"}}}``.
+"quota": {"movies": int | None, "seasons": int | None, "days": int | None} (request quota overrides; None or
+missing = the settings' default), "sessions": {sha256 hex of the session token: {"created_at", "address",
+"agent", "remember"}}}``.
 A session token is random per login (``secrets.token_urlsafe``); only its SHA-256 is stored, so a stolen
 ``users.json`` opens no session. Bumping ``session_version`` (logout, password change,
 ``ADMIN_PASSWORD`` reset) drops every session and remember-me cookie of that user at their next request.
@@ -118,7 +120,8 @@ class UserManager:
         "sessions": n}]``, by name."""
         rows = [{"username": r["username"], "role": self.role_of(r), "disabled": bool(r.get("disabled")),
                  "language": r.get("language"), "created_at": r.get("created_at"),
-                 "sessions": len(r.get("sessions", {}))} for r in self.store.read_shared().values()]
+                 "quota": dict(r.get("quota") or {}), "sessions": len(r.get("sessions", {}))}
+                for r in self.store.read_shared().values()]
         return sorted(rows, key=lambda r: r["username"].lower())
 
     def create_user(self, username: str, password: str, role: str) -> dict:
@@ -141,7 +144,8 @@ class UserManager:
         return self.store.update(apply)
 
     def update_user(self, username: str, *, role: str | None = None, disabled: bool | None = None,
-                    language: str | None = None, password: str | None = None) -> dict:
+                    language: str | None = None, password: str | None = None,
+                    quota: dict[str, int | None] | None = None) -> dict:
         """Change an account. Disabling it, changing its role or its password ends its sessions. The last
         active admin cannot lose that role nor be disabled. Raises :class:`AccountError`."""
         if role is not None and role not in ROLES:
@@ -165,6 +169,8 @@ class UserManager:
                 record["disabled"], ends = disabled, ends or disabled
             if language is not None:
                 record["language"] = language or None
+            if quota is not None:
+                record["quota"] = {k: quota.get(k) for k in ("movies", "seasons", "days")}
             if new_hash is not None:
                 record["password_hash"], ends = new_hash, True
             if ends:

@@ -1,0 +1,208 @@
+"""Grab an approved request: searched on the indexers and sent to the seedbox's client through the same
+send + pending map as a manual grab (setting ``request_fulfilment`` = ``pipeline``), or handed to Radarr /
+Sonarr, which search and download on their own (``arr``).
+
+Pipeline: a movie gets the best release (search order: the ranking of the settings) whose parsed title is
+the movie's (French or original title), whose year is within one of the movie's and whose score reaches
+``request_min_score``; a series gets, for each season asked, the best season pack of that season. A season
+with no acceptable pack is named in the request's reason; the request fails when nothing was grabbed.
+Every outcome is recorded on the request; nothing here raises to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from flask import Flask, current_app
+
+from app.extensions import managers
+from app.i18n import say
+from app.media_requests import store as requests_store
+from app.media_requests.store import move
+from app.search.service import NoIndexerAnswered, SearchParams, search_answered
+from app.seedbox.service import SendError, SendItem, send_one
+from app.utils.clients.errors import UpstreamError
+from app.utils.clients.radarr import RadarrClient
+from app.utils.clients.sonarr import SonarrClient
+from app.utils.media.releases import parse_release
+from app.utils.messages import N_
+from app.utils.stores.mapping_manager import Mapping, MappingError
+from app.utils.text import fold
+
+log = logging.getLogger(__name__)
+#: Grabs running at once (each searches every indexer).
+WORKERS = 2
+
+
+def _pool(app: Flask) -> ThreadPoolExecutor:
+    pool = app.extensions.get("mms_request_pool")
+    if pool is None:
+        pool = app.extensions["mms_request_pool"] = ThreadPoolExecutor(WORKERS, thread_name_prefix="request")
+    return pool
+
+
+def start(request_id: str) -> None:
+    """Grab the request in the background (a worker thread in the app's context)."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            grab(request_id)
+    _pool(app).submit(run)
+
+
+def shutdown(app: Flask) -> None:
+    """Wait for the running grabs and stop the workers (app shutdown)."""
+    pool = app.extensions.pop("mms_request_pool", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _fail(request_id: str, msgid: str, **params: Any) -> dict[str, Any]:
+    def apply(record: dict[str, Any]) -> None:
+        record["reason"] = {"msgid": msgid, "params": params}
+        move(record, "failed", "mms", record["reason"])
+    return requests_store.change(request_id, apply)
+
+
+def grab(request_id: str) -> dict[str, Any]:
+    """Grab one approved request now (see the module docstring); the request after. Never raises for an
+    upstream failure: the request becomes ``failed`` with the reason."""
+    record = requests_store.get(request_id)
+    if record["state"] != "approved":
+        return record
+    settings = managers().settings.load()
+    try:
+        if settings.request_fulfilment == "arr":
+            return _hand_to_arr(record, settings)
+        return _grab_releases(record, settings)
+    except NoIndexerAnswered as exc:  # kept by its message id: each reader sees it in their language
+        return _fail(request_id, exc.msgid, **exc.params)
+    except UpstreamError as exc:
+        return _fail(request_id, N_("%(reason)s"), reason=say(exc))
+    except Exception as exc:
+        log.exception("request %s could not be grabbed", request_id)
+        return _fail(request_id, N_("%(reason)s"), reason=str(exc))
+
+
+def _titles(record: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for t in (record["title"], record.get("original_title")) if t))
+
+
+def _acceptable(row: dict[str, Any], record: dict[str, Any], min_score: int, season: int | None) -> bool:
+    parsed = parse_release(row["name"])
+    if fold(parsed.title) not in {fold(t) for t in _titles(record)} or row["score"] < min_score:
+        return False
+    if season is None:
+        return parsed.season is None and not (parsed.year and record.get("year")
+                                              and abs(parsed.year - record["year"]) > 1)
+    return parsed.season_pack and parsed.season == season
+
+
+def _send(row: dict[str, Any], mapping: Mapping, settings: Any) -> tuple[dict[str, Any] | None, str | None]:
+    entries = managers().mapping.all_shared()
+    if row.get("info_hash") and row["info_hash"].upper() in entries:
+        return {"info_hash": row["info_hash"].upper(), "release": row["name"]}, None
+    try:
+        sent = send_one(SendItem(result_id=row["id"]), mapping, settings=settings, confirm=True)
+    except (SendError, MappingError) as exc:
+        return None, say(exc) if isinstance(exc, SendError) else str(exc)
+    return {"info_hash": sent["info_hash"], "release": row["name"]}, None
+
+
+def _grab_releases(record: dict[str, Any], settings: Any) -> dict[str, Any]:
+    titles = _titles(record)
+    grabs: list[dict[str, Any]] = []
+    missing: list[str] = []
+    errors: list[str] = []
+    targets: list[int | None] = [None] if record["kind"] == "movie" else list(record["seasons"])
+    for season in targets:
+        params = SearchParams(kind="movie" if season is None else "tvsearch", titles=titles, year=record.get("year"),
+                              season=season, tmdb_id=record["tmdb_id"], imdb_id=record.get("imdb_id") or None,
+                              tvdb_id=record.get("tvdb_id") if season is not None else None)
+        answer = search_answered(params)
+        row = next((r for r in answer["results"] if _acceptable(r, record, settings.request_min_score, season)),
+                   None)
+        if row is None:
+            missing.append(str(season) if season is not None else record["title"])
+            continue
+        mapping = Mapping(media_type="movie" if season is None else "tv", title=record["title"],
+                          year=record.get("year"), tmdb_id=record["tmdb_id"], tvdb_id=record.get("tvdb_id"),
+                          imdb_id=record.get("imdb_id"), season=season)
+        grabbed, error = _send(row, mapping, settings)
+        if grabbed:
+            grabs.append({**grabbed, "season": season})
+        else:
+            errors.append(error or "")
+    if not grabs:
+        if errors:
+            return _fail(record["id"], N_("the release could not be sent: %(reason)s"), reason="; ".join(errors))
+        if record["kind"] == "movie":
+            return _fail(record["id"], N_("no release with a score of %(score)d or more was found"),
+                         score=settings.request_min_score)
+        return _fail(record["id"], N_("no season pack with a score of %(score)d or more for season(s) %(seasons)s"),
+                     score=settings.request_min_score, seasons=", ".join(missing))
+
+    def apply(stored: dict[str, Any]) -> None:
+        stored["via"], stored["grabs"] = "pipeline", grabs
+        stored["reason"] = {"msgid": N_("no season pack for season(s) %(seasons)s"),
+                            "params": {"seasons": ", ".join(missing)}} if missing else None
+        move(stored, "grabbed", "mms", {"msgid": N_("%(count)d release(s) sent: %(releases)s"),
+                                        "params": {"count": len(grabs),
+                                                   "releases": ", ".join(g["release"] for g in grabs)}})
+    return requests_store.change(record["id"], apply)
+
+
+def _arr_target(client: Any) -> tuple[str, int] | None:
+    """The first root folder and quality profile of Radarr / Sonarr (``None`` when either has none)."""
+    folders, profiles = client.root_folders(), client.quality_profiles()
+    return (folders[0].path, profiles[0].id) if folders and profiles else None
+
+
+def _hand_to_arr(record: dict[str, Any], settings: Any) -> dict[str, Any]:
+    if record["kind"] == "movie":
+        if not (settings.radarr_url and settings.radarr_api_key):
+            return _fail(record["id"], N_("Radarr is not configured"))
+        radarr = RadarrClient.from_settings(settings)
+        existing = radarr.movies(tmdb_id=record["tmdb_id"])
+        if existing:
+            movie = existing[0]
+            radarr.search_movie(movie.id)
+        else:
+            found = [m for m in radarr.lookup(f"tmdb:{record['tmdb_id']}") if m.tmdb_id == record["tmdb_id"]]
+            if not found:
+                return _fail(record["id"], N_("Radarr does not know this movie"))
+            target = _arr_target(radarr)
+            if target is None:
+                return _fail(record["id"], N_("%(service)s has no root folder or quality profile"), service="Radarr")
+            movie = radarr.add_movie(found[0], root_folder_path=target[0], quality_profile_id=target[1], search=True)
+        via, arr_id = "radarr", movie.id
+    else:
+        if not (settings.sonarr_url and settings.sonarr_api_key):
+            return _fail(record["id"], N_("Sonarr is not configured"))
+        if not record.get("tvdb_id"):
+            return _fail(record["id"], N_("TMDB gives no TheTVDB id for this series: Sonarr cannot add it"))
+        sonarr = SonarrClient.from_settings(settings)
+        existing = [s for s in sonarr.series_list() if s.tvdb_id == record["tvdb_id"]]
+        if existing:
+            series = sonarr.monitor_seasons(existing[0].id, record["seasons"])
+            for season in record["seasons"]:
+                sonarr.search_season(series.id, season)
+        else:
+            found = [s for s in sonarr.lookup(f"tvdb:{record['tvdb_id']}") if s.tvdb_id == record["tvdb_id"]]
+            if not found:
+                return _fail(record["id"], N_("Sonarr does not know this series"))
+            target = _arr_target(sonarr)
+            if target is None:
+                return _fail(record["id"], N_("%(service)s has no root folder or quality profile"), service="Sonarr")
+            series = sonarr.add_series(found[0], root_folder_path=target[0], quality_profile_id=target[1],
+                                       search_missing=True, seasons=record["seasons"])
+        via, arr_id = "sonarr", series.id
+
+    def apply(stored: dict[str, Any]) -> None:
+        stored["via"], stored["arr_id"], stored["reason"] = via, arr_id, None
+        move(stored, "grabbed", "mms", {"msgid": N_("handed to %(service)s"),
+                                        "params": {"service": via.capitalize()}})
+    return requests_store.change(record["id"], apply)
