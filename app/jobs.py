@@ -256,8 +256,11 @@ class JobRunner:
             except Timeout:
                 recorder.skipped("already running")
                 return "skipped"
+            events = self.app.extensions["mms"].events
+            status = "error"
             try:
                 recorder.start()
+                events.publish("job.started", job=job_id, trigger=trigger)
                 try:
                     result = spec.func() or ""
                 except Exception as exc:
@@ -270,6 +273,7 @@ class JobRunner:
                 return status
             finally:
                 lock.release()
+                events.publish("job.finished", job=job_id, status=status)
 
     def run_now(self, job_id: str) -> threading.Thread:
         """Start ``job_id`` in a background thread ("run now"); raises ``KeyError`` if unknown."""

@@ -102,7 +102,9 @@ def change(run_id: str, fn) -> dict[str, Any]:
         fn(run)
         run["updated_at"] = now()
         return run
-    return store().update(apply)
+    run = store().update(apply)
+    managers().events.publish("cloud_burst.run", id=run_id, state=run.get("state"))
+    return run
 
 
 def set_fields(run_id: str, **values: Any) -> dict[str, Any]:

@@ -84,6 +84,7 @@ class Scan:
         self.error: str | None = None
         self.cancel_event = threading.Event()
         self.duration_s: float | None = None
+        self._events: Any = None
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(health.CATEGORIES, 0)
@@ -105,6 +106,7 @@ class Scan:
         return data
 
     def run(self, app: Flask) -> None:
+        self._events = app.extensions["mms"].events
         self.state = "running"
         try:
             self.phase = "basic"
@@ -128,10 +130,17 @@ class Scan:
                     "health_problem", msgid=N_("%(count)s problem(s) found under %(roots)s"),
                     params={"count": len(self.findings), "roots": ", ".join(self.roots)})
         self.state = final
+        self._events.publish("health.finished", id=self.id, state=final)
 
     def _set_done(self, count: int) -> None:
         self.done = count
         self.total = max(self.total, count)
+        self._publish_progress()
+
+    def _publish_progress(self) -> None:
+        """``health.progress`` (the live hub keeps at most two a second)."""
+        if self._events is not None:
+            self._events.publish("health.progress", id=self.id, done=self.done, total=self.total, phase=self.phase)
 
     def _phase2(self, files: list[health.Checked]) -> None:
         self.phase = self.depth
@@ -144,6 +153,7 @@ class Scan:
             futures = [pool.submit(self._probe, f.path) for f in files]
             for future in futures:
                 finding = future.result()
+                self._publish_progress()
                 if finding is not None:
                     self.findings.append(finding)
 

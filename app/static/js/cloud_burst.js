@@ -1,6 +1,7 @@
 // Cloud burst: the start dialog with its cost estimate, and a run's page (live while the run goes on,
 // claim token, "Plex is stopped", cancel).
 import { api, confirmDialog, toastAfterReload } from './api.js';
+import { on } from './live.js';
 
 const form = document.getElementById('burst-form');
 if (form) {
@@ -52,9 +53,13 @@ if (page) {
     } catch {
       // try again at the next tick
     }
-    window.setTimeout(poll, 2000);
+    if (document.documentElement.dataset.live !== 'open') window.setTimeout(poll, 5000);  // the stream is down
   };
-  if (!finished.includes(page.dataset.state) || document.querySelector('.alert-warning')) window.setTimeout(poll, 2000);
+  // each change of the run arrives on the event stream (cloud_burst.run); the timer only while it is down
+  if (!finished.includes(page.dataset.state) || document.querySelector('.alert-warning')) {
+    on('cloud_burst.run', (data) => { if (data.id === page.dataset.run) poll(); });
+    window.setTimeout(poll, 5000);
+  }
 
   const cancel = document.getElementById('burst-cancel');
   cancel?.addEventListener('click', async () => {

@@ -1,4 +1,16 @@
 import { api, toast, t as word } from './api.js';
+import { on } from './live.js';
+
+// Resolved by the event stream when a job ends (job.finished), so a run is followed without polling.
+const waiting = new Map();
+on('job.finished', (data) => {
+  (waiting.get(data.job) || []).forEach((resolve) => resolve());
+  waiting.delete(data.job);
+});
+const finishedOr = (job, ms) => new Promise((resolve) => {
+  waiting.set(job, [...(waiting.get(job) || []), resolve]);
+  setTimeout(resolve, ms);
+});
 
 // The newest run's start time as the server wrote it (never the browser's clock, which may differ).
 async function lastStart(job) {
@@ -6,14 +18,17 @@ async function lastStart(job) {
   return jobs.find((j) => j.id === job)?.last_run?.started_at || '';
 }
 
-// Poll the jobs list until a run newer than `before` (a server time) has ended.
+// Read the jobs list each time the job ends (job.finished on the stream; every 5 s while the stream is down)
+// until a run newer than `before` (a server time) has ended.
 async function waitForRun(job, before) {
-  for (let i = 0; i < 600; i += 1) {
+  for (let i = 0; i < 720; i += 1) {
+    // listen before reading, so an end that comes in between is not missed
+    const ended = finishedOr(job, document.documentElement.dataset.live === 'open' ? 60000 : 5000);
     const { jobs } = await api('GET', '/api/jobs', undefined, { quiet: true });
     const row = jobs.find((j) => j.id === job);
     const run = row?.last_run;
     if (run && run.started_at !== before && run.status !== 'running') return run;
-    await new Promise((resolve) => { setTimeout(resolve, 1000); });
+    await ended;
   }
   return null;
 }

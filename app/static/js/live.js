@@ -58,4 +58,12 @@ export function throttled(fn, ms = 500) {
   };
 }
 
+// Refresh with fn when one of `kinds` (or a reset) arrives, at most twice a second; while the stream is not
+// open (MMS restarting, every stream slot taken), every `fallbackMs` instead.
+export function follow(kinds, fn, fallbackMs = 15000) {
+  const run = throttled(fn, 500);
+  for (const kind of [...kinds, 'reset']) on(kind, run);
+  return setInterval(() => { if (document.documentElement.dataset.live !== 'open') fn(); }, fallbackMs);
+}
+
 connect();

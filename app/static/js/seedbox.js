@@ -1,9 +1,11 @@
 import { api, confirmDialog, localTime, size, toast, t as word } from './api.js';
+import { follow } from './live.js';
 import { confirmPending, openMapping, sendReleases } from './mapping.js';
 
 const table = document.getElementById('torrents');
 const body = table.querySelector('tbody');
-const REFRESH_MS = 5000;
+// torrents that are not in the pipeline change on the seedbox without an event: read again this often
+const REFRESH_MS = 30000;
 
 // seconds -> "2 h 05 min", "4 min", "35 s"
 function duration(seconds) {
@@ -105,6 +107,8 @@ document.getElementById('add-form').addEventListener('submit', async (event) => 
 });
 
 refresh();
+// the torrent list changes on the seedbox too: the pipeline's events refresh it, and a slow timer catches the rest
+follow(['pipeline.added', 'pipeline.state', 'pipeline.progress'], refresh);
 setInterval(refresh, REFRESH_MS);
 
 // -- pipeline (the pending map), refreshed every 2 s ------------------------------------------
@@ -199,4 +203,4 @@ pipelineBody.addEventListener('click', async (event) => {
 });
 
 refreshPipeline();
-setInterval(refreshPipeline, 2000);
+follow(['pipeline.added', 'pipeline.state', 'pipeline.progress'], refreshPipeline);

@@ -1,4 +1,5 @@
 import { api, toast, t as word } from './api.js';
+import { on, throttled } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 let current = null;
@@ -99,10 +100,15 @@ async function start(body) {
   current = scan;
   $('scan-progress').classList.remove('d-none');
   window.bootstrap.Tab.getOrCreateInstance($('scanner-tab')).show();
+  // the scan's progress arrives on the event stream; the timer only runs while the stream is down
   clearInterval(timer);
-  timer = setInterval(poll, 500);
+  timer = setInterval(() => { if (document.documentElement.dataset.live !== 'open') poll(); }, 3000);
   poll();
 }
+
+const pollSoon = throttled(() => { if (timer) poll(); }, 300);
+on('health.progress', (data) => { if (current && data.id === current.id) pollSoon(); });
+on('health.finished', (data) => { if (current && data.id === current.id) poll(); });
 
 $('scan-form').addEventListener('submit', (event) => {
   event.preventDefault();

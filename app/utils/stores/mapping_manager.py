@@ -232,7 +232,8 @@ class MappingManager:
         return entry
 
     def update_progress(self, info_hash: str, **progress: Any) -> None:
-        """Store progress figures (``bytes_done``, ``bytes_total``, ``progress`` dict) without a transition."""
+        """Store progress figures (``bytes_done``, ``bytes_total``, ``progress`` dict) without a transition;
+        published as ``pipeline.progress`` (the live hub keeps at most two a second per entry)."""
         key = normalize_hash(info_hash)
 
         def apply(data: dict[str, Any]) -> None:
@@ -240,6 +241,8 @@ class MappingManager:
                 data[key].update(progress, updated_at=_now())
 
         self.store.update(apply)
+        if self.events is not None:
+            self.events.publish("pipeline.progress", info_hash=key, bytes_done=progress.get("bytes_done"))
 
     def forget(self, info_hash: str) -> None:
         """Delete an entry entirely (the user's "forget")."""
