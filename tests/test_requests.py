@@ -268,3 +268,34 @@ def test_handed_to_radarr_and_sonarr(app, api, tmdb) -> None:
     finally:
         radarr.stop()
         sonarr.stop()
+
+
+def test_a_users_own_notifications_are_about_their_requests_only(app, api, tmdb) -> None:
+    from app.notifications import service as notifications
+    from tests.test_notifications import Receiver
+
+    api.call("PUT", "/api/settings", json={"values": {"notification_group_s": 0}})
+    paul, anna = _user(app, "paul"), _user(app, "anna")
+    receiver = Receiver()
+    try:
+        url = f"json://127.0.0.1:{receiver.port}/paul"
+        refused = paul.call("POST", "/api/account/notifications", json={"name": "Tel", "url": url,
+                                                                         "events": ["imported"]})
+        assert refused.status_code == 422  # not about his requests
+        own = paul.call("POST", "/api/account/notifications", json={"name": "Tel", "url": url,
+                                                                     "events": ["request_approved", "request_declined"]})
+        assert own.status_code == 201, own.json
+        assert anna.call("GET", "/api/account/notifications").json == []  # hers only
+        assert anna.call("DELETE", f"/api/account/notifications/{own.json['id']}").status_code == 404
+        his, hers = _ask(paul, "movie", 949).json, _ask(anna, "movie", 950).json
+        api.call("POST", f"/api/requests/{hers['id']}/decline", json={"reason": "non"})
+        api.call("POST", f"/api/requests/{his['id']}/decline", json={"reason": "déjà là"})
+        with app.app_context():
+            counts = notifications.flush()
+        assert counts["sent"] == 1
+        bodies = [body for path, body in receiver.received]
+        assert len(bodies) == 1 and "Heat" in bodies[0]["message"] and "déjà là" in bodies[0]["message"]
+        assert "Ronin" not in bodies[0]["message"]
+        assert paul.call("POST", f"/api/account/notifications/{own.json['id']}/test").json["ok"] is True
+    finally:
+        receiver.stop()
