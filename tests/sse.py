@@ -3,6 +3,7 @@ stream whose frames (``{"id", "event", "data"}``) land in a queue as they arrive
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import re
@@ -108,10 +109,8 @@ class Stream:
 
     def close(self) -> None:
         """Hang up (the server notices at its next write)."""
-        try:
+        with contextlib.suppress(OSError):  # already closed by the server
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
         self.ended.wait(5)
         self.file.close()
