@@ -282,8 +282,8 @@ def test_a_users_own_notifications_are_about_their_requests_only(app, api, tmdb)
         refused = paul.call("POST", "/api/account/notifications", json={"name": "Tel", "url": url,
                                                                          "events": ["imported"]})
         assert refused.status_code == 422  # not about his requests
-        own = paul.call("POST", "/api/account/notifications", json={"name": "Tel", "url": url,
-                                                                     "events": ["request_approved", "request_declined"]})
+        wanted = {"name": "Tel", "url": url, "events": ["request_approved", "request_declined"]}
+        own = paul.call("POST", "/api/account/notifications", json=wanted)
         assert own.status_code == 201, own.json
         assert anna.call("GET", "/api/account/notifications").json == []  # hers only
         assert anna.call("DELETE", f"/api/account/notifications/{own.json['id']}").status_code == 404
