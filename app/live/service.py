@@ -71,7 +71,9 @@ class Live:
         self.hub.publish(kind, data, role, owner, subject)
         toast = toast_of(kind, data)
         if toast is not None:
-            self.hub.publish("toast", toast, "admin" if role == "admin" else "power", owner)
+            # a user is not told of the request they just made (their page says so); reviewers are
+            reader = None if toast["event"] == "request_created" else owner
+            self.hub.publish("toast", toast, "admin" if role == "admin" else "power", reader)
 
     @property
     def open_streams(self) -> int:
@@ -131,10 +133,14 @@ def stream() -> Response:
     seq, reset = hub.position(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
     headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
     if not state.slots.acquire(blocking=False):
+        missed = hub.after(seq)
         frames = [f"retry: {int(settings.live_poll_s * 1000)}\n\n"]
         if reset:
-            frames.append(f"id: {hub.event_id(seq)}\nevent: reset\ndata: {{}}\n\n")
-        frames += [_frame(hub, e) for e in _visible(hub.after(seq), username, role)]
+            frames.append("event: reset\ndata: {}\n\n")
+        frames += [_frame(hub, e) for e in _visible(missed, username, role)]
+        # an id line alone sets the browser's last event id (HTML, "dispatch the event", step 1): it comes back
+        # from there, even when it saw nothing this time
+        frames.append(f"id: {hub.event_id(missed[-1].seq if missed else seq)}\n\n")
         return Response("".join(frames), mimetype="text/event-stream", headers=headers)
     state._held(1)
     released = threading.Event()
@@ -149,9 +155,9 @@ def stream() -> Response:
     def generate() -> Iterator[str]:
         position = seq
         try:
-            yield "retry: 2000\n\n"
+            yield f"retry: 2000\nid: {hub.event_id(position)}\n\n"
             if reset:
-                yield f"id: {hub.event_id(position)}\nevent: reset\ndata: {{}}\n\n"
+                yield "event: reset\ndata: {}\n\n"
             yield ": connected\n\n"
             end = time.monotonic() + settings.live_stream_max_s
             while not hub.closed and time.monotonic() < end:
