@@ -73,7 +73,7 @@ def test_a_request_approved_by_the_admin_updates_live_for_the_user(browser: Brow
             assert "indexeur" in failed.inner_text()
             assert paul.evaluate("window.mmsNotReloaded") is True
             paul.screenshot(path=str(browser.screenshot(f"requests-user-live-{width}")), full_page=True)
-            toast = paul.wait_for_selector("#mms-toasts .toast:has-text('Demande')")
+            toast = paul.wait_for_selector("#mms-toasts .toast:has-text('Demande en échec')")
             assert "Heat" in toast.inner_text()
         finally:
             context.close()
