@@ -21,6 +21,12 @@ def test_admin_adds_a_user_who_sees_her_pages_only(browser: BrowserSession, chro
     assert "utilisateur" in row.inner_text()
     page.select_option("tr[data-user=marie] [data-role]", "power")
     page.wait_for_selector("tr[data-user=marie] [data-role] option[value=power][selected]", state="attached")
+    page.click("tr[data-user=marie] [data-quota] summary")
+    page.fill("tr[data-user=marie] [data-quota-form] [name=movies]", "2")
+    page.click("tr[data-user=marie] [data-quota-form] button")
+    page.wait_for_selector("tr[data-user=marie] [data-quota] summary:has-text('propre')")
+    assert browser.app.extensions["mms"].users.get("marie")["quota"] == {"movies": 2, "seasons": None, "days": None}
+    page.click("tr[data-user=marie] [data-quota] summary")
     browser.screenshot(f"users-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     context = chromium.new_context(locale="fr-FR", viewport={"width": width, "height": 900})

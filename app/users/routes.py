@@ -14,7 +14,8 @@ from app.users import bp, service
 @bp.get("/users")
 def index():
     """Every account, with its role and state, and the form to add one."""
-    return render_template("users/index.html", users=service.users(), roles=ROLE_LABELS)
+    return render_template("users/index.html", users=service.users(), roles=ROLE_LABELS,
+                           settings=managers().settings.load())
 
 
 @bp.get("/api/users")

@@ -27,6 +27,12 @@ document.querySelectorAll('tr[data-user]').forEach((row) => {
   row.querySelector('[data-role]').addEventListener('change', (event) => change(row, { role: event.target.value }));
   const toggle = row.querySelector('[data-toggle-disabled]');
   toggle.addEventListener('click', () => change(row, { disabled: toggle.dataset.toggleDisabled === 'disable' }));
+  const quota = row.querySelector('[data-quota-form]');
+  quota?.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = (name) => (quota.elements[name].value === '' ? null : Number(quota.elements[name].value));
+    change(row, { quota: { movies: value('movies'), seasons: value('seasons'), days: value('days') } });
+  });
   const reset = row.querySelector('[data-reset]');
   reset.addEventListener('click', () => {
     const password = window.prompt(reset.dataset.prompt);
