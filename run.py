@@ -39,7 +39,8 @@ def main() -> int:
     print(f"MMS listening on http://{host}:{port}/", flush=True)
     try:
         # 8 threads for the pages and jobs' HTTP, plus one per live update stream allowed (app/live/service.py)
-        serve(app, host=host, port=port, threads=8 + app.extensions["mms_live"].max_streams)
+        streams = app.extensions["mms_live"].max_streams
+        serve(app, host=host, port=port, threads=8 + streams, connection_limit=100 + streams)
     except KeyboardInterrupt:
         pass
     finally:
