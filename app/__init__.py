@@ -189,6 +189,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def feature_jobs() -> list:
     """Every feature's scheduled jobs (``app/<feature>/jobs.py``), in display order."""
     from app.archive.jobs import JOBS as archive_jobs
+    from app.assistant.jobs import JOBS as assistant_jobs
     from app.cloud_burst.jobs import JOBS as cloud_burst_jobs
     from app.configuration.jobs import JOBS as configuration_jobs
     from app.core.jobs import JOBS as core_jobs
@@ -201,7 +202,8 @@ def feature_jobs() -> list:
     from app.upgrades.jobs import JOBS as upgrades_jobs
 
     return [*seedbox_jobs, *configuration_jobs, *core_jobs, *trailers_jobs, *archive_jobs, *quality_jobs,
-            *follows_jobs, *upgrades_jobs, *cloud_burst_jobs, *notifications_jobs, *request_jobs]
+            *follows_jobs, *upgrades_jobs, *cloud_burst_jobs, *notifications_jobs, *request_jobs,
+            *assistant_jobs]
 
 
 def _request_scoped_gettext(app: Flask) -> None:
@@ -254,6 +256,7 @@ def _recover_admin(mms: Any, apply_env) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.archive import bp as archive_bp
+    from app.assistant import bp as assistant_bp
     from app.audit import bp as audit_bp
     from app.auth import bp as auth_bp
     from app.cloud_burst import bp as cloud_burst_bp
@@ -275,5 +278,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (core_bp, auth_bp, configuration_bp, plex_bp, search_bp, seedbox_bp, plex_editor_bp, trailers_bp,
                       archive_bp, symlink_bp, quality_bp, follows_bp, upgrades_bp, cloud_burst_bp, audit_bp,
-                      notifications_bp, users_bp, media_requests_bp, live_bp):
+                      notifications_bp, users_bp, media_requests_bp, live_bp,
+                      assistant_bp):
         app.register_blueprint(blueprint)

@@ -85,12 +85,13 @@ class JobResult(str):
 
 
 def every(field: str, unit: str = "seconds") -> Callable[[Settings], BaseTrigger | None]:
-    """A trigger every ``settings.<field>`` ``unit`` (seconds, minutes or hours); 0 disables the job."""
+    """A trigger every ``settings.<field>`` ``unit`` (seconds, minutes, hours or days); 0 disables the job."""
     return lambda settings: IntervalTrigger(**{unit: getattr(settings, field)}) if getattr(settings, field) else None
 
 
 #: How :func:`every_text` says each unit.
-_EVERY = {"seconds": N_("every %(n)s s"), "minutes": N_("every %(n)s min"), "hours": N_("every %(n)s h")}
+_EVERY = {"seconds": N_("every %(n)s s"), "minutes": N_("every %(n)s min"), "hours": N_("every %(n)s h"),
+          "days": N_("every %(n)s d")}
 
 
 def every_text(field: str, unit: str = "seconds") -> Callable[[Settings], str]:

@@ -41,6 +41,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("follows.calendar_page", N_("Calendar"), "calendar-week", "library"),
     NavEntry("upgrades.index", N_("Upgrades"), "arrow-up-circle", "library"),
     NavEntry("cloud_burst.index", N_("Cloud burst"), "cloud-lightning", "library"),
+    NavEntry("assistant.index", N_("Assistant"), "stars", "library"),
     NavEntry("core.jobs", N_("Jobs"), "clock-history", "system"),
     NavEntry("core.health", N_("Health"), "heart-pulse", "system"),
     NavEntry("notifications.index", N_("Notifications"), "bell", "system"),

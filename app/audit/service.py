@@ -62,6 +62,10 @@ AUDITED = {
     "trailers.api_download": N_("trailer downloaded"), "trailers.api_bulk": N_("trailer downloaded"),
     "media_requests.api_create": N_("request made"), "media_requests.api_approve": N_("request approved"),
     "media_requests.api_decline": N_("request declined"), "media_requests.api_cancel": N_("request withdrawn"),
+    "assistant.api_make_report": N_("assistant report"), "assistant.api_apply": N_("assistant action applied"),
+    "assistant.api_dismiss": N_("assistant recommendation dismissed"),
+    "assistant.api_confirm": N_("assistant action applied"),
+    "assistant.api_dismiss_proposal": N_("assistant recommendation dismissed"),
     "notifications.api_own_add": N_("notification target added"),
     "notifications.api_own_delete": N_("notification target removed"),
 }
@@ -70,7 +74,7 @@ READS = frozenset({
     "search.api_search", "search.api_parse", "seedbox.api_inspect", "configuration.api_test_connection",
     "core.api_check_services", "symlink.api_test_service", "trailers.api_candidates", "trailers.api_info",
     "trailers.api_statuses", "notifications.api_test", "auth.api_plex_pin",
-    "notifications.api_own_test",
+    "notifications.api_own_test", "assistant.api_chat",
 })
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

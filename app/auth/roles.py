@@ -82,6 +82,11 @@ ROUTE_ROLES: dict[str, str] = {
     "media_requests.api_create": "user", "media_requests.api_cancel": "user",
     "media_requests.api_approve": "admin", "media_requests.api_decline": "admin",
     "live.api_events": "user",
+    # assistant (a requester has the chat with the request tools only; deleting needs admin, checked inside)
+    "assistant.index": "user", "assistant.api_status": "user", "assistant.api_chat": "user",
+    "assistant.api_conversations": "user", "assistant.api_conversation": "user", "assistant.api_confirm": "user",
+    "assistant.api_dismiss_proposal": "user", "assistant.api_report": "power", "assistant.api_make_report": "power",
+    "assistant.api_apply": "power", "assistant.api_dismiss": "power",
     "notifications.api_own_targets": "user", "notifications.api_own_add": "user",
     "notifications.api_own_delete": "user", "notifications.api_own_test": "user",
 }

@@ -398,6 +398,16 @@ class Settings(BaseModel):
     notification_group_s: int = Field(
         60, ge=0, le=3600, title=N_("Group the notifications of one event that arrive within (seconds)"),
         json_schema_extra=_meta("general", kind="int"))
+    # Assistant
+    assistant_report_days: int = Field(
+        7, ge=0, le=90, title=N_("Make the assistant's library report every (days, 0 = never)"),
+        json_schema_extra=_meta("schedules", kind="int"))
+    assistant_tiebreak: Literal["off", "on"] = Field(
+        "off", title=N_("Let the model rank releases whose scores are close"),
+        json_schema_extra=_meta("ollama", kind="choice"))
+    assistant_tiebreak_points: int = Field(
+        3, ge=1, le=20, title=N_("Scores within (points) count as close"),
+        json_schema_extra=_meta("ollama", kind="int"))
     # Live updates
     live_max_streams: int = Field(
         16, ge=1, le=1000, title=N_("Live update streams open at once (each holds a server thread; restart to apply)"),
@@ -599,6 +609,7 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "ranking": {"score": N_("by score"), "language": N_("French audio first, then score")},
     "plex_signin_role": {"refuse": N_("refused (only accounts made here)"), "user": N_("user"),
                          "power": N_("power user")},
+    "assistant_tiebreak": {"off": N_("off"), "on": N_("on")},
     "request_auto_approve": {"admin": N_("admin only"), "power": N_("power users and admins"),
                              "user": N_("everyone")},
     "request_fulfilment": {"pipeline": N_("searched on the indexers and grabbed by MMS"),

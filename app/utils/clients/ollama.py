@@ -9,7 +9,7 @@ cost); listing is.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -37,6 +37,16 @@ from app.utils.settings_schema import Settings
 
 SERVICE = "Ollama"
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ChatChunk:
+    """One line of a streamed chat: ``text`` (a piece of the reply), ``tool_calls`` (``[{"name",
+    "arguments"}]``), ``done`` (the last line)."""
+
+    text: str
+    tool_calls: list[dict[str, Any]]
+    done: bool
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,36 @@ class OllamaClient:
         """``POST /api/chat`` (no streaming) with ``[{"role", "content"}]``: the assistant's reply."""
         answer = self._run(lambda: self.api.chat(model=model or self.model, messages=messages, stream=False))
         return answer.message.content or ""
+
+    def chat_json(self, messages: list[dict[str, Any]], schema: dict[str, Any], *, model: str | None = None) -> str:
+        """``POST /api/chat`` with ``format`` = a JSON schema (structured outputs, ``api.md`` "Structured
+        outputs"): the reply's text, which the caller validates (a model may still answer off-schema)."""
+        answer = self._run(lambda: self.api.chat(model=model or self.model, messages=messages, format=schema,
+                                                 stream=False, options={"temperature": 0}))
+        return answer.message.content or ""
+
+    def chat_stream(self, messages: list[dict[str, Any]], *, tools: list[dict[str, Any]] | None = None,
+                    model: str | None = None) -> Iterator[ChatChunk]:
+        """``POST /api/chat`` streamed (NDJSON, ``api.md`` "Chat request (Streaming with tools)"): a
+        :class:`ChatChunk` per line: text pieces, then the tool calls the model asks for. Raises the
+        ``UpstreamError`` kinds, also while the stream is read."""
+        stream = self._run(lambda: self.api.chat(model=model or self.model, messages=messages, tools=tools or None,
+                                                 stream=True))
+        iterator = iter(stream)
+        while True:
+            part = self._run(lambda: next(iterator, None))
+            if part is None:
+                return
+            message = part.message
+            calls = [{"name": c.function.name, "arguments": dict(c.function.arguments or {})}
+                     for c in (message.tool_calls or [])]
+            yield ChatChunk(text=message.content or "", tool_calls=calls, done=bool(part.done))
+
+    def capabilities(self, model: str | None = None) -> list[str]:
+        """``POST /api/show``: what the model can do (``completion``, ``tools``, ``vision``...). Raises
+        ``UpstreamNotFound`` when the model is not installed."""
+        shown = self._run(lambda: self.api.show(model or self.model))
+        return list(shown.capabilities or [])
 
     @classmethod
     def test_connection(cls, settings: Settings) -> ConnectionReport:

@@ -1,0 +1,114 @@
+"""What a confirmed recommendation or proposal does: the real action, through the existing services.
+
+Nothing here runs without the user's click: each entry point takes ``confirm`` and refuses without it.
+Deleting (a media health finding) needs an admin, as on the media health page; it goes through
+:func:`app.symlink.service.delete_confirmed`, which checks the file again at that moment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from app.assistant import report as reports
+from app.assistant.report import ReportRefused
+from app.i18n import say
+from app.utils.clients.errors import UpstreamError
+from app.utils.messages import N_, Refusal
+
+ROLE_RANK = {"user": 0, "power": 1, "admin": 2}
+
+
+def _needs(role: str, lowest: str) -> None:
+    if ROLE_RANK.get(role, 0) < ROLE_RANK[lowest]:
+        raise ReportRefused(N_("your role cannot do this"), status=403)
+
+
+def _upgrade_check(key: str) -> dict[str, Any]:
+    from app.upgrades.service import run_checks
+
+    out = run_checks(limit=1, pause_s=0, keys=[key])
+    return {k: out[k] for k in ("checked", "candidates", "grabbed", "failed")}
+
+
+def _file_item(path: str) -> str:
+    from app.extensions import managers
+    from app.upgrades.service import library_items
+
+    for item in library_items(managers().settings.load()):
+        if any(f["path"] == path for f in item["files"]):
+            return item["key"]
+    raise ReportRefused(N_("this file is no longer in the library"), status=404)
+
+
+def run_target(target: str, kind: str, by: str, role: str) -> Any:
+    """Run ``kind`` on ``target`` (see :mod:`app.assistant.facts` for the target forms); what it gave.
+    Raises :class:`ReportRefused`, the services' own refusals, ``UpstreamError``."""
+    scheme, _, rest = target.partition(":")
+    if scheme == "upgrade" and kind == "upgrade":
+        _needs(role, "power")
+        from app.upgrades.service import apply
+
+        return {"state": apply(rest, by="user")["state"]}
+    if scheme == "item" and kind == "upgrade":
+        _needs(role, "power")
+        return _upgrade_check(rest)
+    if scheme == "file" and kind == "upgrade":
+        _needs(role, "power")
+        return _upgrade_check(_file_item(rest))
+    if scheme == "entry" and kind == "fix":
+        _needs(role, "power")
+        from app.seedbox.pipeline import retry
+
+        return {"state": retry(rest)["state"]}
+    if scheme == "request" and kind == "download":
+        _needs(role, "admin")
+        from app.media_requests.service import approve
+
+        return {"state": approve(rest, by)["state"]}
+    if scheme == "episode" and kind == "download":
+        _needs(role, "power")
+        from app.follows.service import check_follow
+
+        out = check_follow(rest.split(":", 1)[0], datetime.now(UTC))
+        return {k: out[k] for k in ("due", "grabbed", "found")}
+    if scheme == "finding" and kind == "delete":
+        _needs(role, "admin")
+        from app.symlink.service import delete_confirmed
+
+        scan_id, _, path = rest.partition(":")
+        out = delete_confirmed(scan_id, [path])
+        return {"deleted": len(out["deleted"]), "skipped": [s["reason"] for s in out["skipped"]],
+                "failed": [f["error"] for f in out["failed"]]}
+    if scheme == "item" and kind == "fix":
+        raise ReportRefused(N_("MMS does not choose which copy to keep: open the Quality page to compare them"))
+    raise ReportRefused(N_("no action for %(kind)s on this target"), kind=kind)
+
+
+def apply_recommendation(rec_id: str, by: str, role: str, confirm: bool) -> dict[str, Any]:
+    """Run a recommendation's action once the user confirmed it; the recommendation after (``applied`` with
+    the result, or ``failed`` with the reason). Raises :class:`ReportRefused` (not confirmed, settled, role)."""
+    if not confirm:
+        raise ReportRefused(N_("confirm the action first: nothing is done without your click"), status=428)
+    rec = reports.recommendation(rec_id)
+    if rec["state"] not in ("pending", "approved", "failed"):
+        raise ReportRefused(N_("this recommendation is %(state)s already"), state=rec["state"])
+    reports.set_state(rec_id, "approved", by)
+    try:
+        result = run_target(rec["target"], rec["kind"], by, role)
+    except ReportRefused as exc:
+        if exc.status == 403:
+            reports.set_state(rec_id, "pending", by)
+            raise
+        return reports.set_state(rec_id, "failed", by, say(exc))
+    except (Refusal, UpstreamError, ValueError, LookupError) as exc:
+        return reports.set_state(rec_id, "failed", by, say(exc))
+    return reports.set_state(rec_id, "applied", by, result)
+
+
+def dismiss(rec_id: str, by: str) -> dict[str, Any]:
+    """Set a recommendation aside."""
+    rec = reports.recommendation(rec_id)
+    if rec["state"] == "applied":
+        raise ReportRefused(N_("this recommendation is %(state)s already"), state=rec["state"])
+    return reports.set_state(rec_id, "dismissed", by)
