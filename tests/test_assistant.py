@@ -208,3 +208,22 @@ def test_clear_messages_without_ollama_or_capabilities(app, api, library) -> Non
     api.call("PUT", "/api/settings", json={"values": {"ollama_url": ""}})
     page = api.client.get("/assistant").text
     assert 'id="assistant-setup"' in page and "ollama pull" in page
+
+
+def test_the_evaluation_set_of_twenty_questions(app, api, library) -> None:
+    from tests.assistant_eval import CASES, judge, oracle
+
+    library["ollama"].chat_responder = oracle
+    failures = []
+    for question, *_rest in CASES:
+        start = len(library["ollama"].chat_requests)
+        events = _chat(api, question)
+        assert events[-1]["type"] == "done"
+        # what MMS answered each call: the tool messages of the follow-up request to the model
+        follow_up = library["ollama"].chat_requests[start + 1]["messages"]
+        asked = [c["function"] for m in follow_up if m.get("tool_calls") for c in m["tool_calls"]]
+        answers = [json.loads(m["content"]) for m in follow_up if m["role"] == "tool"]
+        ok, why = judge(question, [(c["name"], c["arguments"], a) for c, a in zip(asked, answers, strict=True)])
+        if not ok:
+            failures.append(f"{question}: {why}")
+    assert len(CASES) == 20 and failures == []
