@@ -227,3 +227,50 @@ def test_the_evaluation_set_of_twenty_questions(app, api, library) -> None:
         if not ok:
             failures.append(f"{question}: {why}")
     assert len(CASES) == 20 and failures == []
+
+
+def test_release_tiebreak_reorders_only_the_close_top_group(app, api, library) -> None:
+    from app.assistant import tiebreak
+    from app.search.service import SearchParams, search
+    from tests.emulators.torznab import TorznabEmulator
+
+    indexer = TorznabEmulator().start()
+    try:
+        feed = indexer.feed
+        for name, seeders in (("Heat.1995.MULTi.1080p.BluRay.x264-AAA", 50), ("Heat.1995.MULTi.1080p.BluRay.x264-BBB", 45),
+                              ("Heat.1995.MULTi.1080p.WEB.x264-CCC", 40), ("Heat.1995.VOSTFR.480p.DVDRip.XviD-OLD", 3)):
+            feed.add_release(name, seeders=seeders, tmdbid=949, categories=(2000, 2040), size=8_000_000_000)
+        assert api.call("PUT", "/api/settings", json={"values": {
+            "torznab_indexers": [{"name": "Ygg", "url": f"{indexer.url}/api", "api_key": feed.api_key}]}}
+                        ).status_code == 200
+        params = lambda: SearchParams(query="heat 1995", kind="movie")  # noqa: E731
+        with app.app_context():
+            before = [r["name"] for r in search(params())["results"]]
+        assert library["ollama"].chat_requests == []  # off by default: the model is not asked
+        group = tiebreak.close_group([{"score": s} for s in (80, 79, 77, 40)], 3)
+        assert group == 3
+        asked = []
+
+        def ranking(body):
+            listing = json.loads(body["messages"][1]["content"])
+            asked.append([row["release"] for row in listing])
+            return json.dumps({"order": list(reversed(range(len(listing))))})
+        library["ollama"].chat_responder = ranking
+        api.call("PUT", "/api/settings", json={"values": {"assistant_tiebreak": "on", "assistant_tiebreak_points": 5}})
+        with app.app_context():
+            after = search(params())["results"]
+            again = search(params())["results"]
+        size = len(asked[0])
+        assert 2 <= size < len(before) and asked[0] == before[:size]
+        assert [r["name"] for r in after] == list(reversed(before[:size])) + before[size:]
+        assert all(r.get("tiebreak") for r in after[:size]) and not after[-1].get("tiebreak")
+        assert [r["name"] for r in again] == [r["name"] for r in after] and len(asked) == 1  # cached
+        # an answer that is not a permutation keeps MMS's order
+        tiebreak._cache.clear()
+        library["ollama"].chat_responder = lambda body: json.dumps({"order": [0, 0]})
+        with app.app_context():
+            kept = [r["name"] for r in search(params())["results"]]
+        assert kept == before
+    finally:
+        indexer.stop()
+        tiebreak._cache.clear()

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import current_app
 
+from app.assistant.tiebreak import reorder as tiebreak_reorder
 from app.extensions import managers
 from app.utils.clients.errors import UpstreamError
 from app.utils.clients.prowlarr import ProwlarrClient
@@ -239,6 +240,7 @@ def search(params: SearchParams) -> dict[str, Any]:
                        info, score, settings.ranking == "language"))
         results.append(row)
     results.sort(key=lambda r: r.pop("_rank"), reverse=True)
+    results = tiebreak_reorder(results, settings)  # off by default; only the close top group, never a refused release
     failed = [s for s in statuses if not s["ok"]]
     message = None
     if not results:
