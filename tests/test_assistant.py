@@ -237,8 +237,9 @@ def test_release_tiebreak_reorders_only_the_close_top_group(app, api, library) -
     indexer = TorznabEmulator().start()
     try:
         feed = indexer.feed
-        for name, seeders in (("Heat.1995.MULTi.1080p.BluRay.x264-AAA", 50), ("Heat.1995.MULTi.1080p.BluRay.x264-BBB", 45),
-                              ("Heat.1995.MULTi.1080p.WEB.x264-CCC", 40), ("Heat.1995.VOSTFR.480p.DVDRip.XviD-OLD", 3)):
+        for name, seeders in (("Heat.1995.MULTi.1080p.BluRay.x264-AAA", 50),
+                              ("Heat.1995.MULTi.1080p.BluRay.x264-BBB", 45), ("Heat.1995.MULTi.1080p.WEB.x264-CCC", 40),
+                              ("Heat.1995.VOSTFR.480p.DVDRip.XviD-OLD", 3)):
             feed.add_release(name, seeders=seeders, tmdbid=949, categories=(2000, 2040), size=8_000_000_000)
         assert api.call("PUT", "/api/settings", json={"values": {
             "torznab_indexers": [{"name": "Ygg", "url": f"{indexer.url}/api", "api_key": feed.api_key}]}}
