@@ -275,3 +275,42 @@ def test_release_tiebreak_reorders_only_the_close_top_group(app, api, library) -
     finally:
         indexer.stop()
         tiebreak._cache.clear()
+
+
+def test_poster_check_flags_a_likely_wrong_match(app, api, library) -> None:
+    from tests.emulators.plex import PlexEmulator
+    from tests.emulators.tmdb import TmdbEmulator
+
+    plex, tmdb = PlexEmulator().start(), TmdbEmulator().start()
+    try:
+        section = plex.add_section("Films", "movie", str(library["movies"]))
+        plex.add_movie(section, "Heat", 1995, tmdb=949)
+        plex.add_movie(section, "Ronin", 1998, tmdb=950)
+        for tmdb_id, title in ((949, "Heat"), (950, "Ronin")):
+            tmdb.add_movie(tmdb_id, title, 1995, translations={})
+        api.call("PUT", "/api/settings", json={"values": {
+            "plex_url": plex.url, "plex_token": plex.token, "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key,
+            "tmdb_image_url": tmdb.image_url}})
+        ollama = library["ollama"]
+
+        def answer(body):
+            message = body["messages"][-1]
+            if message.get("images"):  # the poster check: two images, Ronin's do not match
+                assert len(message["images"]) == 2
+                same = "Ronin" not in message["content"]
+                return json.dumps({"same": same, "confidence": 0.9})
+            return json.dumps({"summary": "Une affiche semble fausse.", "recommendations": []})
+        ollama.chat_responder = answer
+        # a model that cannot read images: the check is skipped, and the report says why
+        report = api.call("POST", "/api/assistant/report").json
+        posters = next(s for s in report["facts"]["signals"] if s["id"] == "poster_mismatch")
+        assert posters["count"] == 0 and posters["skipped"]["params"]["model"] == MODEL
+        ollama.capabilities[MODEL] = ["completion", "tools", "vision"]
+        report = api.call("POST", "/api/assistant/report").json
+        posters = next(s for s in report["facts"]["signals"] if s["id"] == "poster_mismatch")
+        assert [(i["title"], i["kinds"]) for i in posters["items"]] == [("Ronin (1998)", ["fix"])]
+        page = api.client.get("/assistant").text
+        assert posters["items"][0]["link"] in page and "Corriger la correspondance" in page
+    finally:
+        plex.stop()
+        tmdb.stop()

@@ -80,6 +80,8 @@ def run_target(target: str, kind: str, by: str, role: str) -> Any:
         out = delete_confirmed(scan_id, [path])
         return {"deleted": len(out["deleted"]), "skipped": [s["reason"] for s in out["skipped"]],
                 "failed": [f["error"] for f in out["failed"]]}
+    if scheme == "plex" and kind == "fix":
+        raise ReportRefused(N_("choosing the right match is yours: open the item in the Plex editor (Fix match)"))
     if scheme == "item" and kind == "fix":
         raise ReportRefused(N_("MMS does not choose which copy to keep: open the Quality page to compare them"))
     raise ReportRefused(N_("no action for %(kind)s on this target"), kind=kind)

@@ -96,6 +96,26 @@ def facts_for_model(measured: dict[str, Any]) -> str:
     return "<faits>\n" + json.dumps(slim, ensure_ascii=False) + "\n</faits>"
 
 
+def _check_posters(measured: dict[str, Any]) -> None:
+    """Add the ``poster_mismatch`` signal when the model reads images (else say why it was not checked)."""
+    from app.assistant import posters
+    from app.assistant.model import AssistantUnavailable, capabilities, require
+
+    signal = {"id": "poster_mismatch", "label": N_("posters of another film (wrong match?)"), "count": 0,
+              "penalty": 0.0, "items": [], "skipped": None}
+    try:
+        with client() as ollama:
+            require(capabilities(ollama), "vision")
+            items, error = posters.mismatches(ollama)
+    except AssistantUnavailable as exc:
+        signal["skipped"] = {"msgid": exc.msgid, "params": exc.params}
+        items, error = [], None
+    if error:
+        measured["errors"].append({"signal": "poster_mismatch", "error": error})
+    signal.update(items=items, count=len(items))
+    measured["signals"].append(signal)
+
+
 def _ask(measured: dict[str, Any]) -> tuple[ReportOut | None, str | None, int]:
     """The model's report (or ``None`` and why), and how many answers were read (1 or 2)."""
     messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM},
@@ -123,6 +143,7 @@ def build() -> dict[str, Any]:
     """Measure, ask the model, keep the report and its checked recommendations; the report. Raises
     :class:`~app.assistant.model.AssistantUnavailable` when Ollama cannot answer (nothing is kept)."""
     measured = facts_module.measure()
+    _check_posters(measured)
     answer, error, attempts = _ask(measured)
     known = facts_module.targets(measured)
     report: dict[str, Any] = {"id": secrets.token_hex(4), "created_at": _now(), "facts": measured,
@@ -137,7 +158,8 @@ def build() -> dict[str, Any]:
             continue
         rec_id = secrets.token_hex(4)
         recommendations[rec_id] = {"id": rec_id, "report": report["id"], "target": rec.target, "title": item["title"],
-                                   "detail": item["detail"], "kind": rec.kind, "priority": rec.priority,
+                                   "detail": item["detail"], "link": item.get("link"), "kind": rec.kind,
+                                   "priority": rec.priority,
                                    "reason": rec.reason, "state": "pending", "result": None, "created_at": _now(),
                                    "history": []}
         report["recommendations"].append(rec_id)

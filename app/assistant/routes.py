@@ -46,7 +46,7 @@ def index():
     status = model.status()
     latest = _report_view(report.latest()) if role != "user" else None
     return render_template("assistant/index.html", status=status, report=latest, role=role,
-                           conversations=chat.conversations(username))
+                           conversations=chat.conversations(username), localized=localized_detail)
 
 
 @bp.get("/api/assistant/status")

@@ -635,6 +635,9 @@ async function start() {
   renderBulk();
   if (!state.section) { showState('empty'); return; }
   load();
+  // a link from elsewhere (the assistant's poster check: /plex?item=<rating key>) opens that item
+  const linked = new URLSearchParams(window.location.search).get('item');
+  if (/^\d+$/.test(linked || '')) openItem(Number(linked));
 }
 
 start();
