@@ -107,9 +107,20 @@ def test_a_recommendation_runs_only_after_confirmation(app, api, library) -> Non
     assert refused.status_code == 428 and refused.json["error"]["code"] == "assistant_refused"
     assert api.call("GET", "/api/assistant/report").json["recommendations"][0]["state"] == "pending"
     done = api.call("POST", f"/api/assistant/recommendations/{rec['id']}/apply", json={"confirm": True}).json
-    # the real action: an upgrade search for that item (no indexer here: counted as failed by the service)
-    assert done["state"] == "applied", done
-    assert done["result"]["checked"] + done["result"]["failed"] == 1, done["result"]
+    # the real action: an upgrade search for that item; no indexer here, so it fails, with the reason
+    assert done["state"] == "failed" and done["result"]["msgid"].startswith("the upgrade search failed"), done
+    assert "indexeur" in done["result"]["params"]["reason"]
+    # with an indexer that answers (nothing found), the same click is applied
+    from tests.emulators.torznab import TorznabEmulator
+
+    indexer = TorznabEmulator().start()
+    try:
+        api.call("PUT", "/api/settings", json={"values": {"torznab_indexers": [
+            {"name": "Ygg", "url": f"{indexer.url}/api", "api_key": indexer.feed.api_key}]}})
+        done = api.call("POST", f"/api/assistant/recommendations/{rec['id']}/apply", json={"confirm": True}).json
+    finally:
+        indexer.stop()
+    assert done["state"] == "applied" and done["result"]["params"]["candidates"] == 0, done
     again = api.call("POST", f"/api/assistant/recommendations/{rec['id']}/apply", json={"confirm": True})
     assert again.status_code == 409
 
@@ -136,8 +147,10 @@ def test_chat_tools_stream_and_proposals_wait_for_the_click(app, api, library, t
     kinds = [e["type"] for e in events]
     assert kinds[0] == "conversation" and kinds[-1] == "done"
     tools_used = [e for e in events if e["type"] == "tool"]
-    assert [(t["name"], t["ok"]) for t in tools_used] == [("search_library", True), ("propose_trailer", True)]
+    assert [(t["name"], t["ok"], t["label"]) for t in tools_used] == [
+        ("search_library", True, "a cherché dans la bibliothèque")]
     proposal = next(e for e in events if e["type"] == "proposal")
+    assert proposal["tool"] == "propose_trailer" and proposal["label"] == "trouver et garder la bande-annonce du film 949"
     text = "".join(e["text"] for e in events if e["type"] == "text")
     assert "VO" in text
     messages = library["ollama"].chat_requests[-1]["messages"]

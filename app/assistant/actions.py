@@ -24,11 +24,19 @@ def _needs(role: str, lowest: str) -> None:
         raise ReportRefused(N_("your role cannot do this"), status=403)
 
 
+def _message(msgid: str, **params: Any) -> dict[str, Any]:
+    return {"msgid": msgid, "params": params}
+
+
 def _upgrade_check(key: str) -> dict[str, Any]:
     from app.upgrades.service import run_checks
 
     out = run_checks(limit=1, pause_s=0, keys=[key])
-    return {k: out[k] for k in ("checked", "candidates", "grabbed", "failed")}
+    if out["failed"] and not out["checked"]:
+        raise ReportRefused(N_("the upgrade search failed: %(reason)s"),
+                            reason="; ".join(e["error"] for e in out["errors"]) or "?")
+    return _message(N_("upgrade search done: %(candidates)s candidate(s), %(grabbed)s grabbed"),
+                    candidates=out["candidates"], grabbed=out["grabbed"])
 
 
 def _file_item(path: str) -> str:
@@ -49,7 +57,7 @@ def run_target(target: str, kind: str, by: str, role: str) -> Any:
         _needs(role, "power")
         from app.upgrades.service import apply
 
-        return {"state": apply(rest, by="user")["state"]}
+        return _message(N_("upgrade sent to the torrent client (%(state)s)"), state=apply(rest, by="user")["state"])
     if scheme == "item" and kind == "upgrade":
         _needs(role, "power")
         return _upgrade_check(rest)
@@ -60,26 +68,28 @@ def run_target(target: str, kind: str, by: str, role: str) -> Any:
         _needs(role, "power")
         from app.seedbox.pipeline import retry
 
-        return {"state": retry(rest)["state"]}
+        return _message(N_("retried: %(state)s"), state=retry(rest)["state"])
     if scheme == "request" and kind == "download":
         _needs(role, "admin")
         from app.media_requests.service import approve
 
-        return {"state": approve(rest, by)["state"]}
+        return _message(N_("request approved: %(state)s"), state=approve(rest, by)["state"])
     if scheme == "episode" and kind == "download":
         _needs(role, "power")
         from app.follows.service import check_follow
 
         out = check_follow(rest.split(":", 1)[0], datetime.now(UTC))
-        return {k: out[k] for k in ("due", "grabbed", "found")}
+        return _message(N_("%(due)s episode(s) searched, %(grabbed)s grabbed"), due=out["due"], grabbed=out["grabbed"])
     if scheme == "finding" and kind == "delete":
         _needs(role, "admin")
         from app.symlink.service import delete_confirmed
 
         scan_id, _, path = rest.partition(":")
         out = delete_confirmed(scan_id, [path])
-        return {"deleted": len(out["deleted"]), "skipped": [s["reason"] for s in out["skipped"]],
-                "failed": [f["error"] for f in out["failed"]]}
+        if not out["deleted"]:
+            reasons = [s["reason"] for s in out["skipped"]] + [f["error"] for f in out["failed"]]
+            raise ReportRefused(N_("nothing deleted: %(reason)s"), reason="; ".join(reasons) or "?")
+        return _message(N_("deleted: %(path)s"), path=path)
     if scheme == "plex" and kind == "fix":
         raise ReportRefused(N_("choosing the right match is yours: open the item in the Plex editor (Fix match)"))
     if scheme == "item" and kind == "fix":
@@ -102,9 +112,11 @@ def apply_recommendation(rec_id: str, by: str, role: str, confirm: bool) -> dict
         if exc.status == 403:
             reports.set_state(rec_id, "pending", by)
             raise
-        return reports.set_state(rec_id, "failed", by, say(exc))
-    except (Refusal, UpstreamError, ValueError, LookupError) as exc:
-        return reports.set_state(rec_id, "failed", by, say(exc))
+        return reports.set_state(rec_id, "failed", by, _message(exc.msgid, **exc.params))
+    except Refusal as exc:
+        return reports.set_state(rec_id, "failed", by, _message(exc.msgid, **exc.params))
+    except (UpstreamError, ValueError, LookupError) as exc:
+        return reports.set_state(rec_id, "failed", by, _message(N_("%(reason)s"), reason=say(exc)))
     return reports.set_state(rec_id, "applied", by, result)
 
 

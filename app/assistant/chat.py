@@ -23,7 +23,7 @@ from app.assistant import tools
 from app.assistant.model import AssistantUnavailable, capabilities, client, require, unavailable
 from app.assistant.report import ReportRefused
 from app.extensions import managers
-from app.i18n import gettext, say
+from app.i18n import gettext, localized_detail, say
 from app.utils.clients.errors import UpstreamError
 from app.utils.messages import N_, Refusal
 from app.utils.stores.json_store import JsonStore
@@ -200,12 +200,15 @@ def turn(username: str, role: str, conversation_id: str | None, text: str) -> It
                     except (UpstreamError, Refusal) as exc:
                         result, proposal = {"error": say(exc)}, None
                     ok = not (isinstance(result, dict) and "error" in result)
-                    yield {"type": "tool", "name": call["name"], "arguments": call["arguments"], "ok": ok}
-                    if proposal is not None:
+                    said_label = localized_detail(tools.label(call["name"], call["arguments"]), call["name"])
+                    if proposal is None:
+                        yield {"type": "tool", "name": call["name"], "arguments": call["arguments"], "ok": ok,
+                               "label": said_label}
+                    else:
                         proposal_id = secrets.token_hex(4)
                         proposals[proposal_id] = {**proposal, "id": proposal_id, "created_at": _now()}
                         yield {"type": "proposal", "id": proposal_id, "tool": proposal["tool"],
-                               "arguments": proposal["arguments"]}
+                               "arguments": proposal["arguments"], "label": said_label}
                     answer = {"role": "tool", "tool_name": call["name"],
                               "content": json.dumps(result, ensure_ascii=False, default=str)[:TOOL_ANSWER_CHARS]}
                     messages.append(answer)

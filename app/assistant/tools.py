@@ -119,6 +119,26 @@ TOOLS: dict[str, tuple[str, str, dict[str, Any], list[str], Callable[..., Any] |
 }
 
 
+#: Each tool for people (the chat shows what the assistant consulted or proposes).
+LABELS = {"search_library": N_("searched the library"), "library_stats": N_("read the library's figures"),
+          "watch_history": N_("read the watch history"), "list_follows": N_("read the followed series"),
+          "search_releases": N_("searched the indexers"), "list_upgrades": N_("read the upgrades waiting"),
+          "propose_request": N_("request %(kind)s TMDB %(tmdb_id)s"), "propose_grab": N_("send %(title)s"),
+          "propose_follow": N_("follow the series TheTVDB %(tvdb_id)s"),
+          "propose_upgrade": N_("apply the upgrade %(candidate_id)s"),
+          "propose_trailer": N_("find and keep the trailer of %(kind)s %(external_id)s")}
+
+
+def label(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """How the chat names a tool call: ``{"msgid", "params"}``."""
+    from app.i18n import gettext
+
+    params = {k: v for k, v in (arguments or {}).items() if isinstance(v, str | int)}
+    if "kind" in params:
+        params["kind"] = gettext("the series") if params["kind"] == "tv" else gettext("the movie")
+    return {"msgid": LABELS.get(name, name), "params": params}
+
+
 def allowed(role: str) -> list[str]:
     """The tools a role may use."""
     return [name for name, spec in TOOLS.items() if ROLE_RANK.get(role, 0) >= ROLE_RANK[spec[0]]]

@@ -59,7 +59,7 @@ function proposalCard(event) {
   card.dataset.proposal = event.id;
   const body = document.createElement('div');
   body.className = 'card-body p-2 d-flex flex-wrap gap-2 align-items-center';
-  const text = Object.assign(document.createElement('span'), { className: 'me-auto text-break', textContent: `${chatBox.dataset.proposalText} ${event.tool.replace('propose_', '')} ${JSON.stringify(event.arguments)}` });
+  const text = Object.assign(document.createElement('span'), { className: 'me-auto text-break', textContent: `${chatBox.dataset.proposalText} ${event.label}` });
   const yes = Object.assign(document.createElement('button'), { type: 'button', className: 'btn btn-sm btn-warning', textContent: chatBox.dataset.applyText });
   const no = Object.assign(document.createElement('button'), { type: 'button', className: 'btn btn-sm btn-outline-secondary', textContent: chatBox.dataset.refuseText });
   const settle = async (action) => {
@@ -108,7 +108,7 @@ async function send(message) {
       const event = JSON.parse(line);
       if (event.type === 'conversation') conversationId = event.id;
       if (event.type === 'text') { answer = answer || bubble('assistant', ''); answer.textContent += event.text; }
-      if (event.type === 'tool') { const note = bubble('tool', `${chatBox.dataset.toolText} ${event.name}`); note.parentElement.classList.add('text-body-secondary', 'fst-italic'); }
+      if (event.type === 'tool') { const note = bubble('tool', `${event.label}${event.ok ? '' : ' ✘'}`); note.parentElement.classList.add('text-body-secondary', 'fst-italic'); }
       if (event.type === 'proposal') proposalCard(event);
       if (event.type === 'error') { const failed = bubble('assistant', event.message); failed.classList.add('text-danger'); failed.parentElement.dataset.error = 'true'; }
       if (event.type === 'done') log.dataset.done = String(Number(log.dataset.done || 0) + 1);
