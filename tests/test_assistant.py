@@ -150,7 +150,8 @@ def test_chat_tools_stream_and_proposals_wait_for_the_click(app, api, library, t
     assert [(t["name"], t["ok"], t["label"]) for t in tools_used] == [
         ("search_library", True, "a cherché dans la bibliothèque")]
     proposal = next(e for e in events if e["type"] == "proposal")
-    assert proposal["tool"] == "propose_trailer" and proposal["label"] == "trouver et garder la bande-annonce du film 949"
+    assert proposal["tool"] == "propose_trailer"
+    assert proposal["label"] == "trouver et garder la bande-annonce du film 949"
     text = "".join(e["text"] for e in events if e["type"] == "text")
     assert "VO" in text
     messages = library["ollama"].chat_requests[-1]["messages"]
