@@ -123,7 +123,7 @@ TOOLS: dict[str, tuple[str, str, dict[str, Any], list[str], Callable[..., Any] |
 LABELS = {"search_library": N_("searched the library"), "library_stats": N_("read the library's figures"),
           "watch_history": N_("read the watch history"), "list_follows": N_("read the followed series"),
           "search_releases": N_("searched the indexers"), "list_upgrades": N_("read the upgrades waiting"),
-          "propose_request": N_("request %(kind)s TMDB %(tmdb_id)s"), "propose_grab": N_("send %(title)s"),
+          "propose_request": N_("request the title TMDB %(tmdb_id)s"), "propose_grab": N_("send %(title)s"),
           "propose_follow": N_("follow the series TheTVDB %(tvdb_id)s"),
           "propose_upgrade": N_("apply the upgrade %(candidate_id)s"),
           "propose_trailer": N_("find and keep the trailer of %(kind)s %(external_id)s")}
