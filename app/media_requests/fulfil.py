@@ -20,7 +20,7 @@ from flask import Flask, current_app
 from app.extensions import managers
 from app.i18n import say
 from app.media_requests import store as requests_store
-from app.media_requests.store import move
+from app.media_requests.store import RequestRefused, move
 from app.search.service import NoIndexerAnswered, SearchParams, search_answered
 from app.seedbox.service import SendError, SendItem, send_one
 from app.utils.clients.errors import UpstreamError
@@ -155,54 +155,60 @@ def _grab_releases(record: dict[str, Any], settings: Any) -> dict[str, Any]:
     return requests_store.change(record["id"], apply)
 
 
-def _arr_target(client: Any) -> tuple[str, int] | None:
-    """The first root folder and quality profile of Radarr / Sonarr (``None`` when either has none)."""
+def _addable(client: Any, term: str, same: Any, unknown: str) -> tuple[Any, str, int]:
+    """The lookup result for ``term`` that ``same`` accepts, with the first root folder and quality profile of
+    Radarr / Sonarr; :class:`RequestRefused` with ``unknown`` (or the missing setup) otherwise."""
+    found = [item for item in client.lookup(term) if same(item)]
+    if not found:
+        raise RequestRefused(unknown)
     folders, profiles = client.root_folders(), client.quality_profiles()
-    return (folders[0].path, profiles[0].id) if folders and profiles else None
+    if not folders or not profiles:
+        raise RequestRefused(N_("%(service)s has no root folder or quality profile"), service=client.SERVICE)
+    return found[0], folders[0].path, profiles[0].id
 
 
 def _hand_to_arr(record: dict[str, Any], settings: Any) -> dict[str, Any]:
-    if record["kind"] == "movie":
-        if not (settings.radarr_url and settings.radarr_api_key):
-            return _fail(record["id"], N_("Radarr is not configured"))
-        radarr = RadarrClient.from_settings(settings)
-        existing = radarr.movies(tmdb_id=record["tmdb_id"])
-        if existing:
-            movie = existing[0]
-            radarr.search_movie(movie.id)
-        else:
-            found = [m for m in radarr.lookup(f"tmdb:{record['tmdb_id']}") if m.tmdb_id == record["tmdb_id"]]
-            if not found:
-                return _fail(record["id"], N_("Radarr does not know this movie"))
-            target = _arr_target(radarr)
-            if target is None:
-                return _fail(record["id"], N_("%(service)s has no root folder or quality profile"), service="Radarr")
-            movie = radarr.add_movie(found[0], root_folder_path=target[0], quality_profile_id=target[1], search=True)
-        via, arr_id = "radarr", movie.id
-    else:
-        if not (settings.sonarr_url and settings.sonarr_api_key):
-            return _fail(record["id"], N_("Sonarr is not configured"))
-        if not record.get("tvdb_id"):
-            return _fail(record["id"], N_("TMDB gives no TheTVDB id for this series: Sonarr cannot add it"))
-        sonarr = SonarrClient.from_settings(settings)
-        existing = [s for s in sonarr.series_list() if s.tvdb_id == record["tvdb_id"]]
-        if existing:
-            series = sonarr.monitor_seasons(existing[0].id, record["seasons"])
-            for season in record["seasons"]:
-                sonarr.search_season(series.id, season)
-        else:
-            found = [s for s in sonarr.lookup(f"tvdb:{record['tvdb_id']}") if s.tvdb_id == record["tvdb_id"]]
-            if not found:
-                return _fail(record["id"], N_("Sonarr does not know this series"))
-            target = _arr_target(sonarr)
-            if target is None:
-                return _fail(record["id"], N_("%(service)s has no root folder or quality profile"), service="Sonarr")
-            series = sonarr.add_series(found[0], root_folder_path=target[0], quality_profile_id=target[1],
-                                       search_missing=True, seasons=record["seasons"])
-        via, arr_id = "sonarr", series.id
+    try:
+        via, arr_id = _radarr(record, settings) if record["kind"] == "movie" else _sonarr(record, settings)
+    except RequestRefused as exc:
+        return _fail(record["id"], exc.msgid, **exc.params)
 
     def apply(stored: dict[str, Any]) -> None:
         stored["via"], stored["arr_id"], stored["reason"] = via, arr_id, None
         move(stored, "grabbed", "mms", {"msgid": N_("handed to %(service)s"),
                                         "params": {"service": via.capitalize()}})
     return requests_store.change(record["id"], apply)
+
+
+def _radarr(record: dict[str, Any], settings: Any) -> tuple[str, int]:
+    """Search the movie in Radarr (added first, with its search on, when Radarr does not have it)."""
+    if not (settings.radarr_url and settings.radarr_api_key):
+        raise RequestRefused(N_("Radarr is not configured"))
+    radarr = RadarrClient.from_settings(settings)
+    existing = radarr.movies(tmdb_id=record["tmdb_id"])
+    if existing:
+        radarr.search_movie(existing[0].id)
+        return "radarr", existing[0].id
+    found, root, profile = _addable(radarr, f"tmdb:{record['tmdb_id']}", lambda m: m.tmdb_id == record["tmdb_id"],
+                                    N_("Radarr does not know this movie"))
+    return "radarr", radarr.add_movie(found, root_folder_path=root, quality_profile_id=profile, search=True).id
+
+
+def _sonarr(record: dict[str, Any], settings: Any) -> tuple[str, int]:
+    """Monitor and search the requested seasons in Sonarr (the series added first when Sonarr does not have
+    it, with only those seasons monitored)."""
+    if not (settings.sonarr_url and settings.sonarr_api_key):
+        raise RequestRefused(N_("Sonarr is not configured"))
+    if not record.get("tvdb_id"):
+        raise RequestRefused(N_("TMDB gives no TheTVDB id for this series: Sonarr cannot add it"))
+    sonarr = SonarrClient.from_settings(settings)
+    existing = [s for s in sonarr.series_list() if s.tvdb_id == record["tvdb_id"]]
+    if existing:
+        series = sonarr.monitor_seasons(existing[0].id, record["seasons"])
+        for season in record["seasons"]:
+            sonarr.search_season(series.id, season)
+        return "sonarr", series.id
+    found, root, profile = _addable(sonarr, f"tvdb:{record['tvdb_id']}", lambda s: s.tvdb_id == record["tvdb_id"],
+                                    N_("Sonarr does not know this series"))
+    return "sonarr", sonarr.add_series(found, root_folder_path=root, quality_profile_id=profile, search_missing=True,
+                                       seasons=record["seasons"]).id
