@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import orjson
@@ -276,3 +277,32 @@ _PAGE_MESSAGES = {
 
 def _page_error(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
+
+
+def streamed(make: Callable[[], Iterator[str]]) -> Iterator[str]:
+    """The body of a streamed response: ``make()``'s generator run with the app's context and the request's
+    language around each step, never across a ``yield`` (Flask's ``stream_with_context`` keeps the request
+    context open between steps, and a stream closed later, from elsewhere, then pops it in the wrong place).
+    Call it during the request: it reads the app and the language then."""
+    from flask import current_app
+    from flask_babel import force_locale, get_locale
+
+    app, language = current_app._get_current_object(), str(get_locale() or "fr")
+
+    def run() -> Iterator[str]:
+        steps: Iterator[str] | None = None
+        try:
+            while True:
+                with app.app_context(), force_locale(language):
+                    steps = steps if steps is not None else make()
+                    try:
+                        piece = next(steps)
+                    except StopIteration:
+                        return
+                yield piece
+        finally:  # the client left: the steps' own cleanup runs now, in the app's context
+            if steps is not None:
+                with app.app_context():
+                    steps.close()
+
+    return run()

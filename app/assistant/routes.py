@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, jsonify, render_template, stream_with_context
+from flask import Response, jsonify, render_template
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from app.api import parse_body
+from app.api import parse_body, streamed
 from app.assistant import actions, bp, chat, model, report
 from app.i18n import localized_detail
 
@@ -83,9 +83,12 @@ def api_dismiss(rec_id: str):
 def api_chat():
     """One message; the answer streams as NDJSON events (see :mod:`app.assistant.chat`)."""
     body = parse_body(ChatMessage)
-    events = chat.turn(*_who(), body.conversation_id, body.message)
-    lines = (json.dumps(event, ensure_ascii=False) + "\n" for event in events)
-    return Response(stream_with_context(lines), mimetype="application/x-ndjson",
+    who = _who()
+
+    def lines():
+        for event in chat.turn(*who, body.conversation_id, body.message):
+            yield json.dumps(event, ensure_ascii=False) + "\n"
+    return Response(streamed(lines), mimetype="application/x-ndjson",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 

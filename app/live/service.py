@@ -22,9 +22,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, Response, current_app, request, stream_with_context
+from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
+from app.api import streamed
 from app.extensions import managers
 from app.i18n import localized_detail
 from app.live.hub import EventHub, LiveEvent
@@ -153,6 +154,7 @@ def stream() -> Response:
             state.slots.release()
 
     def generate() -> Iterator[str]:
+        """The stream's steps (each run in the app's context by :func:`app.api.streamed`; a wait is one step)."""
         position = seq
         try:
             yield f"retry: 2000\nid: {hub.event_id(position)}\n\n"
@@ -174,6 +176,6 @@ def stream() -> Response:
         finally:
             release()
 
-    response = Response(stream_with_context(generate()), mimetype="text/event-stream", headers=headers)
+    response = Response(streamed(generate), mimetype="text/event-stream", headers=headers)
     response.call_on_close(release)
     return response
