@@ -12,15 +12,14 @@ from typing import Any
 
 from app.assistant import report as reports
 from app.assistant.report import ReportRefused
+from app.auth.roles import at_least
 from app.i18n import say
 from app.utils.clients.errors import UpstreamError
 from app.utils.messages import N_, Refusal
 
-ROLE_RANK = {"user": 0, "power": 1, "admin": 2}
-
 
 def _needs(role: str, lowest: str) -> None:
-    if ROLE_RANK.get(role, 0) < ROLE_RANK[lowest]:
+    if not at_least(role, lowest):
         raise ReportRefused(N_("your role cannot do this"), status=403)
 
 

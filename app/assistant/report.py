@@ -175,10 +175,7 @@ def build() -> dict[str, Any]:
                     data["recommendations"].pop(rec_id, None)
         data["recommendations"].update(recommendations)
     store().update(apply)
-    if error:
-        managers().events.publish("assistant.report", id=report["id"], ok=False)
-    else:
-        managers().events.publish("assistant.report", id=report["id"], ok=True)
+    managers().events.publish("assistant.report", id=report["id"], ok=not error)
     return latest() or report
 
 

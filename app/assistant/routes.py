@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.api import parse_body, streamed
 from app.assistant import actions, bp, chat, model, report
+from app.auth.roles import at_least
 from app.i18n import localized_detail
 
 
@@ -44,7 +45,7 @@ def index():
     """The assistant: the report (power users and admins) and the chat."""
     username, role = _who()
     status = model.status()
-    latest = _report_view(report.latest()) if role != "user" else None
+    latest = _report_view(report.latest()) if at_least(role, "power") else None
     return render_template("assistant/index.html", status=status, report=latest, role=role,
                            conversations=chat.conversations(username), localized=localized_detail)
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from app.assistant import facts as facts_module
 from app.assistant.report import ReportRefused
+from app.auth.roles import at_least
 from app.extensions import managers
 from app.utils.messages import N_
 
-ROLE_RANK = {"user": 0, "power": 1, "admin": 2}
 #: Rows a reading tool answers at most.
 ROWS = 15
 
@@ -141,7 +141,7 @@ def label(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
 
 def allowed(role: str) -> list[str]:
     """The tools a role may use."""
-    return [name for name, spec in TOOLS.items() if ROLE_RANK.get(role, 0) >= ROLE_RANK[spec[0]]]
+    return [name for name, spec in TOOLS.items() if at_least(role, spec[0])]
 
 
 def schemas(role: str) -> list[dict[str, Any]]:

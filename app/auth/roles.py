@@ -97,7 +97,12 @@ def required(endpoint: str | None) -> str:
     return ROUTE_ROLES.get(endpoint or "", "admin")
 
 
+def at_least(role: str | None, lowest: str) -> bool:
+    """Whether ``role`` is ``lowest`` or above (user < power < admin); an unknown role is below all."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(lowest)
+
+
 def allows(role: str, endpoint: str | None) -> bool:
     """Whether role may use endpoint."""
     needed = required(endpoint)
-    return needed == "public" or (role in ROLES and ROLES.index(role) >= ROLES.index(needed))
+    return needed == "public" or at_least(role, needed)

@@ -1,5 +1,5 @@
 """The live event hub behind ``/api/events``: the last events in a ring with increasing ids, and waiting
-for new ones. No Flask here.
+for new ones.
 
 An event id is ``"<epoch>-<n>"``: ``n`` grows by one per event, ``epoch`` is random per process, so a
 client that comes back with an id from before a restart (or one that has left the ring) is told to
@@ -7,6 +7,7 @@ client that comes back with an id from before a restart (or one that has left th
 role that sees it (``user``, ``power``, ``admin``) and, for a user's own request, its ``owner`` (who sees it
 whatever their role). Progress events (kinds ending in ``.progress``) of one subject are kept at most one
 per :data:`PROGRESS_EVERY_S`, so a transfer's many progress calls cost the clients little.
+Roles are compared with :func:`app.auth.roles.at_least`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from app.auth.roles import at_least
+
 #: Events kept for clients that reconnect (Last-Event-ID).
 RING_SIZE = 2000
 #: Shortest interval between two progress events of one subject (seconds).
 PROGRESS_EVERY_S = 0.5
-ROLE_RANK = {"user": 0, "power": 1, "admin": 2}
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,7 @@ class LiveEvent:
 
     def visible_to(self, username: str, role: str) -> bool:
         """Whether a user with ``role`` sees this event."""
-        return ROLE_RANK.get(role, 0) >= ROLE_RANK.get(self.role, 2) or (self.owner is not None
-                                                                          and self.owner == username)
+        return at_least(role, self.role) or (self.owner is not None and self.owner == username)
 
 
 class EventHub:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from app.api import parse_body, parse_query
+from app.auth.roles import at_least
 from app.core.images import proxied, tmdb_image
 from app.i18n import REQUEST_STATES, gettext, localized_detail
 from app.media_requests import bp, service
@@ -64,7 +65,7 @@ def index():
     quota = service.quota(username, role)
     return render_template("media_requests/index.html", quota=quota, quota_text=quota_label(quota),
                            states=REQUEST_STATES,
-                           can_review=role == "admin", can_see_all=role in ("power", "admin"))
+                           can_review=role == "admin", can_see_all=at_least(role, "power"))
 
 
 @bp.get("/api/requests/search")
@@ -92,7 +93,7 @@ def api_list():
     """Requests, newest first: the user's own, or everyone's (power users and admins)."""
     q = parse_query(ListQuery)
     username, role = _who()
-    everyone = q.scope == "all" and role in ("power", "admin")
+    everyone = q.scope == "all" and at_least(role, "power")
     rows = service.listing(None if everyone else username, q.state or None)
     return jsonify({"requests": [_present(row) for row in rows],
                     "counts": service.counts() if everyone else None})

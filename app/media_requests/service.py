@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.auth.roles import at_least
 from app.extensions import managers
 from app.media_requests import store as requests_store
 from app.media_requests.store import RequestRefused, ensure, move, new_id, publish
 from app.utils.clients.tmdb import TmdbClient
 from app.utils.messages import N_
-from app.utils.stores.user_manager import ROLES
 
 #: Requests answered per listing page at most.
 LIST_LIMIT = 500
@@ -48,10 +48,6 @@ class Decision(BaseModel):
     """An admin's answer to a pending request; ``reason`` is shown to the user when declining."""
 
     reason: str = Field(default="", max_length=500)
-
-
-def _rank(role: str) -> int:
-    return ROLES.index(role) if role in ROLES else 0
 
 
 # -- quotas --------------------------------------------------------------------------------------------------
@@ -166,7 +162,7 @@ def create(username: str, role: str, new: NewRequest, now: datetime | None = Non
         if not wanted:
             raise RequestRefused(N_("choose at least one season of the series"), status=422)
     settings = managers().settings.load()
-    auto = _rank(role) >= _rank(settings.request_auto_approve) or role == "admin"
+    auto = at_least(role, settings.request_auto_approve)
     record = {"id": new_id(), "kind": new.kind, "tmdb_id": item.id, "tvdb_id": item.tvdb_id, "imdb_id": item.imdb_id,
               "title": item.title, "original_title": item.original_title, "year": item.year,
               "poster_path": item.poster_path, "seasons": wanted, "username": username, "state": "pending",
@@ -266,7 +262,7 @@ def listing(username: str | None = None, state: str | None = None) -> list[dict[
 def visible(request_id: str, username: str, role: str) -> dict[str, Any]:
     """One request with its history, for its owner or a power user and above (404 for anyone else)."""
     record = requests_store.get(request_id)
-    if record["username"] != username and _rank(role) < _rank("power"):
+    if record["username"] != username and not at_least(role, "power"):
         raise RequestRefused(N_("no request %(id)s"), id=request_id, status=404)
     return record
 
