@@ -127,9 +127,15 @@ def _remote_db(tmp: Path) -> Path:
 
 
 def _ended(app, run_id: str, timeout: float = 180) -> dict:
-    """The run once it is done, failed or cancelled."""
-    wait_for(lambda: _state(app, run_id)["state"] in runs.TERMINAL, timeout=timeout, interval=0.2,
-             what="the end of the run")
+    """The run once it is done, failed or cancelled; a timeout names the step it stayed in and its log."""
+    try:
+        wait_for(lambda: _state(app, run_id)["state"] in runs.TERMINAL, timeout=timeout, interval=0.2,
+                 what="the end of the run")
+    except AssertionError as exc:
+        run = _state(app, run_id)
+        log = "\n".join(f"{x.get('at', '')} {x['msgid'] % x['params']}" for x in run["log"])
+        raise AssertionError(f"{exc}; still in {run['state']} (waiting for {run.get('waiting_for')}):\n{log}") \
+            from None
     return _state(app, run_id)
 
 

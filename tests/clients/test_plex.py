@@ -86,6 +86,21 @@ def test_partial_scan_of_one_folder(plex) -> None:
         client.scan_folder("/media/Movies-not-really/x")
 
 
+def test_a_whole_section_scan_is_seen_running_then_cancelled_by_the_same_client(plex) -> None:
+    """One client follows a scan from before it starts (plexapi caches its section list: a client that read
+    the sections once must still see ``refreshing`` change)."""
+    client = _client(plex)
+    plex.scans_held = True
+    films = client.sections()[0].key
+    assert client.section_refreshing(films) is False
+    client.scan_section(films)
+    assert client.section_refreshing(films) is True and plex.scans == [(films, None)]
+    client.cancel_scan(films)
+    assert client.section_refreshing(films) is False and plex.cancelled_scans == [films]
+    with pytest.raises(UpstreamNotFound):
+        client.section_refreshing(99)
+
+
 def test_edit_lock_unlock(plex) -> None:
     client = _client(plex)
     key = plex.amelie["ratingKey"]

@@ -251,9 +251,14 @@ class PlexClient:
     def sections(self) -> list[PlexSection]:
         """``GET /library/sections`` (fresh: plexapi's cached list is reloaded)."""
         with self._guard():
-            library = self.server().library
-            library.reload()
-            return [PlexSection(int(s.key), s.title, s.type, tuple(s.locations)) for s in library.sections()]
+            return [PlexSection(int(s.key), s.title, s.type, tuple(s.locations)) for s in self._fresh_sections()]
+
+    def _fresh_sections(self) -> list[Any]:
+        """plexapi's sections read again from the server: ``Library`` caches its list (and each section's
+        ``refreshing``) from the first read, so without the reload a running scan is never seen."""
+        library = self.server().library
+        library.reload()
+        return library.sections()
 
     def _to_item(self, item: Any) -> PlexItem:
         fields = tuple(sorted(f.name for f in getattr(item, "fields", []) or [] if f.locked))
@@ -356,7 +361,7 @@ class PlexClient:
     def section_refreshing(self, section_key: int) -> bool:
         """Whether the section is being scanned now (``GET /library/sections``, attribute ``refreshing``)."""
         with self._guard():
-            for section in self.server().library.sections():
+            for section in self._fresh_sections():
                 if int(section.key) == int(section_key):
                     return bool(section.refreshing)
         raise UpstreamNotFound(SERVICE, f"no library section {section_key}")
