@@ -328,3 +328,61 @@ def test_poster_check_flags_a_likely_wrong_match(app, api, library) -> None:
     finally:
         plex.stop()
         tmdb.stop()
+
+
+def test_poster_checks_rotate_through_the_library_and_keep_a_mismatch_until_it_is_fixed(
+        app, api, library, monkeypatch) -> None:
+    from app.assistant import posters
+    from tests.emulators.plex import PlexEmulator, png
+    from tests.emulators.tmdb import TmdbEmulator
+
+    monkeypatch.setattr(posters, "CHECKED", 2)
+    plex, tmdb = PlexEmulator().start(), TmdbEmulator().start()
+    try:
+        section = plex.add_section("Films", "movie", str(library["movies"]))
+        titles = {949: "Heat", 950: "Ronin", 951: "Alien", 952: "Brazil"}
+        movies = {title: plex.add_movie(section, title, 1995, tmdb=tmdb_id) for tmdb_id, title in titles.items()}
+        plex.add_movie(section, "Casino", 1995, tmdb=999)  # unknown to TMDB: its comparison fails
+        for tmdb_id, title in titles.items():
+            tmdb.add_movie(tmdb_id, title, 1995, translations={})
+        api.call("PUT", "/api/settings", json={"values": {
+            "plex_url": plex.url, "plex_token": plex.token, "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key,
+            "tmdb_image_url": tmdb.image_url}})
+        ollama = library["ollama"]
+        ollama.capabilities[MODEL] = ["completion", "tools", "vision"]
+        compared: list[str] = []
+        wrong = {"Ronin"}
+
+        def answer(body):
+            message = body["messages"][-1]
+            if message.get("images"):
+                title = next(t for t in [*titles.values(), "Casino"] if f"« {t} »" in message["content"])
+                compared.append(title)
+                return json.dumps({"same": title not in wrong, "confidence": 0.9})
+            return json.dumps({"summary": "Rapport.", "recommendations": []})
+        ollama.chat_responder = answer
+
+        def report() -> dict:
+            compared.clear()
+            made = api.call("POST", "/api/assistant/report").json
+            return next(s for s in made["facts"]["signals"] if s["id"] == "poster_mismatch")
+
+        first = report()
+        assert compared == ["Heat", "Ronin"] and [i["title"] for i in first["items"]] == ["Ronin (1995)"]
+        assert first["coverage"] == {"checked": 2, "failed": 0, "movies": 5, "remembered": 2}
+        second = report()  # the next two; Ronin's mismatch is remembered, not compared again
+        assert compared == ["Alien", "Brazil"] and [i["title"] for i in second["items"]] == ["Ronin (1995)"]
+        third = report()  # Casino fails (no TMDB film) and goes to the back; then the oldest comparison
+        assert compared == ["Heat"] and third["coverage"]["failed"] == 1 and third["coverage"]["remembered"] == 4
+        page = api.client.get("/assistant").text
+        assert "4 films comparés sur 5 jusqu’ici, 1 comparaison a échoué" in page
+        # the match is fixed in Plex (a new poster): compared again first, and the flag goes
+        wrong.clear()
+        ronin = plex.items[movies["Ronin"]["ratingKey"]]
+        ronin["thumb"] = f"/library/metadata/{ronin['ratingKey']}/thumb/2"
+        plex.images[ronin["thumb"]] = png(rgb=(1, 2, 3))
+        fourth = report()
+        assert compared[0] == "Ronin" and fourth["items"] == []
+    finally:
+        plex.stop()
+        tmdb.stop()

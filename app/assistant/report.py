@@ -102,17 +102,17 @@ def _check_posters(measured: dict[str, Any]) -> None:
     from app.assistant.model import AssistantUnavailable, capabilities, require
 
     signal = {"id": "poster_mismatch", "label": N_("posters of another film (wrong match?)"), "count": 0,
-              "penalty": 0.0, "items": [], "skipped": None}
+              "penalty": 0.0, "items": [], "skipped": None, "coverage": None}
     try:
         with client() as ollama:
             require(capabilities(ollama), "vision")
-            items, error = posters.mismatches(ollama)
+            items, error, coverage = posters.mismatches(ollama)
     except AssistantUnavailable as exc:
         signal["skipped"] = {"msgid": exc.msgid, "params": exc.params}
-        items, error = [], None
+        items, error, coverage = [], None, None
     if error:
         measured["errors"].append({"signal": "poster_mismatch", "error": error})
-    signal.update(items=items, count=len(items))
+    signal.update(items=items, count=len(items), coverage=coverage)
     measured["signals"].append(signal)
 
 
