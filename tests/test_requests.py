@@ -236,6 +236,35 @@ def test_no_acceptable_release_fails_with_the_reason(app, api, pipeline) -> None
     assert api.call("POST", f"/api/requests/{made['id']}/approve").status_code == 200  # a retry is allowed
 
 
+def test_a_season_without_a_pack_is_grabbed_episode_by_episode(app, api, pipeline) -> None:
+    from tests.torrents import make_torrent
+
+    client, indexer = pipeline["client"], pipeline["indexer"]
+    hashes = {}
+    for name in ("The.Wire.S01E01.MULTi.1080p.WEB.x264-GRP", "The.Wire.S01E02E03.MULTi.1080p.WEB.x264-GRP",
+                 "The.Wire.S01E05.MULTi.1080p.WEB.x264-GRP", "The.Wire.S01E05.VOSTFR.720p.WEB.x264-LOW",
+                 "The.Wire.S02E01.MULTi.1080p.WEB.x264-GRP"):
+        content = client.downloads / f"{name}.mkv"
+        content.write_bytes(name.encode() * 2000)
+        torrent, hashes[name] = make_torrent(content)
+        indexer.add_torrent(name, torrent, hashes[name], seeders=30 if "GRP" in name else 5,
+                            categories=(5000, 5040), size=content.stat().st_size, tvdbid=79126)
+    made = _ask(api, "tv", 1400, [1]).json  # no season pack of The Wire: its 13 aired episodes one by one
+    grabbed = wait_for(lambda: (r := api.call("GET", f"/api/requests/{made['id']}").json)["state"] == "grabbed"
+                       and r, timeout=60, what="the episodes grabbed")
+    assert [(g["release"], g["season"], g["episodes"]) for g in grabbed["grabs"]] == [
+        ("The.Wire.S01E01.MULTi.1080p.WEB.x264-GRP", 1, [1]),
+        ("The.Wire.S01E02E03.MULTi.1080p.WEB.x264-GRP", 1, [2, 3]),  # one release for two episodes
+        ("The.Wire.S01E05.MULTi.1080p.WEB.x264-GRP", 1, [5])]  # the better of the two
+    assert grabbed["reason_text"] == "aucune release trouvée pour S01E04, S01E06-E13"
+    entries = app.extensions["mms"].mapping.all()
+    first, double = (hashes[f"The.Wire.S01E0{n}.MULTi.1080p.WEB.x264-GRP"] for n in ("1", "2E03"))
+    assert (entries[first]["season"], entries[first]["episodes"]) == (1, [1])
+    assert entries[double]["episodes"] == [2, 3] and entries[first]["tvdb_id"] == 79126
+    torrents = {t["info_hash"] for t in api.call("GET", "/api/seedbox/torrents").json["torrents"]}
+    assert {first, double} <= torrents and hashes["The.Wire.S01E05.VOSTFR.720p.WEB.x264-LOW"] not in torrents
+
+
 def test_handed_to_radarr_and_sonarr(app, api, tmdb) -> None:
     radarr, sonarr = RadarrEmulator().start(), SonarrEmulator().start()
     try:

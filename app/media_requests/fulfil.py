@@ -5,19 +5,24 @@ Sonarr, which search and download on their own (``arr``).
 Pipeline: a movie gets the best release (search order: the ranking of the settings) whose parsed title is
 the movie's (French or original title), whose year is within one of the movie's and whose score reaches
 ``request_min_score``; a series gets, for each season asked, the best season pack of that season. A season
-with no acceptable pack is named in the request's reason; the request fails when nothing was grabbed.
-Every outcome is recorded on the request; nothing here raises to the caller.
+with no acceptable pack is searched episode by episode, as Sonarr does: each episode aired so far (TheTVDB or
+TMDB, :func:`app.follows.airtimes.episodes`) gets its best single-episode release (a multi-episode release
+covers all its episodes). What could not be found (``S02``, ``S01E05``) is named in the request's reason;
+the request fails when nothing was grabbed. Every outcome is recorded on the request; nothing here raises to
+the caller.
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
 
 from app.extensions import managers
+from app.follows import airtimes
 from app.i18n import say
 from app.media_requests import store as requests_store
 from app.media_requests.store import RequestRefused, move
@@ -91,13 +96,18 @@ def _titles(record: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in (record["title"], record.get("original_title")) if t))
 
 
-def _acceptable(row: dict[str, Any], record: dict[str, Any], min_score: int, season: int | None) -> bool:
+def _acceptable(row: dict[str, Any], record: dict[str, Any], min_score: int, season: int | None,
+                episode: int | None = None) -> bool:
+    """Whether a search result is the request's movie, season pack (``season``) or episode (``episode``),
+    with a score of at least ``min_score``."""
     parsed = parse_release(row["name"])
     if fold(parsed.title) not in {fold(t) for t in _titles(record)} or row["score"] < min_score:
         return False
     if season is None:
         return parsed.season is None and not (parsed.year and record.get("year")
                                               and abs(parsed.year - record["year"]) > 1)
+    if episode is not None:
+        return not parsed.season_pack and parsed.season == season and episode in parsed.episodes
     return parsed.season_pack and parsed.season == season
 
 
@@ -112,26 +122,95 @@ def _send(row: dict[str, Any], mapping: Mapping, settings: Any) -> tuple[dict[st
     return {"info_hash": sent["info_hash"], "release": row["name"]}, None
 
 
+def _search(record: dict[str, Any], season: int | None, episode: int | None = None) -> dict[str, Any]:
+    """The search for the request's movie, one season or one episode (:func:`search_answered`)."""
+    return search_answered(SearchParams(
+        kind="movie" if season is None else "tvsearch", titles=_titles(record), year=record.get("year"),
+        season=season, episode=episode, tmdb_id=record["tmdb_id"], imdb_id=record.get("imdb_id") or None,
+        tvdb_id=record.get("tvdb_id") if season is not None else None))
+
+
+def _mapping(record: dict[str, Any], season: int | None, episodes: tuple[int, ...] = ()) -> Mapping:
+    return Mapping(media_type="movie" if season is None else "tv", title=record["title"], year=record.get("year"),
+                   tmdb_id=record["tmdb_id"], tvdb_id=record.get("tvdb_id"), imdb_id=record.get("imdb_id"),
+                   season=season, episodes=episodes)
+
+
+def aired_episodes(record: dict[str, Any], season: int, settings: Any) -> list[int]:
+    """The numbers of the season's episodes aired so far (TheTVDB, else TMDB). Raises ``UpstreamError`` or
+    :class:`app.follows.airtimes.NoSource`."""
+    found, _source = airtimes.episodes({"tmdb_id": record["tmdb_id"], "tvdb_id": record.get("tvdb_id")}, settings)
+    now = datetime.now(UTC)
+    return sorted({e["episode"] for e in found if e["season"] == season and e["air"] is not None
+                   and e["air"] <= now})
+
+
+def _grab_episodes(record: dict[str, Any], season: int, settings: Any, grabs: list[dict[str, Any]],
+                   missing: list[str], errors: list[str]) -> None:
+    """A season without an acceptable pack, episode by episode; each episode on its own (a search or a send
+    that fails names the episode and goes on)."""
+    try:
+        numbers = aired_episodes(record, season, settings)
+    except (UpstreamError, airtimes.NoSource) as exc:
+        log.info("episodes of %s season %s unknown: %s", record["title"], season, exc)
+        numbers = []
+    if not numbers:
+        missing.append(f"S{season:02d}")
+        return
+    covered: set[int] = set()
+    absent: list[int] = []
+    for episode in numbers:
+        if episode in covered:
+            continue
+        try:
+            answer = _search(record, season, episode)
+        except (NoIndexerAnswered, UpstreamError) as exc:
+            log.info("search of %s S%02dE%02d failed: %s", record["title"], season, episode, exc)
+            answer = {"results": []}
+        row = next((r for r in answer["results"]
+                    if _acceptable(r, record, settings.request_min_score, season, episode)), None)
+        if row is None:
+            absent.append(episode)
+            continue
+        episodes = tuple(e for e in parse_release(row["name"]).episodes if e in numbers) or (episode,)
+        grabbed, error = _send(row, _mapping(record, season, episodes), settings)
+        if grabbed:
+            covered.update(episodes)
+            grabs.append({**grabbed, "season": season, "episodes": list(episodes)})
+        else:
+            errors.append(error or "")
+            absent.append(episode)
+    if absent:
+        missing.append(f"S{season:02d}" if not covered else episode_ranges(season, absent))
+
+
+def episode_ranges(season: int, episodes: list[int]) -> str:
+    """Episodes as a short label: ``S01E04-E06, S01E09`` for season 1, episodes [4, 5, 6, 9]."""
+    runs: list[list[int]] = []
+    for number in sorted(set(episodes)):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"S{season:02d}E{r[0]:02d}" + (f"-E{r[-1]:02d}" if len(r) > 1 else "") for r in runs)
+
+
 def _grab_releases(record: dict[str, Any], settings: Any) -> dict[str, Any]:
-    titles = _titles(record)
     grabs: list[dict[str, Any]] = []
     missing: list[str] = []
     errors: list[str] = []
     targets: list[int | None] = [None] if record["kind"] == "movie" else list(record["seasons"])
     for season in targets:
-        params = SearchParams(kind="movie" if season is None else "tvsearch", titles=titles, year=record.get("year"),
-                              season=season, tmdb_id=record["tmdb_id"], imdb_id=record.get("imdb_id") or None,
-                              tvdb_id=record.get("tvdb_id") if season is not None else None)
-        answer = search_answered(params)
+        answer = _search(record, season)
         row = next((r for r in answer["results"] if _acceptable(r, record, settings.request_min_score, season)),
                    None)
-        if row is None:
-            missing.append(str(season) if season is not None else record["title"])
+        if row is None and season is not None:
+            _grab_episodes(record, season, settings, grabs, missing, errors)
             continue
-        mapping = Mapping(media_type="movie" if season is None else "tv", title=record["title"],
-                          year=record.get("year"), tmdb_id=record["tmdb_id"], tvdb_id=record.get("tvdb_id"),
-                          imdb_id=record.get("imdb_id"), season=season)
-        grabbed, error = _send(row, mapping, settings)
+        if row is None:
+            missing.append(record["title"])
+            continue
+        grabbed, error = _send(row, _mapping(record, season), settings)
         if grabbed:
             grabs.append({**grabbed, "season": season})
         else:
@@ -142,13 +221,13 @@ def _grab_releases(record: dict[str, Any], settings: Any) -> dict[str, Any]:
         if record["kind"] == "movie":
             return _fail(record["id"], N_("no release with a score of %(score)d or more was found"),
                          score=settings.request_min_score)
-        return _fail(record["id"], N_("no season pack with a score of %(score)d or more for season(s) %(seasons)s"),
-                     score=settings.request_min_score, seasons=", ".join(missing))
+        return _fail(record["id"], N_("no season pack or episode with a score of %(score)d or more for %(missing)s"),
+                     score=settings.request_min_score, missing=", ".join(missing))
 
     def apply(stored: dict[str, Any]) -> None:
         stored["via"], stored["grabs"] = "pipeline", grabs
-        stored["reason"] = {"msgid": N_("no season pack for season(s) %(seasons)s"),
-                            "params": {"seasons": ", ".join(missing)}} if missing else None
+        stored["reason"] = {"msgid": N_("no release found for %(missing)s"),
+                            "params": {"missing": ", ".join(missing)}} if missing else None
         move(stored, "grabbed", "mms", {"msgid": N_("%(count)d release(s) sent: %(releases)s"),
                                         "params": {"count": len(grabs),
                                                    "releases": ", ".join(g["release"] for g in grabs)}})
