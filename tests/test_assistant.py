@@ -386,3 +386,52 @@ def test_poster_checks_rotate_through_the_library_and_keep_a_mismatch_until_it_i
     finally:
         plex.stop()
         tmdb.stop()
+
+
+def test_incomplete_collections_are_read_a_few_calls_per_report_and_a_missing_film_can_be_requested(
+        app, api, library, monkeypatch) -> None:
+    from app.assistant import collections
+    from tests.emulators.tmdb import TmdbEmulator
+
+    monkeypatch.setattr(collections, "LOOKUPS", 3)
+    tmdb = TmdbEmulator().start()
+    try:
+        tmdb.add_collection(500, "Heat - Saga")
+        tmdb.add_collection(600, "Ronin - Collection")
+        tmdb.add_movie(949, "Heat", 1995, collection=500, translations={})
+        tmdb.add_movie(953, "Heat Origins", 2001, collection=500, translations={"fr-FR": {"title": "Heat : Origines"}})
+        tmdb.add_movie(952, "Heat 2", 2099, collection=500, translations={})  # not released: not listed
+        tmdb.add_movie(950, "Ronin", 1998, collection=600, translations={})  # the whole collection is there
+        tmdb.add_movie(951, "Thief", 1981, translations={})  # in no collection; tmdb-5 is unknown to TMDB
+        api.call("PUT", "/api/settings", json={"values": {
+            "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key, "tmdb_image_url": tmdb.image_url}})
+        ollama = library["ollama"]
+        answers: list[str] = []
+        ollama.chat_responder = lambda body: answers.pop(0) if answers else _report_answer([])
+
+        def report() -> dict:
+            made = api.call("POST", "/api/assistant/report").json
+            return next(s for s in made["facts"]["signals"] if s["id"] == "incomplete_collections")
+
+        first = report()  # three movie lookups (ids 5, 949, 950): no collection read yet
+        assert first["count"] == 0 and first["coverage"] == {"movies": 4, "looked_up": 3, "calls": 3,
+                                                             "collections": 0}
+        second = report()  # Thief, then both collections
+        assert second["coverage"]["calls"] == 3 and second["coverage"]["looked_up"] == 4
+        assert [(i["target"], i["title"], i["detail"], i["kinds"]) for i in second["items"]] == [
+            ("tmdb:movie:953", "Heat : Origines (2001)", "Heat - Saga: 1/2", ["download"])]
+        assert second["penalty"] == 0
+        answers.append(_report_answer([("tmdb:movie:953", "download")]))
+        third = api.call("POST", "/api/assistant/report").json  # nothing due: no TMDB call
+        signal = next(s for s in third["facts"]["signals"] if s["id"] == "incomplete_collections")
+        assert signal["coverage"]["calls"] == 0 and signal["count"] == 1
+        [rec] = [r for r in third["recommendations"] if r["target"] == "tmdb:movie:953"]
+        done = api.call("POST", f"/api/assistant/recommendations/{rec['id']}/apply", json={"confirm": True}).json
+        assert done["state"] == "applied", done
+        requested = api.call("GET", "/api/requests").json["requests"]
+        assert [(r["tmdb_id"], r["title"]) for r in requested] == [(953, "Heat : Origines")]
+        page = api.client.get("/assistant").text
+        assert "demande faite : acceptée" in page  # the state in French too
+        assert "4 films sur 4 consultés sur TMDB" in page and "Heat : Origines (2001) · Heat - Saga: 1/2" in page
+    finally:
+        tmdb.stop()

@@ -13,7 +13,7 @@ from typing import Any
 from app.assistant import report as reports
 from app.assistant.report import ReportRefused
 from app.auth.roles import at_least
-from app.i18n import say
+from app.i18n import REQUEST_STATES, STATES, say
 from app.utils.clients.errors import UpstreamError
 from app.utils.messages import N_, Refusal
 
@@ -25,6 +25,11 @@ def _needs(role: str, lowest: str) -> None:
 
 def _message(msgid: str, **params: Any) -> dict[str, Any]:
     return {"msgid": msgid, "params": params}
+
+
+def _label(labels: dict[str, str], state: str) -> dict[str, Any]:
+    """A state as a stored detail, so the reader sees it in their language (an unknown state as it is)."""
+    return {"msgid": labels.get(state, "%(state)s"), "params": {} if state in labels else {"state": state}}
 
 
 def _upgrade_check(key: str) -> dict[str, Any]:
@@ -56,7 +61,8 @@ def run_target(target: str, kind: str, by: str, role: str) -> Any:
         _needs(role, "power")
         from app.upgrades.service import apply
 
-        return _message(N_("upgrade sent to the torrent client (%(state)s)"), state=apply(rest, by="user")["state"])
+        return _message(N_("upgrade sent to the torrent client (%(state)s)"),
+                        state=_label(REQUEST_STATES, apply(rest, by="user")["state"]))
     if scheme == "item" and kind == "upgrade":
         _needs(role, "power")
         return _upgrade_check(rest)
@@ -67,18 +73,26 @@ def run_target(target: str, kind: str, by: str, role: str) -> Any:
         _needs(role, "power")
         from app.seedbox.pipeline import retry
 
-        return _message(N_("retried: %(state)s"), state=retry(rest)["state"])
+        return _message(N_("retried: %(state)s"), state=_label(STATES, retry(rest)["state"]))
     if scheme == "request" and kind == "download":
         _needs(role, "admin")
         from app.media_requests.service import approve
 
-        return _message(N_("request approved: %(state)s"), state=approve(rest, by)["state"])
+        return _message(N_("request approved: %(state)s"), state=_label(REQUEST_STATES, approve(rest, by)["state"]))
     if scheme == "episode" and kind == "download":
         _needs(role, "power")
         from app.follows.service import check_follow
 
         out = check_follow(rest.split(":", 1)[0], datetime.now(UTC))
         return _message(N_("%(due)s episode(s) searched, %(grabbed)s grabbed"), due=out["due"], grabbed=out["grabbed"])
+    if scheme == "tmdb" and kind == "download":
+        from app.media_requests.service import NewRequest, create
+
+        media, _, tmdb_id = rest.partition(":")
+        if media != "movie" or not tmdb_id.isdigit():
+            raise ReportRefused(N_("no action for %(kind)s on this target"), kind=kind)
+        made = create(by, role, NewRequest(kind="movie", tmdb_id=int(tmdb_id)))
+        return _message(N_("request made: %(state)s"), state=_label(REQUEST_STATES, made["state"]))
     if scheme == "finding" and kind == "delete":
         _needs(role, "admin")
         from app.symlink.service import delete_confirmed

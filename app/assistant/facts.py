@@ -19,7 +19,8 @@ upgrade_candidates     pending upgrade candidates                    5 (0.5 each
 pending_requests       requests waiting for a decision               5 (1 each)
 =====================  ==========================================  ==========
 
-TMDB collections are not read (one call per movie): not a signal here.
+Incomplete TMDB collections (:mod:`app.assistant.collections`) and poster mismatches
+(:mod:`app.assistant.posters`) are added by the report, which may call TMDB and the model; they cost no points.
 """
 
 from __future__ import annotations

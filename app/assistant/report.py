@@ -116,6 +116,19 @@ def _check_posters(measured: dict[str, Any]) -> None:
     measured["signals"].append(signal)
 
 
+def _check_collections(measured: dict[str, Any]) -> None:
+    """Add the ``incomplete_collections`` signal (no penalty: a film not owned is not a fault of the library)."""
+    from app.assistant import collections
+
+    items, error, coverage = collections.incomplete()
+    if error:
+        measured["errors"].append({"signal": "incomplete_collections", "error": error})
+    measured["signals"].append({"id": "incomplete_collections",
+                                "label": N_("movies missing from a collection you hold part of"),
+                                "count": len(items), "penalty": 0.0, "items": items[:facts_module.ITEMS_KEPT],
+                                "skipped": None, "coverage": coverage})
+
+
 def _ask(measured: dict[str, Any]) -> tuple[ReportOut | None, str | None, int]:
     """The model's report (or ``None`` and why), and how many answers were read (1 or 2)."""
     messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM},
@@ -144,6 +157,7 @@ def build() -> dict[str, Any]:
     :class:`~app.assistant.model.AssistantUnavailable` when Ollama cannot answer (nothing is kept)."""
     measured = facts_module.measure()
     _check_posters(measured)
+    _check_collections(measured)
     answer, error, attempts = _ask(measured)
     known = facts_module.targets(measured)
     report: dict[str, Any] = {"id": secrets.token_hex(4), "created_at": _now(), "facts": measured,

@@ -81,6 +81,20 @@ def test_library_globals_are_untouched(tmdb) -> None:
     assert {k: os.environ.get(k) for k in ("TMDB_API_KEY", "TMDB_LANGUAGE")} == before
 
 
+def test_a_movies_collection_and_its_parts(tmdb) -> None:
+    tmdb.add_collection(8091, "Alien - Saga")
+    tmdb.add_movie(679, "Aliens", 1986, collection=8091, translations={"fr-FR": {"title": "Aliens, le retour"}})
+    tmdb.add_movie(348, "Alien", 1979, collection=8091, translations={})
+    client = _client(tmdb)
+    assert client.movie(348).collection_id == 8091 and client.movie(194).collection_id is None
+    saga = client.collection(8091)
+    assert saga.name == "Alien - Saga"
+    assert [(p.id, p.title, p.year, p.release_date) for p in saga.parts] == [
+        (348, "Alien", 1979, "1979-04-25"), (679, "Aliens, le retour", 1986, "1986-04-25")]  # oldest first, French
+    with pytest.raises(UpstreamNotFound):
+        client.collection(1)
+
+
 def test_failures(tmdb) -> None:
     with pytest.raises(UpstreamAuthError, match="TMDB_API_KEY"):
         _client(tmdb, key="wrong").movie(194)

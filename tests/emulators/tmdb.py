@@ -30,6 +30,7 @@ class TmdbEmulator(Emulator):
         self.api_key = api_key
         self.movies: dict[int, dict[str, Any]] = {}
         self.shows: dict[int, dict[str, Any]] = {}
+        self.collections: dict[int, str] = {}
         self.route("GET", r"/3/configuration", self._configuration)
         self.route("GET", r"/3/search/movie", lambda r: self._search(r, self.movies, "movie"))
         self.route("GET", r"/3/search/tv", lambda r: self._search(r, self.shows, "tv"))
@@ -41,6 +42,7 @@ class TmdbEmulator(Emulator):
         self.route("GET", r"/3/tv/(\d+)/season/(\d+)", self._season)
         self.route("GET", r"/t/p/(\w+)/([\w.-]+)", self._image)
         self.route("GET", r"/3/find/(\w+)", self._find)
+        self.route("GET", r"/3/collection/(\d+)", self._collection)
         #: Image requests served (path), for tests that check what was fetched.
         self.image_requests: list[str] = []
 
@@ -52,13 +54,19 @@ class TmdbEmulator(Emulator):
     # -- seeding -----------------------------------------------------------------------------
     def add_movie(self, tmdb_id: int, original_title: str, year: int, *, translations: dict[str, dict[str, str]],
                   imdb_id: str = "", original_language: str = "en", videos: list[dict[str, Any]] | None = None,
-                  posters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """A movie; ``videos`` items: ``{"key", "site", "type", "name", "iso_639_1"}``."""
-        movie = {"id": tmdb_id, "original_title": original_title, "release_date": f"{year}-04-25",
+                  posters: list[dict[str, Any]] | None = None, collection: int | None = None,
+                  release_date: str | None = None) -> dict[str, Any]:
+        """A movie; ``videos`` items: ``{"key", "site", "type", "name", "iso_639_1"}``; ``collection`` the id of
+        a collection made with :meth:`add_collection`."""
+        movie = {"id": tmdb_id, "original_title": original_title, "release_date": release_date or f"{year}-04-25",
                  "imdb_id": imdb_id, "original_language": original_language, "translations": translations,
-                 "videos": videos or [], "posters": posters or [], "backdrops": []}
+                 "videos": videos or [], "posters": posters or [], "backdrops": [], "collection": collection}
         self.movies[tmdb_id] = movie
         return movie
+
+    def add_collection(self, collection_id: int, name: str) -> None:
+        """A collection (``/collection/{id}``); its parts are the movies added with ``collection=``."""
+        self.collections[collection_id] = name
 
     def add_tv(self, tmdb_id: int, original_name: str, year: int, *, translations: dict[str, dict[str, str]],
                seasons: dict[int, int], tvdb_id: int | None = None, imdb_id: str = "",
@@ -116,6 +124,23 @@ class TmdbEmulator(Emulator):
                 "first_air_date": show["first_air_date"], "name": self._text(show, language, "name", "original_name"),
                 "vote_average": 8.1, "vote_count": 500}
 
+    def _collection_ref(self, collection_id: int) -> dict[str, Any]:
+        return {"id": collection_id, "name": self.collections[collection_id],
+                "poster_path": f"/c{collection_id}.jpg", "backdrop_path": f"/c{collection_id}-b.jpg"}
+
+    def _collection(self, request: Request) -> Reply:
+        """``/collection/{id}``: the parts in TMDB's movie shape (``media_type`` movie)."""
+        collection_id = int(request.path.rsplit("/", 1)[1])
+        if collection_id not in self.collections:
+            return tmdb_error(404, 34, "The resource you requested could not be found.")
+        language = request.arg("language") or "en-US"
+        parts = [{**self._movie_json(m, language), "media_type": "movie"} for m in self.movies.values()
+                 if m.get("collection") == collection_id]
+        name = self.collections[collection_id]
+        return Reply(200, {"id": collection_id, "name": name, "original_language": "en", "original_name": name,
+                           "overview": "", "poster_path": f"/c{collection_id}.jpg",
+                           "backdrop_path": f"/c{collection_id}-b.jpg", "parts": parts})
+
     def _find(self, request: Request) -> Reply:
         """``/find/{id}?external_source=tvdb_id|imdb_id``."""
         wanted = request.path.rsplit("/", 1)[1]
@@ -155,6 +180,8 @@ class TmdbEmulator(Emulator):
             body.pop("genre_ids")
             body.update(budget=0, genres=[{"id": 18, "name": "Drame"}], homepage="", imdb_id=item["imdb_id"],
                         origin_country=["FR"], revenue=0, runtime=122, status="Released", tagline="")
+            if item.get("collection") is not None:  # the spec's subset types it as an object: left out otherwise
+                body["belongs_to_collection"] = self._collection_ref(item["collection"])
         else:
             body = self._tv_json(item, language)
             body.pop("genre_ids")

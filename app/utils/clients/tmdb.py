@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
-from tmdbv3api import TV, Configuration, Find, Movie, Search, Season
+from tmdbv3api import TV, Collection, Configuration, Find, Movie, Search, Season
 from tmdbv3api.exceptions import TMDbException
 from tmdbv3api.tmdb import TMDb
 
@@ -70,6 +70,10 @@ class TmdbItem(TmdbModel):
     tvdb_id: int | None = None
     number_of_seasons: int | None = None
     seasons: list[dict[str, Any]] = Field(default_factory=list)
+    #: ``YYYY-MM-DD`` (a movie's release, a show's first air date), ``None`` when TMDB has none.
+    release_date: str | None = None
+    #: A movie's collection (``belongs_to_collection.id`` of the details), ``None`` outside one.
+    collection_id: int | None = None
 
 
 class TmdbEpisode(TmdbModel):
@@ -88,6 +92,14 @@ class TmdbSeason(TmdbModel):
     name: str = ""
     overview: str = ""
     episodes: list[TmdbEpisode] = Field(default_factory=list)
+
+
+class TmdbCollection(TmdbModel):
+    """``/collection/{id}``: a saga's movies, ``parts`` oldest first."""
+
+    id: int
+    name: str = ""
+    parts: list[TmdbItem] = Field(default_factory=list)
 
 
 class _Configured:
@@ -179,6 +191,8 @@ class TmdbClient:
             "backdrop_path": data.get("backdrop_path"), "original_language": data.get("original_language"),
             "imdb_id": data.get("imdb_id") or external.get("imdb_id"), "tvdb_id": external.get("tvdb_id"),
             "number_of_seasons": data.get("number_of_seasons"), "seasons": data.get("seasons") or [],
+            "release_date": data.get("release_date") or data.get("first_air_date") or None,
+            "collection_id": (data.get("belongs_to_collection") or {}).get("id"),
         }
         return parse_model(SERVICE, TmdbItem, fields)
 
@@ -205,6 +219,15 @@ class TmdbClient:
         """``GET /tv/{id}/season/{n}``."""
         data = self._localized(Season, "details", tv_id, season_number, append_to_response="")
         return parse_model(SERVICE, TmdbSeason, data)
+
+    def collection(self, collection_id: int) -> TmdbCollection:
+        """``GET /collection/{id}``: its name and movies (``parts``, oldest first); raises ``UpstreamNotFound``."""
+        data = self._localized(Collection, "details", collection_id)
+        parts = [self._item({**p, "title": p.get("title") or p.get("name"),
+                             "original_title": p.get("original_title") or p.get("original_name")}, "movie")
+                 for p in data.get("parts") or [] if p.get("media_type", "movie") == "movie"]
+        parts.sort(key=lambda p: p.release_date or "9999")
+        return TmdbCollection(id=int(data.get("id") or collection_id), name=data.get("name") or "", parts=parts)
 
     def external_ids(self, media_type: str, tmdb_id: int) -> dict[str, Any]:
         """``GET /{movie|tv}/{id}/external_ids``: ``imdb_id``, ``tvdb_id``..."""
