@@ -375,7 +375,7 @@ def test_poster_checks_rotate_through_the_library_and_keep_a_mismatch_until_it_i
         third = report()  # Casino fails (no TMDB film) and goes to the back; then the oldest comparison
         assert compared == ["Heat"] and third["coverage"]["failed"] == 1 and third["coverage"]["remembered"] == 4
         page = api.client.get("/assistant").text
-        assert "4 films comparés sur 5 jusqu’ici, 1 comparaison a échoué" in page
+        assert "4 films sur 5 comparés jusqu’ici (1 cette fois), 1 comparaison a échoué" in page
         # the match is fixed in Plex (a new poster): compared again first, and the flag goes
         wrong.clear()
         ronin = plex.items[movies["Ronin"]["ratingKey"]]

@@ -73,3 +73,45 @@ def test_report_apply_and_chat(browser: BrowserSession, tmp_path, width: int) ->
     finally:
         ollama.stop()
     browser.assert_clean()
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_a_film_missing_from_a_collection_is_requested_from_the_report(browser: BrowserSession, tmp_path,
+                                                                        width: int) -> None:
+    from tests.emulators.tmdb import TmdbEmulator
+
+    movies = tmp_path / "Films"
+    make_tagged_video(movies / "Heat (1995) {tmdb-949}" / "Heat (1995).mkv", audio=[("fre", "")])
+    ollama, tmdb = OllamaEmulator(models=(MODEL,)).start(), TmdbEmulator().start()
+    try:
+        tmdb.add_collection(500, "Heat - Saga")
+        tmdb.add_movie(949, "Heat", 1995, collection=500, translations={})
+        tmdb.add_movie(953, "Heat Origins", 2001, collection=500, translations={"fr-FR": {"title": "Heat : Origines"}})
+        page = browser.start("/assistant", {"movies_path": str(movies), "ollama_url": ollama.url,
+                                            "ollama_model": MODEL, "tmdb_url": tmdb.api_url,
+                                            "tmdb_api_key": tmdb.api_key, "tmdb_image_url": tmdb.image_url}, width)
+        assert browser.app.extensions["mms"].jobs.execute("quality_probe", "manual") == "ok"
+        ollama.chat_responder = lambda body: json.dumps({
+            "summary": "Il manque un film de la saga Heat.",
+            "recommendations": [{"target": "tmdb:movie:953", "kind": "download", "priority": 1,
+                                 "reason": "Vous avez Heat ; Heat : Origines complète la saga."}]})
+        page.click("#assistant-make-report")
+        card = page.wait_for_selector("[data-recommendation][data-state=pending]")
+        assert "Heat : Origines (2001)" in card.inner_text() and "télécharger" in card.inner_text()
+        page.click("#assistant-report details summary")
+        measured = page.wait_for_selector("[data-signal=incomplete_collections]")
+        assert "1 film sur 1 consulté sur TMDB" in measured.inner_text()
+        assert "Heat : Origines (2001) · Heat - Saga: 1/2" in measured.inner_text()
+        browser.screenshot(f"assistant-collections-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        card.query_selector("[data-apply]").click()
+        page.click("#mms-confirm .modal-footer .btn-primary")
+        result = page.wait_for_selector("[data-recommendation][data-state=applied] [data-result]")
+        assert "demande faite : acceptée" in result.inner_text()
+        page.goto(f"{browser.url}/requests")
+        page.wait_for_selector("text=Heat : Origines")
+        browser.screenshot(f"assistant-collections-request-{width}")
+    finally:
+        ollama.stop()
+        tmdb.stop()
+    browser.assert_clean()
