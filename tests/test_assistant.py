@@ -59,6 +59,21 @@ def test_facts_are_measured_by_mms(app, api, library) -> None:
     assert all(i["kinds"] == ["upgrade"] for i in by_id["no_french_audio"]["items"])
 
 
+@pytest.fixture
+def services(api, library):
+    """The Plex and TMDB emulators, set in the settings (after the library's): ``(plex, tmdb)``."""
+    from tests.emulators.plex import PlexEmulator
+    from tests.emulators.tmdb import TmdbEmulator
+
+    plex, tmdb = PlexEmulator().start(), TmdbEmulator().start()
+    api.call("PUT", "/api/settings", json={"values": {
+        "plex_url": plex.url, "plex_token": plex.token, "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key,
+        "tmdb_image_url": tmdb.image_url}})
+    yield plex, tmdb
+    plex.stop()
+    tmdb.stop()
+
+
 def _report_answer(targets: list[tuple[str, str]]) -> str:
     return json.dumps({"summary": "La bibliothèque est saine ; deux films n'ont pas de piste française.",
                        "recommendations": [{"target": t, "kind": k, "priority": n + 1, "reason": "d'après les faits"}
@@ -291,147 +306,124 @@ def test_release_tiebreak_reorders_only_the_close_top_group(app, api, library) -
         tiebreak._cache.clear()
 
 
-def test_poster_check_flags_a_likely_wrong_match(app, api, library) -> None:
-    from tests.emulators.plex import PlexEmulator
-    from tests.emulators.tmdb import TmdbEmulator
+def test_poster_check_flags_a_likely_wrong_match(app, api, library, services) -> None:
+    plex, tmdb = services
+    section = plex.add_section("Films", "movie", str(library["movies"]))
+    plex.add_movie(section, "Heat", 1995, tmdb=949)
+    plex.add_movie(section, "Ronin", 1998, tmdb=950)
+    for tmdb_id, title in ((949, "Heat"), (950, "Ronin")):
+        tmdb.add_movie(tmdb_id, title, 1995, translations={})
+    ollama = library["ollama"]
 
-    plex, tmdb = PlexEmulator().start(), TmdbEmulator().start()
-    try:
-        section = plex.add_section("Films", "movie", str(library["movies"]))
-        plex.add_movie(section, "Heat", 1995, tmdb=949)
-        plex.add_movie(section, "Ronin", 1998, tmdb=950)
-        for tmdb_id, title in ((949, "Heat"), (950, "Ronin")):
-            tmdb.add_movie(tmdb_id, title, 1995, translations={})
-        api.call("PUT", "/api/settings", json={"values": {
-            "plex_url": plex.url, "plex_token": plex.token, "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key,
-            "tmdb_image_url": tmdb.image_url}})
-        ollama = library["ollama"]
-
-        def answer(body):
-            message = body["messages"][-1]
-            if message.get("images"):  # the poster check: two images, Ronin's do not match
-                assert len(message["images"]) == 2
-                same = "Ronin" not in message["content"]
-                return json.dumps({"same": same, "confidence": 0.9})
-            return json.dumps({"summary": "Une affiche semble fausse.", "recommendations": []})
-        ollama.chat_responder = answer
-        # a model that cannot read images: the check is skipped, and the report says why
-        report = api.call("POST", "/api/assistant/report").json
-        posters = next(s for s in report["facts"]["signals"] if s["id"] == "poster_mismatch")
-        assert posters["count"] == 0 and posters["skipped"]["params"]["model"] == MODEL
-        ollama.capabilities[MODEL] = ["completion", "tools", "vision"]
-        report = api.call("POST", "/api/assistant/report").json
-        posters = next(s for s in report["facts"]["signals"] if s["id"] == "poster_mismatch")
-        assert [(i["title"], i["kinds"]) for i in posters["items"]] == [("Ronin (1998)", ["fix"])]
-        page = api.client.get("/assistant").text
-        assert posters["items"][0]["link"] in page and "Corriger la correspondance" in page
-    finally:
-        plex.stop()
-        tmdb.stop()
+    def answer(body):
+        message = body["messages"][-1]
+        if message.get("images"):  # the poster check: two images, Ronin's do not match
+            assert len(message["images"]) == 2
+            same = "Ronin" not in message["content"]
+            return json.dumps({"same": same, "confidence": 0.9})
+        return json.dumps({"summary": "Une affiche semble fausse.", "recommendations": []})
+    ollama.chat_responder = answer
+    # a model that cannot read images: the check is skipped, and the report says why
+    report = api.call("POST", "/api/assistant/report").json
+    posters = next(s for s in report["facts"]["signals"] if s["id"] == "poster_mismatch")
+    assert posters["count"] == 0 and posters["skipped"]["params"]["model"] == MODEL
+    ollama.capabilities[MODEL] = ["completion", "tools", "vision"]
+    report = api.call("POST", "/api/assistant/report").json
+    posters = next(s for s in report["facts"]["signals"] if s["id"] == "poster_mismatch")
+    assert [(i["title"], i["kinds"]) for i in posters["items"]] == [("Ronin (1998)", ["fix"])]
+    page = api.client.get("/assistant").text
+    assert posters["items"][0]["link"] in page and "Corriger la correspondance" in page
 
 
 def test_poster_checks_rotate_through_the_library_and_keep_a_mismatch_until_it_is_fixed(
-        app, api, library, monkeypatch) -> None:
+        app, api, library, services, monkeypatch) -> None:
+    from tests.emulators.plex import png
+
+    plex, tmdb = services
     from app.assistant import posters
-    from tests.emulators.plex import PlexEmulator, png
-    from tests.emulators.tmdb import TmdbEmulator
 
     monkeypatch.setattr(posters, "CHECKED", 2)
-    plex, tmdb = PlexEmulator().start(), TmdbEmulator().start()
-    try:
-        section = plex.add_section("Films", "movie", str(library["movies"]))
-        titles = {949: "Heat", 950: "Ronin", 951: "Alien", 952: "Brazil"}
-        movies = {title: plex.add_movie(section, title, 1995, tmdb=tmdb_id) for tmdb_id, title in titles.items()}
-        plex.add_movie(section, "Casino", 1995, tmdb=999)  # unknown to TMDB: its comparison fails
-        for tmdb_id, title in titles.items():
-            tmdb.add_movie(tmdb_id, title, 1995, translations={})
-        api.call("PUT", "/api/settings", json={"values": {
-            "plex_url": plex.url, "plex_token": plex.token, "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key,
-            "tmdb_image_url": tmdb.image_url}})
-        ollama = library["ollama"]
-        ollama.capabilities[MODEL] = ["completion", "tools", "vision"]
-        compared: list[str] = []
-        wrong = {"Ronin"}
+    section = plex.add_section("Films", "movie", str(library["movies"]))
+    titles = {949: "Heat", 950: "Ronin", 951: "Alien", 952: "Brazil"}
+    movies = {title: plex.add_movie(section, title, 1995, tmdb=tmdb_id) for tmdb_id, title in titles.items()}
+    plex.add_movie(section, "Casino", 1995, tmdb=999)  # unknown to TMDB: its comparison fails
+    for tmdb_id, title in titles.items():
+        tmdb.add_movie(tmdb_id, title, 1995, translations={})
+    ollama = library["ollama"]
+    ollama.capabilities[MODEL] = ["completion", "tools", "vision"]
+    compared: list[str] = []
+    wrong = {"Ronin"}
 
-        def answer(body):
-            message = body["messages"][-1]
-            if message.get("images"):
-                title = next(t for t in [*titles.values(), "Casino"] if f"« {t} »" in message["content"])
-                compared.append(title)
-                return json.dumps({"same": title not in wrong, "confidence": 0.9})
-            return json.dumps({"summary": "Rapport.", "recommendations": []})
-        ollama.chat_responder = answer
+    def answer(body):
+        message = body["messages"][-1]
+        if message.get("images"):
+            title = next(t for t in [*titles.values(), "Casino"] if f"« {t} »" in message["content"])
+            compared.append(title)
+            return json.dumps({"same": title not in wrong, "confidence": 0.9})
+        return json.dumps({"summary": "Rapport.", "recommendations": []})
+    ollama.chat_responder = answer
 
-        def report() -> dict:
-            compared.clear()
-            made = api.call("POST", "/api/assistant/report").json
-            return next(s for s in made["facts"]["signals"] if s["id"] == "poster_mismatch")
+    def report() -> dict:
+        compared.clear()
+        made = api.call("POST", "/api/assistant/report").json
+        return next(s for s in made["facts"]["signals"] if s["id"] == "poster_mismatch")
 
-        first = report()
-        assert compared == ["Heat", "Ronin"] and [i["title"] for i in first["items"]] == ["Ronin (1995)"]
-        assert first["coverage"] == {"checked": 2, "failed": 0, "movies": 5, "remembered": 2}
-        second = report()  # the next two; Ronin's mismatch is remembered, not compared again
-        assert compared == ["Alien", "Brazil"] and [i["title"] for i in second["items"]] == ["Ronin (1995)"]
-        third = report()  # Casino fails (no TMDB film) and goes to the back; then the oldest comparison
-        assert compared == ["Heat"] and third["coverage"]["failed"] == 1 and third["coverage"]["remembered"] == 4
-        page = api.client.get("/assistant").text
-        assert "4 films sur 5 comparés jusqu’ici (1 cette fois), 1 comparaison a échoué" in page
-        # the match is fixed in Plex (a new poster): compared again first, and the flag goes
-        wrong.clear()
-        ronin = plex.items[movies["Ronin"]["ratingKey"]]
-        ronin["thumb"] = f"/library/metadata/{ronin['ratingKey']}/thumb/2"
-        plex.images[ronin["thumb"]] = png(rgb=(1, 2, 3))
-        fourth = report()
-        assert compared[0] == "Ronin" and fourth["items"] == []
-    finally:
-        plex.stop()
-        tmdb.stop()
+    first = report()
+    assert compared == ["Heat", "Ronin"] and [i["title"] for i in first["items"]] == ["Ronin (1995)"]
+    assert first["coverage"] == {"checked": 2, "failed": 0, "movies": 5, "remembered": 2}
+    second = report()  # the next two; Ronin's mismatch is remembered, not compared again
+    assert compared == ["Alien", "Brazil"] and [i["title"] for i in second["items"]] == ["Ronin (1995)"]
+    third = report()  # Casino fails (no TMDB film) and goes to the back; then the oldest comparison
+    assert compared == ["Heat"] and third["coverage"]["failed"] == 1 and third["coverage"]["remembered"] == 4
+    page = api.client.get("/assistant").text
+    assert "4 films sur 5 comparés jusqu’ici (1 cette fois), 1 comparaison a échoué" in page
+    # the match is fixed in Plex (a new poster): compared again first, and the flag goes
+    wrong.clear()
+    ronin = plex.items[movies["Ronin"]["ratingKey"]]
+    ronin["thumb"] = f"/library/metadata/{ronin['ratingKey']}/thumb/2"
+    plex.images[ronin["thumb"]] = png(rgb=(1, 2, 3))
+    fourth = report()
+    assert compared[0] == "Ronin" and fourth["items"] == []
 
 
 def test_incomplete_collections_are_read_a_few_calls_per_report_and_a_missing_film_can_be_requested(
-        app, api, library, monkeypatch) -> None:
+        app, api, library, services, monkeypatch) -> None:
+    _plex, tmdb = services
     from app.assistant import collections
-    from tests.emulators.tmdb import TmdbEmulator
 
     monkeypatch.setattr(collections, "LOOKUPS", 3)
-    tmdb = TmdbEmulator().start()
-    try:
-        tmdb.add_collection(500, "Heat - Saga")
-        tmdb.add_collection(600, "Ronin - Collection")
-        tmdb.add_movie(949, "Heat", 1995, collection=500, translations={})
-        tmdb.add_movie(953, "Heat Origins", 2001, collection=500, translations={"fr-FR": {"title": "Heat : Origines"}})
-        tmdb.add_movie(952, "Heat 2", 2099, collection=500, translations={})  # not released: not listed
-        tmdb.add_movie(950, "Ronin", 1998, collection=600, translations={})  # the whole collection is there
-        tmdb.add_movie(951, "Thief", 1981, translations={})  # in no collection; tmdb-5 is unknown to TMDB
-        api.call("PUT", "/api/settings", json={"values": {
-            "tmdb_url": tmdb.api_url, "tmdb_api_key": tmdb.api_key, "tmdb_image_url": tmdb.image_url}})
-        ollama = library["ollama"]
-        answers: list[str] = []
-        ollama.chat_responder = lambda body: answers.pop(0) if answers else _report_answer([])
+    tmdb.add_collection(500, "Heat - Saga")
+    tmdb.add_collection(600, "Ronin - Collection")
+    tmdb.add_movie(949, "Heat", 1995, collection=500, translations={})
+    tmdb.add_movie(953, "Heat Origins", 2001, collection=500, translations={"fr-FR": {"title": "Heat : Origines"}})
+    tmdb.add_movie(952, "Heat 2", 2099, collection=500, translations={})  # not released: not listed
+    tmdb.add_movie(950, "Ronin", 1998, collection=600, translations={})  # the whole collection is there
+    tmdb.add_movie(951, "Thief", 1981, translations={})  # in no collection; tmdb-5 is unknown to TMDB
+    ollama = library["ollama"]
+    answers: list[str] = []
+    ollama.chat_responder = lambda body: answers.pop(0) if answers else _report_answer([])
 
-        def report() -> dict:
-            made = api.call("POST", "/api/assistant/report").json
-            return next(s for s in made["facts"]["signals"] if s["id"] == "incomplete_collections")
+    def report() -> dict:
+        made = api.call("POST", "/api/assistant/report").json
+        return next(s for s in made["facts"]["signals"] if s["id"] == "incomplete_collections")
 
-        first = report()  # three movie lookups (ids 5, 949, 950): no collection read yet
-        assert first["count"] == 0 and first["coverage"] == {"movies": 4, "looked_up": 3, "calls": 3,
-                                                             "collections": 0}
-        second = report()  # Thief, then both collections
-        assert second["coverage"]["calls"] == 3 and second["coverage"]["looked_up"] == 4
-        assert [(i["target"], i["title"], i["detail"], i["kinds"]) for i in second["items"]] == [
-            ("tmdb:movie:953", "Heat : Origines (2001)", "Heat - Saga: 1/2", ["download"])]
-        assert second["penalty"] == 0
-        answers.append(_report_answer([("tmdb:movie:953", "download")]))
-        third = api.call("POST", "/api/assistant/report").json  # nothing due: no TMDB call
-        signal = next(s for s in third["facts"]["signals"] if s["id"] == "incomplete_collections")
-        assert signal["coverage"]["calls"] == 0 and signal["count"] == 1
-        [rec] = [r for r in third["recommendations"] if r["target"] == "tmdb:movie:953"]
-        done = api.call("POST", f"/api/assistant/recommendations/{rec['id']}/apply", json={"confirm": True}).json
-        assert done["state"] == "applied", done
-        requested = api.call("GET", "/api/requests").json["requests"]
-        assert [(r["tmdb_id"], r["title"]) for r in requested] == [(953, "Heat : Origines")]
-        page = api.client.get("/assistant").text
-        assert "demande faite : acceptée" in page  # the state in French too
-        assert "4 films sur 4 consultés sur TMDB" in page and "Heat : Origines (2001) · Heat - Saga: 1/2" in page
-    finally:
-        tmdb.stop()
+    first = report()  # three movie lookups (ids 5, 949, 950): no collection read yet
+    assert first["count"] == 0 and first["coverage"] == {"movies": 4, "looked_up": 3, "calls": 3,
+                                                         "collections": 0}
+    second = report()  # Thief, then both collections
+    assert second["coverage"]["calls"] == 3 and second["coverage"]["looked_up"] == 4
+    assert [(i["target"], i["title"], i["detail"], i["kinds"]) for i in second["items"]] == [
+        ("tmdb:movie:953", "Heat : Origines (2001)", "Heat - Saga: 1/2", ["download"])]
+    assert second["penalty"] == 0
+    answers.append(_report_answer([("tmdb:movie:953", "download")]))
+    third = api.call("POST", "/api/assistant/report").json  # nothing due: no TMDB call
+    signal = next(s for s in third["facts"]["signals"] if s["id"] == "incomplete_collections")
+    assert signal["coverage"]["calls"] == 0 and signal["count"] == 1
+    [rec] = [r for r in third["recommendations"] if r["target"] == "tmdb:movie:953"]
+    done = api.call("POST", f"/api/assistant/recommendations/{rec['id']}/apply", json={"confirm": True}).json
+    assert done["state"] == "applied", done
+    requested = api.call("GET", "/api/requests").json["requests"]
+    assert [(r["tmdb_id"], r["title"]) for r in requested] == [(953, "Heat : Origines")]
+    page = api.client.get("/assistant").text
+    assert "demande faite : acceptée" in page  # the state in French too
+    assert "4 films sur 4 consultés sur TMDB" in page and "Heat : Origines (2001) · Heat - Saga: 1/2" in page
