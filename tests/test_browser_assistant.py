@@ -17,6 +17,16 @@ pytestmark = pytest.mark.browser
 MODEL = "qwen3:8b"
 
 
+def _look_then_apply(browser: BrowserSession, card, screenshot: str, width: int, ends_in: str):
+    """Screenshot the report (no horizontal scroll at ``width``), apply ``card``'s recommendation through the
+    confirmation dialog; its result once the card is in state ``ends_in``."""
+    browser.screenshot(screenshot)
+    assert browser.page.evaluate("document.documentElement.scrollWidth") <= width
+    card.query_selector("[data-apply]").click()
+    browser.page.click("#mms-confirm .modal-footer .btn-primary")
+    return browser.page.wait_for_selector(f"[data-recommendation][data-state={ends_in}] [data-result]")
+
+
 @pytest.mark.parametrize("width", [1400, 390])
 def test_report_apply_and_chat(browser: BrowserSession, tmp_path, width: int) -> None:
     movies = tmp_path / "Films"
@@ -50,12 +60,8 @@ def test_report_apply_and_chat(browser: BrowserSession, tmp_path, width: int) ->
         card = page.wait_for_selector("[data-recommendation][data-state=pending]")
         assert "Heat (1995)" in card.inner_text() and "améliorer" in card.inner_text()
         assert "Heat n'a pas de piste française" in page.inner_text("#assistant-summary")
-        browser.screenshot(f"assistant-report-{width}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        card.query_selector("[data-apply]").click()
-        page.click("#mms-confirm .modal-footer .btn-primary")
         # no indexer is configured here: the upgrade search fails, and the card says why, in French
-        result = page.wait_for_selector("[data-recommendation][data-state=failed] [data-result]")
+        result = _look_then_apply(browser, card, f"assistant-report-{width}", width, "failed")
         assert "indexeur" in result.inner_text()
 
         page.fill("#chat-input", "Heat est-il en français ?")
@@ -102,11 +108,7 @@ def test_a_film_missing_from_a_collection_is_requested_from_the_report(browser: 
         measured = page.wait_for_selector("[data-signal=incomplete_collections]")
         assert "1 film sur 1 consulté sur TMDB" in measured.inner_text()
         assert "Heat : Origines (2001) · Heat - Saga: 1/2" in measured.inner_text()
-        browser.screenshot(f"assistant-collections-{width}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        card.query_selector("[data-apply]").click()
-        page.click("#mms-confirm .modal-footer .btn-primary")
-        result = page.wait_for_selector("[data-recommendation][data-state=applied] [data-result]")
+        result = _look_then_apply(browser, card, f"assistant-collections-{width}", width, "applied")
         assert "demande faite : acceptée" in result.inner_text()
         page.goto(f"{browser.url}/requests")
         page.wait_for_selector("text=Heat : Origines")
