@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.media_requests import progress
+from app.media_requests import fulfil, progress
 from app.media_requests.store import store as requests_store
 from tests.conftest import ApiClient, form_token
 from tests.emulators.arr import RadarrEmulator, SonarrEmulator
@@ -236,7 +236,7 @@ def test_no_acceptable_release_fails_with_the_reason(app, api, pipeline) -> None
     assert api.call("POST", f"/api/requests/{made['id']}/approve").status_code == 200  # a retry is allowed
 
 
-def test_a_season_without_a_pack_is_grabbed_episode_by_episode(app, api, pipeline) -> None:
+def test_a_season_without_a_pack_is_grabbed_episode_by_episode(app, api, pipeline, monkeypatch) -> None:
     from tests.torrents import make_torrent
 
     client, indexer = pipeline["client"], pipeline["indexer"]
@@ -263,6 +263,15 @@ def test_a_season_without_a_pack_is_grabbed_episode_by_episode(app, api, pipelin
     assert entries[double]["episodes"] == [2, 3] and entries[first]["tvdb_id"] == 79126
     torrents = {t["info_hash"] for t in api.call("GET", "/api/seedbox/torrents").json["torrents"]}
     assert {first, double} <= torrents and hashes["The.Wire.S01E05.VOSTFR.720p.WEB.x264-LOW"] not in torrents
+    # a season's episode searches are bounded: past the limit, episodes are named, not searched
+    monkeypatch.setattr(fulfil, "EPISODE_SEARCHES", 1)
+    asked = len(indexer.requests)
+    again = _ask(api, "tv", 1400, [2]).json
+    grabbed = wait_for(lambda: (r := api.call("GET", f"/api/requests/{again['id']}").json)["state"] == "grabbed"
+                       and r, timeout=60, what="season 2's first episode grabbed")
+    assert [g["release"] for g in grabbed["grabs"]] == ["The.Wire.S02E01.MULTi.1080p.WEB.x264-GRP"]
+    assert grabbed["reason_text"] == "aucune release trouvée pour S02E02-E12"
+    assert [r.arg("ep") for r in indexer.requests[asked:] if r.arg("ep")] == ["1"]
 
 
 def test_handed_to_radarr_and_sonarr(app, api, tmdb) -> None:

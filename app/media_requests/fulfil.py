@@ -39,6 +39,9 @@ from app.utils.text import fold
 log = logging.getLogger(__name__)
 #: Grabs running at once (each searches every indexer).
 WORKERS = 2
+#: Episode searches per season without a pack (a daily show's season stays a bounded cost); the episodes
+#: past it are named as not found.
+EPISODE_SEARCHES = 40
 
 
 def _pool(app: Flask) -> ThreadPoolExecutor:
@@ -159,9 +162,14 @@ def _grab_episodes(record: dict[str, Any], season: int, settings: Any, grabs: li
         return
     covered: set[int] = set()
     absent: list[int] = []
+    searches = 0
     for episode in numbers:
         if episode in covered:
             continue
+        if searches >= EPISODE_SEARCHES:
+            absent.append(episode)
+            continue
+        searches += 1
         try:
             answer = _search(record, season, episode)
         except (NoIndexerAnswered, UpstreamError) as exc:
