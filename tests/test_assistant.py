@@ -427,3 +427,9 @@ def test_incomplete_collections_are_read_a_few_calls_per_report_and_a_missing_fi
     page = api.client.get("/assistant").text
     assert "demande faite : acceptée" in page  # the state in French too
     assert "4 films sur 4 consultés sur TMDB" in page and "Heat : Origines (2001) · Heat - Saga: 1/2" in page
+    # TMDB gone, with lookups due: the weekly job is partial, so the jobs page and the health page show it
+    monkeypatch.setattr(collections, "REFRESH_DAYS", 0)
+    tmdb.stop()
+    assert app.extensions["mms"].jobs.execute("assistant_report", "manual") == "partial"
+    [run] = [r for r in api.call("GET", "/api/jobs").json["jobs"] if r["id"] == "assistant_report"]
+    assert "incomplete_collections" in json.dumps(run), run

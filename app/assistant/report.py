@@ -237,5 +237,10 @@ def run_job() -> Any:
     if report.get("error"):
         return JobResult.message(N_("report without recommendations: the model's answer was invalid twice "
                                     "(%(error)s)"), 1, error=report["error"])
+    failed = report["facts"].get("errors") or []
+    if failed:  # a source that could not be read (Plex, TMDB, a store): the run is partial, seen on the summaries
+        return JobResult.message(N_("report made, but %(count)d measure(s) could not be read: %(signals)s"),
+                                 len(failed), count=len(failed),
+                                 signals=", ".join(f"{e['signal']} ({e['error']})" for e in failed))
     return JobResult.message(N_("report made: score %(score)d, %(count)d recommendation(s)"),
                              score=report["facts"]["score"], count=len(report["recommendations"]))
