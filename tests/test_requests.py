@@ -249,6 +249,7 @@ def test_a_season_without_a_pack_is_grabbed_episode_by_episode(app, api, pipelin
         torrent, hashes[name] = make_torrent(content)
         indexer.add_torrent(name, torrent, hashes[name], seeders=30 if "GRP" in name else 5,
                             categories=(5000, 5040), size=content.stat().st_size, tvdbid=79126)
+    before = len(indexer.requests)
     made = _ask(api, "tv", 1400, [1]).json  # no season pack of The Wire: its 13 aired episodes one by one
     grabbed = wait_for(lambda: (r := api.call("GET", f"/api/requests/{made['id']}").json)["state"] == "grabbed"
                        and r, timeout=60, what="the episodes grabbed")
@@ -257,6 +258,8 @@ def test_a_season_without_a_pack_is_grabbed_episode_by_episode(app, api, pipelin
         ("The.Wire.S01E02E03.MULTi.1080p.WEB.x264-GRP", 1, [2, 3]),  # one release for two episodes
         ("The.Wire.S01E05.MULTi.1080p.WEB.x264-GRP", 1, [5])]  # the better of the two
     assert grabbed["reason_text"] == "aucune release trouvée pour S01E04, S01E06-E13"
+    # the releases came from the season's search; only the episodes it did not list were searched on their own
+    assert [r.arg("ep") for r in indexer.requests[before:] if r.arg("ep")] == [str(n) for n in (4, *range(6, 14))]
     entries = app.extensions["mms"].mapping.all()
     first, double = (hashes[f"The.Wire.S01E0{n}.MULTi.1080p.WEB.x264-GRP"] for n in ("1", "2E03"))
     assert (entries[first]["season"], entries[first]["episodes"]) == (1, [1])
@@ -271,7 +274,7 @@ def test_a_season_without_a_pack_is_grabbed_episode_by_episode(app, api, pipelin
                        and r, timeout=60, what="season 2's first episode grabbed")
     assert [g["release"] for g in grabbed["grabs"]] == ["The.Wire.S02E01.MULTi.1080p.WEB.x264-GRP"]
     assert grabbed["reason_text"] == "aucune release trouvée pour S02E02-E12"
-    assert [r.arg("ep") for r in indexer.requests[asked:] if r.arg("ep")] == ["1"]
+    assert [r.arg("ep") for r in indexer.requests[asked:] if r.arg("ep")] == ["2"]  # E01 is in the season's search
 
 
 def test_handed_to_radarr_and_sonarr(app, api, tmdb) -> None:

@@ -5,11 +5,11 @@ Sonarr, which search and download on their own (``arr``).
 Pipeline: a movie gets the best release (search order: the ranking of the settings) whose parsed title is
 the movie's (French or original title), whose year is within one of the movie's and whose score reaches
 ``request_min_score``; a series gets, for each season asked, the best season pack of that season. A season
-with no acceptable pack is searched episode by episode, as Sonarr does: each episode aired so far (TheTVDB or
-TMDB, :func:`app.follows.airtimes.episodes`) gets its best single-episode release (a multi-episode release
-covers all its episodes). What could not be found (``S02``, ``S01E05``) is named in the request's reason;
-the request fails when nothing was grabbed. Every outcome is recorded on the request; nothing here raises to
-the caller.
+with no acceptable pack is taken episode by episode: each episode aired so far (TheTVDB or TMDB,
+:func:`app.follows.airtimes.episodes`) gets its best single-episode release from the season's search, else
+from a search of its own, as Sonarr does (a multi-episode release covers all its episodes). What could not
+be found (``S02``, ``S01E05``) is named in the request's reason; the request fails when nothing was grabbed.
+Every outcome is recorded on the request; nothing here raises to the caller.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from app.utils.text import fold
 log = logging.getLogger(__name__)
 #: Grabs running at once (each searches every indexer).
 WORKERS = 2
-#: Episode searches per season without a pack (a daily show's season stays a bounded cost); the episodes
-#: past it are named as not found.
+#: Episode searches per season without a pack, for episodes its season search did not list (a daily show's
+#: season stays a bounded cost); the episodes past it are named as not found.
 EPISODE_SEARCHES = 40
 
 
@@ -148,10 +148,12 @@ def aired_episodes(record: dict[str, Any], season: int, settings: Any) -> list[i
                    and e["air"] <= now})
 
 
-def _grab_episodes(record: dict[str, Any], season: int, settings: Any, grabs: list[dict[str, Any]],
-                   missing: list[str], errors: list[str]) -> None:
-    """A season without an acceptable pack, episode by episode; each episode on its own (a search or a send
-    that fails names the episode and goes on)."""
+def _grab_episodes(record: dict[str, Any], season: int, season_results: list[dict[str, Any]], settings: Any,
+                   grabs: list[dict[str, Any]], missing: list[str], errors: list[str]) -> None:
+    """A season without an acceptable pack, episode by episode: each episode's release is taken from the
+    season's search (``season_results``: indexers answer a season search with its episodes too), and only an
+    episode not in it is searched on its own (at most :data:`EPISODE_SEARCHES`). Each episode on its own: a
+    search or a send that fails names the episode and goes on."""
     try:
         numbers = aired_episodes(record, season, settings)
     except (UpstreamError, airtimes.NoSource) as exc:
@@ -166,17 +168,17 @@ def _grab_episodes(record: dict[str, Any], season: int, settings: Any, grabs: li
     for episode in numbers:
         if episode in covered:
             continue
-        if searches >= EPISODE_SEARCHES:
-            absent.append(episode)
-            continue
-        searches += 1
-        try:
-            answer = _search(record, season, episode)
-        except (NoIndexerAnswered, UpstreamError) as exc:
-            log.info("search of %s S%02dE%02d failed: %s", record["title"], season, episode, exc)
-            answer = {"results": []}
-        row = next((r for r in answer["results"]
+        row = next((r for r in season_results
                     if _acceptable(r, record, settings.request_min_score, season, episode)), None)
+        if row is None and searches < EPISODE_SEARCHES:
+            searches += 1
+            try:
+                answer = _search(record, season, episode)
+            except (NoIndexerAnswered, UpstreamError) as exc:
+                log.info("search of %s S%02dE%02d failed: %s", record["title"], season, episode, exc)
+                answer = {"results": []}
+            row = next((r for r in answer["results"]
+                        if _acceptable(r, record, settings.request_min_score, season, episode)), None)
         if row is None:
             absent.append(episode)
             continue
@@ -213,7 +215,7 @@ def _grab_releases(record: dict[str, Any], settings: Any) -> dict[str, Any]:
         row = next((r for r in answer["results"] if _acceptable(r, record, settings.request_min_score, season)),
                    None)
         if row is None and season is not None:
-            _grab_episodes(record, season, settings, grabs, missing, errors)
+            _grab_episodes(record, season, answer["results"], settings, grabs, missing, errors)
             continue
         if row is None:
             missing.append(record["title"])
