@@ -47,8 +47,7 @@ def owned_movies(settings: Any) -> tuple[set[int], str | None]:
         return owned, None
     try:
         plex = PlexClient.from_settings(settings)
-        owned |= {int(i.guids["tmdb"]) for s in plex.sections() if s.type == "movie" for i in plex.items(s.key)
-                  if str(i.guids.get("tmdb", "")).isdigit()}
+        owned |= {int(i.guids["tmdb"]) for i in plex.movies() if str(i.guids.get("tmdb", "")).isdigit()}
     except UpstreamError as exc:
         return owned, str(exc)
     return owned, None
@@ -130,15 +129,11 @@ def incomplete(now: datetime | None = None) -> tuple[list[dict[str, Any]], str |
     known = memory().update(save)
     counts["looked_up"] = sum(1 for m in owned if not _stale(known["movies"].get(str(m)), now))
     today = now.date().isoformat()
-    held: dict[str, int] = {}
-    for entry in known["movies"].values():
-        if entry.get("collection"):
-            held[str(entry["collection"])] = held.get(str(entry["collection"]), 0) + 1
     found: list[dict[str, Any]] = []
-    for collection_id, saga in sorted(known["collections"].items(), key=lambda kv: kv[1]["name"]):
+    for saga in sorted(known["collections"].values(), key=lambda saga: saga["name"]):
         released = [p for p in saga["parts"] if p.get("release_date") and p["release_date"] <= today]
         missing = [p for p in released if p["id"] not in owned]
-        if not held.get(collection_id) or not missing:
+        if not missing:  # the memory keeps only the collections of movies the library holds
             continue
         counts["collections"] += 1
         for part in missing:

@@ -98,8 +98,7 @@ def mismatches(ollama: Any) -> tuple[list[dict[str, Any]], str | None, dict[str,
         return [], None, counts
     try:
         plex, tmdb = PlexClient.from_settings(settings), TmdbClient.from_settings(settings)
-        movies = [i for s in plex.sections() if s.type == "movie" for i in plex.items(s.key)
-                  if i.guids.get("tmdb") and i.thumb]
+        movies = [i for i in plex.movies() if i.guids.get("tmdb") and i.thumb]
     except UpstreamError as exc:
         return [], str(exc), counts
     remembered = memory().read()

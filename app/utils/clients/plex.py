@@ -277,6 +277,10 @@ class PlexClient:
             section = self.server().library.sectionByID(int(section_key))
             return [self._to_item(i) for i in section.all(includeGuids=1)]
 
+    def movies(self) -> list[PlexItem]:
+        """Every movie of the movie sections, in section then Plex order (:meth:`sections`, :meth:`items`)."""
+        return [i for s in self.sections() if s.type == "movie" for i in self.items(s.key)]
+
     @retry_read
     def item(self, rating_key: int) -> PlexItem:
         """One item, fully loaded (locked fields included); raises ``UpstreamNotFound``."""
