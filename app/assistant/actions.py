@@ -59,10 +59,10 @@ def run_target(target: str, kind: str, by: str, role: str) -> Any:
     scheme, _, rest = target.partition(":")
     if scheme == "upgrade" and kind == "upgrade":
         _needs(role, "power")
-        from app.upgrades.service import apply
+        from app.upgrades.service import ACTIONS, apply
 
         return _message(N_("upgrade sent to the torrent client (%(state)s)"),
-                        state=_label(REQUEST_STATES, apply(rest, by="user")["state"]))
+                        state=_label(ACTIONS, apply(rest, by="user")["state"]))
     if scheme == "item" and kind == "upgrade":
         _needs(role, "power")
         return _upgrade_check(rest)
