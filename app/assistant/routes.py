@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.api import parse_body, streamed
 from app.assistant import actions, bp, chat, model, report
-from app.auth.roles import at_least
+from app.auth.roles import at_least, signed_in
 from app.i18n import localized_detail
 
 
@@ -28,10 +28,6 @@ class ChatMessage(BaseModel):
     conversation_id: str | None = Field(default=None, max_length=32, pattern=r"^[0-9a-f]+$")
 
 
-def _who() -> tuple[str, str]:
-    return current_user.username, getattr(current_user, "role", "user")
-
-
 def _report_view(found: dict | None) -> dict | None:
     if found is None:
         return None
@@ -43,7 +39,7 @@ def _report_view(found: dict | None) -> dict | None:
 @bp.get("/assistant")
 def index():
     """The assistant: the report (power users and admins) and the chat."""
-    username, role = _who()
+    username, role = signed_in()
     status = model.status()
     latest = _report_view(report.latest()) if at_least(role, "power") else None
     return render_template("assistant/index.html", status=status, report=latest, role=role,
@@ -71,7 +67,7 @@ def api_make_report():
 @bp.post("/api/assistant/recommendations/<rec_id>/apply")
 def api_apply(rec_id: str):
     """Run a recommendation's action (``{"confirm": true}``: the user's click)."""
-    return jsonify(actions.apply_recommendation(rec_id, *_who(), parse_body(Confirmation).confirm))
+    return jsonify(actions.apply_recommendation(rec_id, *signed_in(), parse_body(Confirmation).confirm))
 
 
 @bp.post("/api/assistant/recommendations/<rec_id>/dismiss")
@@ -84,7 +80,7 @@ def api_dismiss(rec_id: str):
 def api_chat():
     """One message; the answer streams as NDJSON events (see :mod:`app.assistant.chat`)."""
     body = parse_body(ChatMessage)
-    who = _who()
+    who = signed_in()
 
     def lines():
         for event in chat.turn(*who, body.conversation_id, body.message):
@@ -108,7 +104,7 @@ def api_conversation(conversation_id: str):
 @bp.post("/api/assistant/conversations/<conversation_id>/proposals/<proposal_id>/confirm")
 def api_confirm(conversation_id: str, proposal_id: str):
     """The user confirms a proposal: it is done now."""
-    return jsonify(chat.confirm(*_who(), conversation_id, proposal_id))
+    return jsonify(chat.confirm(*signed_in(), conversation_id, proposal_id))
 
 
 @bp.post("/api/assistant/conversations/<conversation_id>/proposals/<proposal_id>/dismiss")

@@ -97,6 +97,14 @@ def required(endpoint: str | None) -> str:
     return ROUTE_ROLES.get(endpoint or "", "admin")
 
 
+def signed_in() -> tuple[str, str]:
+    """The signed-in account's ``(username, role)``, from Flask-Login's ``current_user`` (inside a request
+    that passed the login guard)."""
+    from flask_login import current_user
+
+    return current_user.username, getattr(current_user, "role", "user")
+
+
 def at_least(role: str | None, lowest: str) -> bool:
     """Whether ``role`` is ``lowest`` or above (user < power < admin); an unknown role is below all."""
     return role in ROLES and ROLES.index(role) >= ROLES.index(lowest)

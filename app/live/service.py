@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from flask_login import current_user
 
 from app.api import streamed
+from app.auth.roles import signed_in
 from app.extensions import managers
 from app.i18n import localized_detail
 from app.live.hub import EventHub, LiveEvent
@@ -130,7 +130,7 @@ def stream() -> Response:
     state = live()
     hub = state.hub
     settings = managers().settings.load()
-    username, role = current_user.username, getattr(current_user, "role", "user")
+    username, role = signed_in()
     seq, reset = hub.position(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
     headers = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
     if not state.slots.acquire(blocking=False):

@@ -10,7 +10,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from app.api import parse_body, parse_query
-from app.auth.roles import at_least
+from app.auth.roles import at_least, signed_in
 from app.core.images import proxied, tmdb_image
 from app.i18n import REQUEST_STATES, gettext, localized_detail
 from app.media_requests import bp, service
@@ -28,10 +28,6 @@ class ListQuery(BaseModel):
 
     scope: Literal["mine", "all"] = "mine"
     state: Literal["pending", "approved", "grabbed", "available", "declined", "failed", ""] = ""
-
-
-def _who() -> tuple[str, str]:
-    return current_user.username, getattr(current_user, "role", "user")
 
 
 def quota_label(quota: dict[str, Any]) -> str:
@@ -61,7 +57,7 @@ def _present(row: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/requests")
 def index():
     """Search and request; the user's requests; for admins, the requests to review."""
-    username, role = _who()
+    username, role = signed_in()
     quota = service.quota(username, role)
     return render_template("media_requests/index.html", quota=quota, quota_text=quota_label(quota),
                            states=REQUEST_STATES,
@@ -84,7 +80,7 @@ def api_seasons(tmdb_id: int):
 @bp.get("/api/requests/quota")
 def api_quota():
     """What the current user may still request."""
-    quota = service.quota(*_who())
+    quota = service.quota(*signed_in())
     return jsonify({**quota, "text": quota_label(quota)})
 
 
@@ -92,7 +88,7 @@ def api_quota():
 def api_list():
     """Requests, newest first: the user's own, or everyone's (power users and admins)."""
     q = parse_query(ListQuery)
-    username, role = _who()
+    username, role = signed_in()
     everyone = q.scope == "all" and at_least(role, "power")
     rows = service.listing(None if everyone else username, q.state or None)
     return jsonify({"requests": [_present(row) for row in rows],
@@ -102,7 +98,7 @@ def api_list():
 @bp.get("/api/requests/<request_id>")
 def api_get(request_id: str):
     """One request with its history."""
-    record = service.visible(request_id, *_who())
+    record = service.visible(request_id, *signed_in())
     record["history"] = [{**h, "text": localized_detail(h.get("detail"), "") or ""} for h in record["history"]]
     return jsonify(_present(record))
 
@@ -110,7 +106,7 @@ def api_get(request_id: str):
 @bp.post("/api/requests")
 def api_create():
     """Request a movie or seasons of a series (``{"kind", "tmdb_id", "seasons"}``)."""
-    return jsonify(_present(service.create(*_who(), parse_body(service.NewRequest)))), 201
+    return jsonify(_present(service.create(*signed_in(), parse_body(service.NewRequest)))), 201
 
 
 @bp.post("/api/requests/<request_id>/approve")
@@ -128,5 +124,5 @@ def api_decline(request_id: str):
 @bp.delete("/api/requests/<request_id>")
 def api_cancel(request_id: str):
     """Withdraw a pending request (its owner or an admin)."""
-    service.cancel(request_id, *_who())
+    service.cancel(request_id, *signed_in())
     return "", 204
